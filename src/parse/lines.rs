@@ -1,0 +1,54 @@
+//! Line iteration shared by the parsers: byte offsets and 1-based numbers, CR stripped.
+
+/// One line of decoded text, without its terminator.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct Line<'a> {
+    pub text: &'a str,
+    /// Byte offset of the line's first character in the whole text.
+    pub start: usize,
+    /// Byte offset just past the line's last character (terminator excluded).
+    pub end: usize,
+    /// 1-based line number.
+    pub number: u32,
+}
+
+/// Splits on `\n` with memchr; a `\r` before it belongs to the terminator, so CRLF and LF files
+/// yield the same lines.
+pub fn lines(text: &str) -> impl Iterator<Item = Line<'_>> {
+    let bytes = text.as_bytes();
+    let mut start = 0usize;
+    let mut number = 0u32;
+    std::iter::from_fn(move || {
+        if start >= bytes.len() {
+            return None;
+        }
+        let nl = memchr::memchr(b'\n', &bytes[start..]).map(|i| start + i);
+        let line_end = nl.unwrap_or(bytes.len());
+        let end = if line_end > start && bytes[line_end - 1] == b'\r' { line_end - 1 } else { line_end };
+        let line = Line { text: &text[start..end], start, end, number: number.saturating_add(1) };
+        number = number.saturating_add(1);
+        start = nl.map_or(bytes.len(), |i| i + 1);
+        Some(line)
+    })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn crlf_and_lf_give_the_same_lines() {
+        let crlf: Vec<_> = lines("a\r\nbb\r\n\r\nc").map(|l| (l.text, l.number)).collect();
+        let lf: Vec<_> = lines("a\nbb\n\nc").map(|l| (l.text, l.number)).collect();
+        assert_eq!(crlf, vec![("a", 1), ("bb", 2), ("", 3), ("c", 4)]);
+        assert_eq!(crlf, lf);
+    }
+
+    #[test]
+    fn offsets_point_into_the_text() {
+        let text = "one\r\ntwo\n";
+        let l: Vec<_> = lines(text).collect();
+        assert_eq!(&text[l[1].start..l[1].end], "two");
+        assert_eq!(l.len(), 2);
+    }
+}

@@ -1,0 +1,155 @@
+//! Records: the common currency between parsers, facts and the engine.
+//!
+//! Every parser turns its input into a stream of [`Record`]s, whatever the shape of the text:
+//! a log entry, an ini section, a PowerShell error record, a row of a table, an object of a JSON
+//! export. Rules match named fields and never care how the input was written, so a property
+//! printed by `Format-List`, `Format-Table` or `ConvertTo-Json` is the same field.
+
+use std::borrow::Cow;
+use std::fmt;
+use std::ops::Range;
+
+/// What a record is. Rules name these in `sources`.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, PartialOrd, Ord)]
+pub enum RecordKind {
+    /// An entry of `CceManagementService.log` (.NET TraceListener format), continuation lines
+    /// included. Fields: `source`, `level`, `event_id`, `message`, optional `datetime`.
+    CceLog,
+    /// A section of an ini file. Fields: `section` plus one field per key. `file` is
+    /// `cloudconnector`, `module` or `ini`.
+    IniSection,
+    /// A PowerShell error record as the console prints it. Fields: `command`, `message`,
+    /// `position`, `category_info`, `fully_qualified_error_id`, `computer`, plus `exception`
+    /// and `target` split out of `category_info`, and `producer`.
+    PsError,
+    /// A `WARNING:` line (and its wrapped continuation). Fields: `message`, `producer`.
+    PsWarning,
+    /// An object a cmdlet emitted: a `Format-List` block, a `Format-Table` row or an object of a
+    /// JSON export. Fields: its properties, plus `producer`.
+    PsObject,
+    /// A command typed at a transcript prompt. Fields: `command`, `session_user`,
+    /// `session_machine`, `session_start`.
+    PsCommand,
+    /// The header of a transcript session. Fields: `start_time`, `username`, `runas_user`,
+    /// `machine`, `host_application`, `ps_version`, ...
+    PsSession,
+    /// Any other line of text. Field: `line`.
+    Text,
+}
+
+impl RecordKind {
+    pub const ALL: [RecordKind; 8] = [
+        RecordKind::CceLog,
+        RecordKind::IniSection,
+        RecordKind::PsError,
+        RecordKind::PsWarning,
+        RecordKind::PsObject,
+        RecordKind::PsCommand,
+        RecordKind::PsSession,
+        RecordKind::Text,
+    ];
+
+    /// The name rules use in `sources`.
+    pub fn name(self) -> &'static str {
+        match self {
+            RecordKind::CceLog => "cce_log",
+            RecordKind::IniSection => "ini_section",
+            RecordKind::PsError => "ps_error",
+            RecordKind::PsWarning => "ps_warning",
+            RecordKind::PsObject => "ps_object",
+            RecordKind::PsCommand => "ps_command",
+            RecordKind::PsSession => "ps_session",
+            RecordKind::Text => "text",
+        }
+    }
+
+    pub fn from_name(name: &str) -> Option<RecordKind> {
+        RecordKind::ALL.into_iter().find(|k| k.name() == name)
+    }
+}
+
+impl fmt::Display for RecordKind {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(self.name())
+    }
+}
+
+/// Where a record stands in its decoded file.
+#[derive(Clone, Debug, PartialEq, Eq, Default)]
+pub struct Span {
+    /// Byte range in the decoded text.
+    pub bytes: Range<usize>,
+    /// 1-based first line.
+    pub first_line: u32,
+    /// 1-based last line (inclusive).
+    pub last_line: u32,
+}
+
+/// A field name: the well-known ones are static, property and key names are owned.
+pub type FieldName = Cow<'static, str>;
+
+/// One typed unit of input with its location and named fields.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Record {
+    pub kind: RecordKind,
+    pub span: Span,
+    /// Field names are compared case-insensitively (PowerShell property names and ini keys are
+    /// case-insensitive); the first field of a name wins.
+    pub fields: Vec<(FieldName, String)>,
+}
+
+impl Record {
+    pub fn new(kind: RecordKind, span: Span) -> Record {
+        Record { kind, span, fields: Vec::new() }
+    }
+
+    pub fn with(mut self, name: impl Into<FieldName>, value: impl Into<String>) -> Record {
+        self.push(name, value);
+        self
+    }
+
+    pub fn push(&mut self, name: impl Into<FieldName>, value: impl Into<String>) {
+        self.fields.push((name.into(), value.into()));
+    }
+
+    pub fn get(&self, name: &str) -> Option<&str> {
+        self.fields
+            .iter()
+            .find(|(n, _)| n.eq_ignore_ascii_case(name))
+            .map(|(_, v)| v.as_str())
+    }
+}
+
+/// A problem met while reading or parsing one input. The scan goes on; the report lists it.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Problem {
+    /// 1-based line, where the problem has one.
+    pub line: Option<u32>,
+    pub message: String,
+}
+
+impl Problem {
+    pub fn at(line: u32, message: impl Into<String>) -> Problem {
+        Problem { line: Some(line), message: message.into() }
+    }
+
+    pub fn file(message: impl Into<String>) -> Problem {
+        Problem { line: None, message: message.into() }
+    }
+}
+
+impl fmt::Display for Problem {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self.line {
+            Some(line) => write!(f, "line {line}: {}", self.message),
+            None => f.write_str(&self.message),
+        }
+    }
+}
+
+/// What a parser hands back for one file.
+#[derive(Debug, Default)]
+pub struct Parsed {
+    pub records: Vec<Record>,
+    pub problems: Vec<Problem>,
+}
