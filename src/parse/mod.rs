@@ -6,3 +6,30 @@ pub mod ini;
 pub mod json;
 pub mod lines;
 pub mod transcript;
+
+use crate::input::classify::FileKind;
+use crate::record::Parsed;
+
+/// Parses one decoded file of a known kind. `producer` is the cmdlet the file's name says
+/// produced it, for console text and exports.
+pub fn parse(kind: FileKind, text: &str, producer: Option<&str>) -> Parsed {
+    match kind {
+        FileKind::CceLog => cce_log::parse(text),
+        FileKind::CloudConnectorIni => tag_ini(ini::parse(text), "cloudconnector"),
+        FileKind::ModuleIni => tag_ini(ini::parse(text), "module"),
+        FileKind::Ini => tag_ini(ini::parse(text), "ini"),
+        FileKind::Transcript => transcript::parse(text),
+        FileKind::Console => console::parse(text, producer),
+        FileKind::JsonExport => json::parse(text, producer),
+        FileKind::Binary => Parsed::default(),
+    }
+}
+
+/// Ini records say which ini they come from, so one rule can tell CloudConnector.ini from
+/// module.ini.
+fn tag_ini(mut parsed: Parsed, file: &'static str) -> Parsed {
+    for record in &mut parsed.records {
+        record.push("file", file);
+    }
+    parsed
+}

@@ -1,0 +1,226 @@
+//! Command-line interface: argument parsing and dispatch; the work happens in the library.
+
+use std::io::{IsTerminal, Write};
+use std::path::PathBuf;
+use std::process::ExitCode;
+
+use clap::{Args, Parser, Subcommand, ValueEnum};
+
+use crate::engine::Engine;
+use crate::input::discover::{self, Limits};
+use crate::report::{Format, Report};
+use crate::rules::{self, RuleSet, Severity, load};
+
+#[derive(Parser)]
+#[command(name = "ccdiag", version, about = "Diagnoses Cloud Connector Edition hosts and Skype for Business Online PowerShell sessions from their logs, ini files and cmdlet output")]
+struct Cli {
+    #[command(subcommand)]
+    command: Command,
+}
+
+#[derive(Subcommand)]
+enum Command {
+    /// Scan folders, files, zip bundles or stdin (`-`) and report what is wrong.
+    Scan(ScanArgs),
+    /// List, explain and test rules.
+    #[command(subcommand)]
+    Rules(RulesCommand),
+}
+
+#[derive(Args)]
+struct PackArgs {
+    /// A folder of YAML rules to add to the built-in pack; a rule with a built-in id replaces it.
+    #[arg(long = "rules", value_name = "DIR")]
+    rules: Vec<PathBuf>,
+}
+
+#[derive(Args)]
+struct ScanArgs {
+    /// Folders (walked recursively), files, .zip bundles, or `-` for stdin.
+    #[arg(required = true, value_name = "PATH")]
+    paths: Vec<String>,
+    #[arg(long, value_enum, default_value_t = Format::Text)]
+    format: Format,
+    /// Write the report here instead of stdout.
+    #[arg(long, short, value_name = "FILE")]
+    output: Option<PathBuf>,
+    #[command(flatten)]
+    pack: PackArgs,
+    /// Exit with 1 when a finding is at or above this severity.
+    #[arg(long, value_enum, default_value_t = FailOn::Warning)]
+    fail_on: FailOn,
+    /// Worker threads (default: one per core).
+    #[arg(long, short, value_name = "N")]
+    jobs: Option<usize>,
+    /// Colour in the text report.
+    #[arg(long, value_enum, default_value_t = ColorChoice::Auto)]
+    color: ColorChoice,
+    /// Largest file read, in bytes; larger files are reported and skipped.
+    #[arg(long, value_name = "BYTES", default_value_t = Limits::default().max_file_size)]
+    max_file_size: u64,
+}
+
+#[derive(Clone, Copy, ValueEnum)]
+enum FailOn {
+    Error,
+    Warning,
+    Info,
+    Never,
+}
+
+#[derive(Clone, Copy, ValueEnum)]
+enum ColorChoice {
+    Auto,
+    Always,
+    Never,
+}
+
+#[derive(Clone, Copy, ValueEnum)]
+enum ListFormat {
+    Text,
+    Json,
+}
+
+#[derive(Subcommand)]
+enum RulesCommand {
+    /// List the rules: id, name, severity, title.
+    List {
+        #[arg(long, value_enum, default_value_t = ListFormat::Text)]
+        format: ListFormat,
+        #[command(flatten)]
+        pack: PackArgs,
+    },
+    /// Show a rule's documentation, signatures, remediation and source article.
+    Explain {
+        /// Rule id (CCE213) or name (credential-key-invalid).
+        rule: String,
+        #[command(flatten)]
+        pack: PackArgs,
+    },
+}
+
+pub fn run() -> ExitCode {
+    let cli = match Cli::try_parse() {
+        Ok(cli) => cli,
+        Err(e) => {
+            let _ = e.print();
+            return if e.use_stderr() { ExitCode::from(2) } else { ExitCode::SUCCESS };
+        }
+    };
+    let result = match cli.command {
+        Command::Scan(args) => scan(args),
+        Command::Rules(RulesCommand::List { format, pack }) => list(format, &pack),
+        Command::Rules(RulesCommand::Explain { rule, pack }) => explain(&rule, &pack),
+    };
+    match result {
+        Ok(code) => code,
+        Err(report) => {
+            eprintln!("{report:?}");
+            ExitCode::from(2)
+        }
+    }
+}
+
+/// The built-in pack plus the user's folders, compiled.
+fn engine(pack: &PackArgs) -> miette::Result<Engine> {
+    let mut set: RuleSet = load::built_in().map_err(load_error)?;
+    for dir in &pack.rules {
+        set.extend(load::from_dir(dir).map_err(load_error)?);
+    }
+    Engine::new(set).map_err(|e| miette::Report::new(*e))
+}
+
+fn load_error(e: load::LoadError) -> miette::Report {
+    match e {
+        load::LoadError::Yaml(report) => report,
+        load::LoadError::Rule(rule) => miette::Report::new(*rule),
+        other => miette::miette!("{other}"),
+    }
+}
+
+fn scan(args: ScanArgs) -> miette::Result<ExitCode> {
+    let engine = engine(&args.pack)?;
+    let limits = Limits { max_file_size: args.max_file_size, ..Limits::default() };
+    let mut builder = rayon::ThreadPoolBuilder::new();
+    if let Some(jobs) = args.jobs {
+        builder = builder.num_threads(jobs.max(1));
+    }
+    let pool = builder.build().map_err(|e| miette::miette!("cannot start worker threads: {e}"))?;
+    let scan = pool.install(|| {
+        let sources = discover::discover(&args.paths, &limits, &mut std::io::stdin().lock());
+        engine.scan(&sources, limits.max_file_size)
+    });
+    let report = Report::build(&engine, scan);
+    let to_terminal = args.output.is_none() && std::io::stdout().is_terminal();
+    let color = match args.color {
+        ColorChoice::Always => true,
+        ColorChoice::Never => false,
+        ColorChoice::Auto => to_terminal && std::env::var_os("NO_COLOR").is_none_or(|v| v.is_empty()),
+    };
+    let rendered = report.render(args.format, color);
+    match &args.output {
+        Some(path) => std::fs::write(path, rendered).map_err(|e| miette::miette!("cannot write {}: {e}", path.display()))?,
+        None => write_stdout(&rendered)?,
+    }
+    let threshold = match args.fail_on {
+        FailOn::Error => Some(Severity::Error),
+        FailOn::Warning => Some(Severity::Warning),
+        FailOn::Info => Some(Severity::Info),
+        FailOn::Never => None,
+    };
+    Ok(if report.has_finding_at_or_above(threshold) { ExitCode::from(1) } else { ExitCode::SUCCESS })
+}
+
+/// A closed pipe (`ccdiag ... | head`) is not an error worth a message.
+fn write_stdout(text: &str) -> miette::Result<()> {
+    let mut stdout = std::io::stdout().lock();
+    match stdout.write_all(text.as_bytes()).and_then(|()| stdout.flush()) {
+        Err(e) if e.kind() != std::io::ErrorKind::BrokenPipe => Err(miette::miette!("cannot write the report: {e}")),
+        _ => Ok(()),
+    }
+}
+
+fn list(format: ListFormat, pack: &PackArgs) -> miette::Result<ExitCode> {
+    let engine = engine(pack)?;
+    let rules = engine.rules();
+    let text = match format {
+        ListFormat::Json => {
+            let rows: Vec<serde_json::Value> = rules
+                .iter()
+                .map(|r| {
+                    let d = &r.loaded.def;
+                    serde_json::json!({
+                        "rule_id": d.id.value, "name": d.name.value, "severity": d.severity.name(), "title": d.title,
+                        "sources": d.sources.iter().map(|s| s.value.as_str()).collect::<Vec<_>>(),
+                        "origin": match &r.loaded.origin { rules::Origin::BuiltIn => "built-in".to_owned(), rules::Origin::User(p) => p.display().to_string() },
+                    })
+                })
+                .collect();
+            format!("{}\n", serde_json::to_string_pretty(&rows).unwrap_or_default())
+        }
+        ListFormat::Text => {
+            let mut out = String::new();
+            for r in rules {
+                let d = &r.loaded.def;
+                out.push_str(&format!("{:<7} {:<36} {:<8} {}\n", d.id.value, d.name.value, d.severity.name(), d.title));
+            }
+            out
+        }
+    };
+    write_stdout(&text)?;
+    Ok(ExitCode::SUCCESS)
+}
+
+fn explain(wanted: &str, pack: &PackArgs) -> miette::Result<ExitCode> {
+    let engine = engine(pack)?;
+    let Some(rule) = engine
+        .rules()
+        .iter()
+        .find(|r| r.id().eq_ignore_ascii_case(wanted) || r.loaded.def.name.value.eq_ignore_ascii_case(wanted))
+    else {
+        eprintln!("no rule has the id or name `{wanted}`; `ccdiag rules list` shows them");
+        return Ok(ExitCode::from(2));
+    };
+    write_stdout(&crate::report::explain::render(rule))?;
+    Ok(ExitCode::SUCCESS)
+}

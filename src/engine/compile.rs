@@ -1,0 +1,241 @@
+//! Turns rule definitions into matchers, a condition and prefilter literals; every mistake in
+//! a rule becomes a [`RuleError`] at the exact YAML node.
+
+use std::cmp::Ordering;
+
+use regex::RegexBuilder;
+use serde_saphyr::Spanned;
+
+use super::condition::{self, Cond};
+use super::matcher::{FieldMatcher, FieldRef, Op, fold};
+use crate::facts;
+use crate::record::RecordKind;
+use crate::rules::load::RuleError;
+use crate::rules::{LoadedRule, SelectionDef, Values};
+use crate::version::Version;
+
+/// Regexes come from user rule packs; bound what one may cost to compile and run.
+const REGEX_SIZE_LIMIT: usize = 1 << 20;
+
+/// A selection: any of its alternatives, each a conjunction of matchers.
+#[derive(Debug)]
+pub struct Selection {
+    pub alternatives: Vec<Vec<FieldMatcher>>,
+}
+
+#[derive(Debug)]
+pub struct CompiledRule {
+    pub loaded: LoadedRule,
+    pub kinds: Vec<RecordKind>,
+    pub applies_min: Option<Version>,
+    pub applies_below: Option<Version>,
+    pub selections: Vec<Selection>,
+    pub condition: Cond,
+    /// Per record kind the rule reads: folded literals one of which a record of that kind
+    /// must contain for the condition to hold; `None` when it can hold without any, and the
+    /// rule must see every record of that kind.
+    pub triggers: Vec<(RecordKind, Option<Vec<String>>)>,
+}
+
+impl CompiledRule {
+    pub fn id(&self) -> &str {
+        &self.loaded.def.id.value
+    }
+}
+
+pub fn compile(loaded: LoadedRule) -> Result<CompiledRule, Box<RuleError>> {
+    let def = &loaded.def;
+    let err = |node: &dyn SpanOf, message: String, label: &str| Box::new(node.error(&loaded, message, label));
+
+    let mut kinds = Vec::new();
+    for source in &def.sources {
+        match RecordKind::from_name(&source.value) {
+            Some(kind) => kinds.push(kind),
+            None => {
+                let known: Vec<&str> = RecordKind::ALL.iter().map(|k| k.name()).collect();
+                return Err(Box::new(
+                    RuleError::at(&loaded, source, format!("unknown record kind `{}`", source.value), "not a record kind")
+                        .with_help(format!("record kinds: {}", known.join(", "))),
+                ));
+            }
+        }
+    }
+    if kinds.is_empty() {
+        return Err(err(&def.id, "the rule has no `sources`".into(), "this rule reads nothing"));
+    }
+
+    let mut selections = Vec::new();
+    for (name, selection) in &def.detection.selections {
+        let alternatives = match selection {
+            SelectionDef::AllOf(fields) => vec![compile_fields(&loaded, fields)?],
+            SelectionDef::AnyOf(list) => {
+                list.iter().map(|fields| compile_fields(&loaded, fields)).collect::<Result<Vec<_>, _>>()?
+            }
+        };
+        if alternatives.iter().any(Vec::is_empty) || alternatives.is_empty() {
+            return Err(err(name, format!("selection `{}` is empty", name.value), "matches everything"));
+        }
+        selections.push(Selection { alternatives });
+    }
+
+    let names: Vec<&str> = def.detection.selections.iter().map(|(n, _)| n.value.as_str()).collect();
+    let cond_node = &def.detection.condition;
+    let condition = condition::parse(&cond_node.value, &names).map_err(|e| {
+        let mut error = RuleError::at(&loaded, cond_node, format!("bad condition: {}", e.message), "here");
+        if let Some(span) = error.span {
+            // Point inside the condition text; +1 skips an opening quote when there is one.
+            let quoted = loaded.source.get(span.offset()..).is_some_and(|s| s.starts_with(['"', '\'']));
+            error.span = Some((span.offset() + e.offset + usize::from(quoted), 1).into());
+        }
+        Box::new(error)
+    })?;
+
+    if let Some(join) = &def.join
+        && !facts::TABLES.contains(&join.fact.value.as_str())
+    {
+        return Err(Box::new(
+            RuleError::at(&loaded, &join.fact, format!("unknown fact table `{}`", join.fact.value), "not a fact table")
+                .with_help(format!("fact tables: {}", facts::TABLES.join(", "))),
+        ));
+    }
+
+    let version = |v: &Option<String>| -> Result<Option<Version>, Box<RuleError>> {
+        match v {
+            None => Ok(None),
+            Some(text) => Version::parse(text)
+                .map(Some)
+                .ok_or_else(|| err(&def.id, format!("`{text}` in applies_to is not a version"), "in this rule")),
+        }
+    };
+    let (applies_min, applies_below) = match &def.applies_to {
+        Some(range) => (version(&range.min)?, version(&range.below)?),
+        None => (None, None),
+    };
+    for step in &def.remediation {
+        if let Some(when) = &step.when {
+            version(&when.min)?;
+            version(&when.below)?;
+        }
+    }
+
+    let triggers = kinds.iter().map(|&kind| (kind, triggers(&condition, &selections, kind))).collect();
+    Ok(CompiledRule { kinds, applies_min, applies_below, selections, condition, triggers, loaded })
+}
+
+trait SpanOf {
+    fn error(&self, rule: &LoadedRule, message: String, label: &str) -> RuleError;
+}
+
+impl<T> SpanOf for Spanned<T> {
+    fn error(&self, rule: &LoadedRule, message: String, label: &str) -> RuleError {
+        RuleError::at(rule, self, message, label)
+    }
+}
+
+fn compile_fields(
+    loaded: &LoadedRule,
+    fields: &[(Spanned<String>, Spanned<Values>)],
+) -> Result<Vec<FieldMatcher>, Box<RuleError>> {
+    fields.iter().map(|(key, values)| compile_field(loaded, key, values)).collect()
+}
+
+fn compile_field(loaded: &LoadedRule, key: &Spanned<String>, values: &Spanned<Values>) -> Result<FieldMatcher, Box<RuleError>> {
+    let mut parts = key.value.split('|');
+    let field_name = parts.next().unwrap_or_default().trim();
+    if field_name.is_empty() {
+        return Err(Box::new(RuleError::at(loaded, key, "a matcher needs a field name", "no field")));
+    }
+    let field = match field_name {
+        "any" => FieldRef::Any,
+        "kind" => FieldRef::Kind,
+        "path" => FieldRef::Path,
+        name => FieldRef::Named(name.to_owned()),
+    };
+    let mut op = Op::Equals;
+    let mut all = false;
+    for modifier in parts {
+        op = match modifier {
+            "all" => {
+                all = true;
+                continue;
+            }
+            "contains" => Op::Contains,
+            "startswith" => Op::StartsWith,
+            "endswith" => Op::EndsWith,
+            "re" => Op::Regex,
+            "exists" => Op::Exists,
+            "lt" => Op::Cmp(Ordering::Less, false),
+            "lte" => Op::Cmp(Ordering::Less, true),
+            "gt" => Op::Cmp(Ordering::Greater, false),
+            "gte" => Op::Cmp(Ordering::Greater, true),
+            other => {
+                return Err(Box::new(
+                    RuleError::at(loaded, key, format!("unknown modifier `{other}`"), "unknown modifier")
+                        .with_help("modifiers: contains, startswith, endswith, re, exists, lt, lte, gt, gte, all"),
+                ));
+            }
+        };
+    }
+    let raw = &values.value.0;
+    if raw.is_empty() {
+        return Err(Box::new(RuleError::at(loaded, values, "a matcher needs at least one value", "empty")));
+    }
+    let mut regexes = Vec::new();
+    let values_out = match op {
+        Op::Regex => {
+            for pattern in raw {
+                let re = RegexBuilder::new(pattern)
+                    .size_limit(REGEX_SIZE_LIMIT)
+                    .dfa_size_limit(REGEX_SIZE_LIMIT)
+                    .build()
+                    .map_err(|e| Box::new(RuleError::at(loaded, values, format!("bad regex: {e}"), "this regex")))?;
+                regexes.push(re);
+            }
+            Vec::new()
+        }
+        Op::Exists => {
+            let flag = raw[0].to_ascii_lowercase();
+            if raw.len() != 1 || !(flag == "true" || flag == "false") {
+                return Err(Box::new(RuleError::at(loaded, values, "`exists` takes true or false", "not a boolean")));
+            }
+            vec![flag]
+        }
+        Op::Cmp(..) => {
+            if let Some(bad) = raw.iter().find(|v| v.trim().parse::<f64>().is_err() && Version::parse(v).is_none()) {
+                return Err(Box::new(RuleError::at(loaded, values, format!("`{bad}` is neither a number nor a version"), "cannot compare")));
+            }
+            raw.clone()
+        }
+        _ => raw.iter().map(|v| fold(v)).collect(),
+    };
+    Ok(FieldMatcher { field, op, values: values_out, regexes, all })
+}
+
+/// Literals one of which every record of `kind` satisfying `cond` contains (see
+/// `required_literals`). An alternative pinned to another kind (`kind: ini_section`) can never
+/// hold for this one and needs no literal at all: `Some(vec![])`.
+fn triggers(cond: &Cond, selections: &[Selection], kind: RecordKind) -> Option<Vec<String>> {
+    match cond {
+        Cond::Selection(i) => {
+            let mut out = Vec::new();
+            for alternative in &selections[*i].alternatives {
+                if alternative.iter().any(|m| m.excludes_kind(kind)) {
+                    continue;
+                }
+                // Any one required matcher gates the alternative; take the one with fewest literals.
+                let best = alternative.iter().filter_map(FieldMatcher::required_literals).min_by_key(Vec::len)?;
+                out.extend(best);
+            }
+            Some(out)
+        }
+        Cond::Not(_) => None,
+        Cond::And(terms) => terms.iter().filter_map(|t| triggers(t, selections, kind)).min_by_key(Vec::len),
+        Cond::Or(terms) => {
+            let mut out = Vec::new();
+            for term in terms {
+                out.extend(triggers(term, selections, kind)?);
+            }
+            Some(out)
+        }
+    }
+}

@@ -1,0 +1,247 @@
+//! Field matchers: one `field|modifier: values` entry of a selection, compiled.
+//!
+//! String comparisons run on a *folded* form of both sides: lower case, curly quotes made
+//! straight, `…` spelled `...`, and all white space removed. Consoles wrap long messages at
+//! the window width, sometimes mid-word, and parsers join the pieces as best they can; with
+//! white space gone, a signature matches however the line was wrapped and re-joined.
+
+use std::cmp::Ordering;
+
+use regex::Regex;
+
+use crate::record::Record;
+use crate::version::compare_values;
+
+/// Appends the folded form of `text` to `out`.
+pub fn fold_into(text: &str, out: &mut String) {
+    for c in text.chars() {
+        match c {
+            c if c.is_whitespace() => {}
+            '\u{2018}' | '\u{2019}' | '\u{201A}' | '\u{201B}' | '\u{2032}' | '`' | '\u{00B4}' => out.push('\''),
+            '\u{201C}' | '\u{201D}' | '\u{201E}' | '\u{201F}' | '\u{2033}' | '\u{00AB}' | '\u{00BB}' => out.push('"'),
+            '\u{2026}' => out.push_str("..."),
+            c if c.is_ascii() => out.push(c.to_ascii_lowercase()),
+            c => out.extend(c.to_lowercase()),
+        }
+    }
+}
+
+pub fn fold(text: &str) -> String {
+    let mut out = String::with_capacity(text.len());
+    fold_into(text, &mut out);
+    out
+}
+
+/// Which value of a record a matcher reads.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum FieldRef {
+    /// A named field of the record.
+    Named(String),
+    /// Any field of the record (`any`).
+    Any,
+    /// The record kind name (`kind`), e.g. `ini_section`.
+    Kind,
+    /// The input's path as reported (`path`).
+    Path,
+}
+
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum Op {
+    Equals,
+    Contains,
+    StartsWith,
+    EndsWith,
+    Regex,
+    Exists,
+    Cmp(Ordering, bool),
+}
+
+#[derive(Debug)]
+pub struct FieldMatcher {
+    pub field: FieldRef,
+    pub op: Op,
+    /// Folded values for string operators, raw for comparisons, `true`/`false` for `exists`.
+    pub values: Vec<String>,
+    pub regexes: Vec<Regex>,
+    /// `|all`: every value must match, instead of any.
+    pub all: bool,
+}
+
+/// What a matcher sees of one record: its fields, folded on first use.
+pub struct RecordView<'r> {
+    pub record: &'r Record,
+    pub path: &'r str,
+    folded: Vec<Option<String>>,
+}
+
+impl<'r> RecordView<'r> {
+    pub fn new(record: &'r Record, path: &'r str) -> RecordView<'r> {
+        RecordView { record, path, folded: vec![None; record.fields.len()] }
+    }
+
+    fn folded(&mut self, index: usize) -> &str {
+        let record = self.record;
+        self.folded[index].get_or_insert_with(|| fold(&record.fields[index].1))
+    }
+
+    fn field_indices(&self, name: &str) -> Option<usize> {
+        self.record.fields.iter().position(|(n, _)| n.eq_ignore_ascii_case(name))
+    }
+}
+
+impl FieldMatcher {
+    /// Whether the record satisfies this matcher; named regex groups of a match go to
+    /// `captures`.
+    pub fn matches(&self, view: &mut RecordView<'_>, captures: &mut Vec<(String, String)>) -> bool {
+        match &self.field {
+            FieldRef::Kind => self.test_raw(view.record.kind.name(), captures),
+            FieldRef::Path => self.test_raw(&view.path.to_owned(), captures),
+            FieldRef::Named(name) => match view.field_indices(name) {
+                Some(i) => self.test_field(view, i, captures),
+                None => self.op == Op::Exists && self.values.first().is_some_and(|v| v == "false"),
+            },
+            FieldRef::Any => {
+                if self.op == Op::Exists {
+                    return self.values.first().is_some_and(|v| v == "true") == !view.record.fields.is_empty();
+                }
+                (0..view.record.fields.len()).any(|i| self.test_field(view, i, captures))
+            }
+        }
+    }
+
+    fn test_field(&self, view: &mut RecordView<'_>, index: usize, captures: &mut Vec<(String, String)>) -> bool {
+        match self.op {
+            Op::Exists => self.values.first().is_some_and(|v| v == "true"),
+            Op::Regex | Op::Cmp(..) => {
+                let raw = view.record.fields[index].1.as_str();
+                self.test_raw(raw, captures)
+            }
+            _ => {
+                let folded = view.folded(index);
+                self.test_folded(folded)
+            }
+        }
+    }
+
+    fn test_raw(&self, raw: &str, captures: &mut Vec<(String, String)>) -> bool {
+        match &self.op {
+            Op::Regex => {
+                let mut test = |re: &Regex| match re.captures(raw) {
+                    Some(caps) => {
+                        for name in re.capture_names().flatten() {
+                            if let Some(m) = caps.name(name) {
+                                captures.push((name.to_owned(), m.as_str().to_owned()));
+                            }
+                        }
+                        true
+                    }
+                    None => false,
+                };
+                if self.all { self.regexes.iter().all(&mut test) } else { self.regexes.iter().any(&mut test) }
+            }
+            Op::Cmp(ordering, or_equal) => {
+                let test = |v: &String| {
+                    compare_values(raw, v).is_some_and(|o| o == *ordering || (*or_equal && o == Ordering::Equal))
+                };
+                if self.all { self.values.iter().all(test) } else { self.values.iter().any(test) }
+            }
+            Op::Exists => self.values.first().is_some_and(|v| v == "true"),
+            _ => self.test_folded(&fold(raw)),
+        }
+    }
+
+    fn test_folded(&self, folded: &str) -> bool {
+        let test = |v: &String| match self.op {
+            Op::Equals => folded == v.as_str() || truncated_cell_matches(folded, v),
+            Op::Contains => folded.contains(v.as_str()),
+            Op::StartsWith => folded.starts_with(v.as_str()),
+            Op::EndsWith => folded.ends_with(v.as_str()),
+            _ => false,
+        };
+        if self.all { self.values.iter().all(test) } else { self.values.iter().any(test) }
+    }
+
+    /// Whether this matcher pins records to a kind other than `kind` (`kind: ini_section`).
+    pub fn excludes_kind(&self, kind: crate::record::RecordKind) -> bool {
+        self.field == FieldRef::Kind && self.op == Op::Equals && !self.all && !self.values.iter().any(|v| v == kind.name())
+    }
+
+    /// The literals one of which must occur in a record's folded fields for this matcher to
+    /// hold; `None` when the matcher can hold without any (comparisons, regexes, equality,
+    /// pseudo-fields that are not field text).
+    pub fn required_literals(&self) -> Option<Vec<String>> {
+        if !matches!(self.field, FieldRef::Named(_) | FieldRef::Any) {
+            return None;
+        }
+        // `Equals` is left out: a truncated table cell equals a value it does not contain.
+        if !matches!(self.op, Op::Contains | Op::StartsWith | Op::EndsWith) {
+            return None;
+        }
+        if self.values.iter().any(|v| v.len() < 3) {
+            return None;
+        }
+        if self.all { self.values.first().map(|v| vec![v.clone()]) } else { Some(self.values.clone()) }
+    }
+}
+
+/// `Format-Table` cuts long cells and ends them with `...`; such a cell equals any value that
+/// starts with its kept part.
+fn truncated_cell_matches(folded_cell: &str, value: &str) -> bool {
+    match folded_cell.strip_suffix("...") {
+        Some(kept) if kept.len() >= 3 => value.starts_with(kept),
+        _ => false,
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::record::{RecordKind, Span};
+
+    fn matcher(field: &str, op: Op, values: &[&str]) -> FieldMatcher {
+        FieldMatcher {
+            field: FieldRef::Named(field.into()),
+            op,
+            values: values.iter().map(|v| fold(v)).collect(),
+            regexes: Vec::new(),
+            all: false,
+        }
+    }
+
+    #[test]
+    fn folding_survives_wrapping_and_curly_quotes() {
+        let record = Record::new(RecordKind::PsError, Span::default()).with(
+            "message",
+            "The specified module \u{201C}CloudConnector\u{201D} was not loaded because no valid module file was found in any modu\nle directory.",
+        );
+        let m = matcher("message", Op::Contains, &["module \"CloudConnector\" was not loaded because no valid module file was found in any module directory"]);
+        assert!(m.matches(&mut RecordView::new(&record, "x"), &mut Vec::new()));
+    }
+
+    #[test]
+    fn truncated_cells_equal_their_full_value() {
+        let record = Record::new(RecordKind::PsObject, Span::default()).with("DisplayName", "Skype for Business Replica Repl...");
+        let m = matcher("DisplayName", Op::Equals, &["Skype for Business Replica Replicator Agent"]);
+        assert!(m.matches(&mut RecordView::new(&record, "x"), &mut Vec::new()));
+        let other = matcher("DisplayName", Op::Equals, &["Skype for Business Server Front-End"]);
+        assert!(!other.matches(&mut RecordView::new(&record, "x"), &mut Vec::new()));
+    }
+
+    #[test]
+    fn missing_field_only_satisfies_exists_false() {
+        let record = Record::new(RecordKind::IniSection, Span::default()).with("section", "Common");
+        let absent = FieldMatcher { values: vec!["false".into()], ..matcher("State", Op::Exists, &[]) };
+        let present = FieldMatcher { values: vec!["true".into()], ..matcher("State", Op::Exists, &[]) };
+        assert!(absent.matches(&mut RecordView::new(&record, "x"), &mut Vec::new()));
+        assert!(!present.matches(&mut RecordView::new(&record, "x"), &mut Vec::new()));
+    }
+
+    #[test]
+    fn comparisons_read_numbers_and_versions() {
+        let record = Record::new(RecordKind::PsObject, Span::default()).with("Release", "394254");
+        let below = FieldMatcher { values: vec!["394254".into()], ..matcher("Release", Op::Cmp(Ordering::Less, false), &[]) };
+        assert!(!below.matches(&mut RecordView::new(&record, "x"), &mut Vec::new()));
+        let at_most = FieldMatcher { values: vec!["394254".into()], ..matcher("Release", Op::Cmp(Ordering::Less, true), &[]) };
+        assert!(at_most.matches(&mut RecordView::new(&record, "x"), &mut Vec::new()));
+    }
+}

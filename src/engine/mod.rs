@@ -1,0 +1,425 @@
+//! The rule engine: compiles the pack once, then runs it over parsed inputs.
+//!
+//! Per record kind, the literals of every signature that reads that kind go into one
+//! Aho-Corasick automaton. Each record's folded fields pass through it once, and only the rules
+//! whose literals occurred (plus the few that need no literal, such as state checks) run their
+//! exact matchers. Files are loaded, parsed and matched in parallel; results are merged in path
+//! order so the report is the same byte for byte whatever the number of threads.
+
+pub mod compile;
+pub mod condition;
+pub mod matcher;
+
+use std::collections::BTreeSet;
+
+use aho_corasick::{AhoCorasick, AhoCorasickBuilder, MatchKind};
+use rayon::prelude::*;
+
+use crate::facts::{Facts, InputRecords};
+use crate::input::SourceFile;
+use crate::input::classify::{self, FileKind};
+use crate::input::decode;
+use crate::parse;
+use crate::record::{Problem, Record, RecordKind};
+use crate::rules::load::RuleError;
+use crate::rules::{JoinOp, RuleSet};
+use compile::CompiledRule;
+use matcher::{RecordView, fold, fold_into};
+
+/// Evidence kept per finding; the count goes on past it.
+pub const MAX_EVIDENCE: usize = 50;
+const EXCERPT_LINES: usize = 3;
+const EXCERPT_LINE_CHARS: usize = 300;
+
+pub struct Engine {
+    rules: Vec<CompiledRule>,
+    by_kind: Vec<KindIndex>,
+}
+
+/// The prefilter of one record kind.
+#[derive(Default)]
+struct KindIndex {
+    automaton: Option<AhoCorasick>,
+    /// Pattern index to the rules that need it.
+    pattern_rules: Vec<Vec<usize>>,
+    /// Rules that read this kind and must see every record.
+    ungated: Vec<usize>,
+}
+
+/// How one input was read.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct InputReport {
+    pub path: String,
+    pub kind: Option<FileKind>,
+    pub encoding: Option<&'static str>,
+    pub records: usize,
+    pub problems: Vec<Problem>,
+}
+
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Evidence {
+    pub path: String,
+    pub line: u32,
+    pub last_line: u32,
+    pub excerpt: String,
+    /// Captured fields and named regex groups, in rule order; joins add `fact.<column>`.
+    pub captures: Vec<(String, String)>,
+}
+
+impl Evidence {
+    pub fn capture(&self, name: &str) -> Option<&str> {
+        self.captures.iter().find(|(n, _)| n.eq_ignore_ascii_case(name)).map(|(_, v)| v.as_str())
+    }
+}
+
+#[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord)]
+pub enum Status {
+    Fired,
+    Passed,
+    NotApplicable,
+}
+
+impl Status {
+    pub fn name(self) -> &'static str {
+        match self {
+            Status::Fired => "fired",
+            Status::Passed => "passed",
+            Status::NotApplicable => "not_applicable",
+        }
+    }
+}
+
+#[derive(Clone, Debug)]
+pub struct RuleOutcome {
+    pub rule: usize,
+    pub status: Status,
+    pub reason: String,
+    pub count: usize,
+    pub evidence: Vec<Evidence>,
+}
+
+pub struct Scan {
+    pub inputs: Vec<InputReport>,
+    pub facts: Facts,
+    pub outcomes: Vec<RuleOutcome>,
+}
+
+/// A decoded, parsed input.
+struct LoadedInput {
+    report: InputReport,
+    text: String,
+    records: Vec<Record>,
+}
+
+/// What matching one input produced.
+#[derive(Default)]
+struct InputHits {
+    /// (rule, evidence) in record order.
+    hits: Vec<(usize, Evidence)>,
+    /// Records selected by join rules, checked once all inputs are in.
+    join_candidates: Vec<(usize, Record, Evidence)>,
+    kinds_seen: BTreeSet<RecordKind>,
+}
+
+impl Engine {
+    pub fn new(rules: RuleSet) -> Result<Engine, Box<RuleError>> {
+        let rules: Vec<CompiledRule> = rules.into_values().map(compile::compile).collect::<Result<_, _>>()?;
+        let by_kind = RecordKind::ALL.iter().map(|&kind| KindIndex::build(kind, &rules)).collect();
+        Ok(Engine { rules, by_kind })
+    }
+
+    pub fn rules(&self) -> &[CompiledRule] {
+        &self.rules
+    }
+
+    /// Reads, parses and matches every source. Call inside a rayon pool to bound the threads.
+    pub fn scan(&self, sources: &[SourceFile], max_file_size: u64) -> Scan {
+        let loaded: Vec<LoadedInput> = sources.par_iter().map(|s| load(s, max_file_size)).collect();
+        let facts = Facts::gather(
+            &loaded
+                .iter()
+                .filter_map(|l| l.report.kind.map(|kind| InputRecords { path: &l.report.path, kind, records: &l.records }))
+                .collect::<Vec<_>>(),
+        );
+        let hits: Vec<InputHits> = loaded.par_iter().map(|input| self.match_input(input)).collect();
+        let outcomes = self.outcomes(&facts, hits);
+        Scan { inputs: loaded.into_iter().map(|l| l.report).collect(), facts, outcomes }
+    }
+
+    fn match_input(&self, input: &LoadedInput) -> InputHits {
+        let mut out = InputHits::default();
+        let mut haystack = String::new();
+        let mut candidates: Vec<usize> = Vec::new();
+        for record in &input.records {
+            out.kinds_seen.insert(record.kind);
+            let index = &self.by_kind[record.kind as usize];
+            candidates.clear();
+            candidates.extend_from_slice(&index.ungated);
+            if let Some(automaton) = &index.automaton {
+                haystack.clear();
+                for (_, value) in &record.fields {
+                    fold_into(value, &mut haystack);
+                    // A separator no folded literal holds, so a match cannot span two fields.
+                    haystack.push('\u{0}');
+                }
+                for m in automaton.find_overlapping_iter(haystack.as_str()) {
+                    candidates.extend_from_slice(&index.pattern_rules[m.pattern().as_usize()]);
+                }
+            }
+            if candidates.is_empty() {
+                continue;
+            }
+            candidates.sort_unstable();
+            candidates.dedup();
+            let mut view = RecordView::new(record, &input.report.path);
+            for &rule_index in &candidates {
+                let rule = &self.rules[rule_index];
+                let mut captures = Vec::new();
+                if !evaluate(rule, &mut view, &mut captures) {
+                    continue;
+                }
+                let evidence = evidence(rule, input, record, captures);
+                if rule.loaded.def.join.is_some() {
+                    out.join_candidates.push((rule_index, record.clone(), evidence));
+                } else {
+                    out.hits.push((rule_index, evidence));
+                }
+            }
+        }
+        out
+    }
+
+    fn outcomes(&self, facts: &Facts, per_input: Vec<InputHits>) -> Vec<RuleOutcome> {
+        let mut outcomes: Vec<RuleOutcome> = (0..self.rules.len())
+            .map(|rule| RuleOutcome { rule, status: Status::Passed, reason: String::new(), count: 0, evidence: Vec::new() })
+            .collect();
+        let mut kinds_seen = BTreeSet::new();
+        let mut join_candidates: Vec<Vec<(Record, Evidence)>> = vec![Vec::new(); self.rules.len()];
+        for input in per_input {
+            kinds_seen.extend(input.kinds_seen);
+            for (rule, evidence) in input.hits {
+                push_evidence(&mut outcomes[rule], evidence);
+            }
+            for (rule, record, evidence) in input.join_candidates {
+                join_candidates[rule].push((record, evidence));
+            }
+        }
+        let version = facts.cce_version();
+        for (index, rule) in self.rules.iter().enumerate() {
+            let outcome = &mut outcomes[index];
+            if let Some(version) = version {
+                let too_old = rule.applies_min.as_ref().is_some_and(|min| version.version < *min);
+                let too_new = rule.applies_below.as_ref().is_some_and(|below| version.version >= *below);
+                if too_old || too_new {
+                    let range = rule.loaded.def.applies_to.as_ref().map(|r| r.label()).unwrap_or_default();
+                    outcome.status = Status::NotApplicable;
+                    outcome.reason = format!(
+                        "Cloud Connector {} ({} version from {}) is outside the affected versions ({range})",
+                        version.version, version.role, version.path
+                    );
+                    outcome.evidence.clear();
+                    outcome.count = 0;
+                    continue;
+                }
+            }
+            if let Some(join) = &rule.loaded.def.join {
+                let rows = facts.tables.get(join.fact.value.as_str()).map(Vec::as_slice).unwrap_or_default();
+                let candidates = &join_candidates[index];
+                if rows.is_empty() || candidates.is_empty() {
+                    outcome.status = Status::NotApplicable;
+                    outcome.reason = if rows.is_empty() {
+                        format!("no input gave the facts it compares with (`{}`)", join.fact.value)
+                    } else {
+                        "no input held the records it checks".to_owned()
+                    };
+                    continue;
+                }
+                let mut paired_rows = 0;
+                for row in rows {
+                    let paired: Vec<&(Record, Evidence)> = candidates
+                        .iter()
+                        .filter(|(record, _)| join_holds(record.get(&join.on.record), row.get(&join.on.fact), join.on.op))
+                        .collect();
+                    if paired.is_empty() {
+                        continue;
+                    }
+                    paired_rows += 1;
+                    if paired.iter().any(|(record, _)| join_holds(record.get(&join.expect.record), row.get(&join.expect.fact), join.expect.op)) {
+                        continue;
+                    }
+                    let mut evidence = paired[0].1.clone();
+                    evidence.captures.extend(row.iter().map(|(k, v)| (format!("fact.{k}"), v.clone())));
+                    push_evidence(outcome, evidence);
+                }
+                if paired_rows == 0 {
+                    outcome.status = Status::NotApplicable;
+                    outcome.reason = format!("none of the records it checks matched a row of `{}`", join.fact.value);
+                    continue;
+                }
+            }
+            if outcome.count > 0 {
+                outcome.status = Status::Fired;
+                let files: BTreeSet<&str> = outcome.evidence.iter().map(|e| e.path.as_str()).collect();
+                outcome.reason = format!("matched {} time(s) in {} input(s)", outcome.count, files.len());
+            } else if rule.kinds.iter().any(|k| kinds_seen.contains(k)) {
+                outcome.status = Status::Passed;
+                outcome.reason = format!("inputs of kind {} were read and none matched", kind_list(&rule.kinds, Some(&kinds_seen)));
+            } else {
+                outcome.status = Status::NotApplicable;
+                outcome.reason = format!("no input held records of kind {}", kind_list(&rule.kinds, None));
+            }
+        }
+        outcomes
+    }
+}
+
+fn kind_list(kinds: &[RecordKind], seen: Option<&BTreeSet<RecordKind>>) -> String {
+    let names: Vec<&str> = kinds.iter().filter(|k| seen.is_none_or(|s| s.contains(k))).map(|k| k.name()).collect();
+    names.join(", ")
+}
+
+fn push_evidence(outcome: &mut RuleOutcome, evidence: Evidence) {
+    outcome.count += 1;
+    if outcome.evidence.len() < MAX_EVIDENCE {
+        outcome.evidence.push(evidence);
+    }
+}
+
+/// A join comparison on folded text; a missing side never holds.
+///
+/// `Contains` reads the record's value as a list (`{a, b}`, `a, b`) and wants an item that is
+/// the fact value, whole: `192.168.0.24` does not hold `192.168.0.2`, and `CMS` does not hold
+/// `MS`. An item may carry a version prefix or suffix joined by `-` or `_`, as Hyper-V VM
+/// names of Cloud Connector instances do (`2.1.0.0-CMS`).
+fn join_holds(record_value: Option<&str>, fact_value: Option<&String>, op: JoinOp) -> bool {
+    let (Some(record_value), Some(fact_value)) = (record_value, fact_value) else { return false };
+    let wanted = fold(fact_value);
+    match op {
+        JoinOp::Equals => fold(record_value) == wanted,
+        JoinOp::Contains => record_value
+            .split(|c: char| matches!(c, ',' | ';' | '{' | '}' | '[' | ']') || c.is_whitespace())
+            .map(|item| fold(item.trim_matches(['"', '\''])))
+            .any(|item| {
+                item == wanted
+                    || item.strip_suffix(wanted.as_str()).is_some_and(|rest| rest.ends_with(['-', '_']))
+                    || item.strip_prefix(wanted.as_str()).is_some_and(|rest| rest.starts_with(['-', '_']))
+            }),
+    }
+}
+
+fn evaluate(rule: &CompiledRule, view: &mut RecordView<'_>, captures: &mut Vec<(String, String)>) -> bool {
+    if !rule.kinds.contains(&view.record.kind) {
+        return false;
+    }
+    let mut memo: Vec<Option<bool>> = vec![None; rule.selections.len()];
+    rule.condition.eval(&mut |i| {
+        if let Some(known) = memo[i] {
+            return known;
+        }
+        let result = rule.selections[i]
+            .alternatives
+            .iter()
+            .any(|alternative| alternative.iter().all(|m| m.matches(view, captures)));
+        memo[i] = Some(result);
+        result
+    })
+}
+
+fn evidence(rule: &CompiledRule, input: &LoadedInput, record: &Record, mut captures: Vec<(String, String)>) -> Evidence {
+    for field in &rule.loaded.def.evidence.fields {
+        if let Some(value) = record.get(field) {
+            captures.push((field.clone(), value.to_owned()));
+        }
+    }
+    Evidence {
+        path: input.report.path.clone(),
+        line: record.span.first_line,
+        last_line: record.span.last_line,
+        excerpt: excerpt(&input.text, record),
+        captures,
+    }
+}
+
+/// The first lines of a record as written, each cut to a readable length.
+fn excerpt(text: &str, record: &Record) -> String {
+    let raw = text.get(record.span.bytes.clone()).unwrap_or_default();
+    let mut lines: Vec<String> = raw
+        .lines()
+        .filter(|l| !l.trim().is_empty())
+        .take(EXCERPT_LINES)
+        .map(|l| {
+            let l = l.trim_end();
+            match l.char_indices().nth(EXCERPT_LINE_CHARS) {
+                Some((cut, _)) => format!("{}...", &l[..cut]),
+                None => l.to_owned(),
+            }
+        })
+        .collect();
+    if lines.is_empty() {
+        // Structured records (JSON objects) may have no text span worth showing.
+        lines.push(record.fields.iter().map(|(k, v)| format!("{k}: {v}")).collect::<Vec<_>>().join("; "));
+    }
+    lines.join("\n")
+}
+
+fn load(source: &SourceFile, max_file_size: u64) -> LoadedInput {
+    let mut report = InputReport { path: source.path.clone(), kind: None, encoding: None, records: 0, problems: Vec::new() };
+    let bytes = match source.read(max_file_size) {
+        Ok(bytes) => bytes,
+        Err(message) => {
+            report.problems.push(Problem::file(message));
+            return LoadedInput { report, text: String::new(), records: Vec::new() };
+        }
+    };
+    if decode::looks_binary(&bytes) {
+        report.kind = Some(FileKind::Binary);
+        report.problems.push(Problem::file("binary file, not read as text"));
+        return LoadedInput { report, text: String::new(), records: Vec::new() };
+    }
+    let decoded = decode::decode(&bytes);
+    drop(bytes);
+    report.encoding = Some(decoded.encoding.name());
+    report.problems.extend(decoded.problems);
+    let kind = classify::classify(&source.path, &decoded.text);
+    report.kind = Some(kind);
+    let producer = classify::producer_from_name(&source.path);
+    let parsed = parse::parse(kind, &decoded.text, producer.as_deref());
+    report.records = parsed.records.len();
+    report.problems.extend(parsed.problems);
+    LoadedInput { report, text: decoded.text, records: parsed.records }
+}
+
+impl KindIndex {
+    fn build(kind: RecordKind, rules: &[CompiledRule]) -> KindIndex {
+        let mut index = KindIndex::default();
+        let mut patterns: Vec<String> = Vec::new();
+        for (i, rule) in rules.iter().enumerate() {
+            let Some((_, triggers)) = rule.triggers.iter().find(|(k, _)| *k == kind) else { continue };
+            match triggers {
+                None => index.ungated.push(i),
+                Some(literals) => {
+                    for literal in literals {
+                        match patterns.iter().position(|p| p == literal) {
+                            Some(p) => index.pattern_rules[p].push(i),
+                            None => {
+                                patterns.push(literal.clone());
+                                index.pattern_rules.push(vec![i]);
+                            }
+                        }
+                    }
+                }
+            }
+        }
+        if !patterns.is_empty() {
+            index.automaton = AhoCorasickBuilder::new().match_kind(MatchKind::Standard).build(&patterns).ok();
+            if index.automaton.is_none() {
+                // Cannot happen for literals of bounded size; if it did, checking every record
+                // keeps the results right at the cost of speed.
+                index.ungated.extend(index.pattern_rules.iter().flatten().copied());
+                index.ungated.sort_unstable();
+                index.ungated.dedup();
+            }
+        }
+        index
+    }
+}

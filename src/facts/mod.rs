@@ -1,0 +1,203 @@
+//! Host-level facts gathered from all inputs before rules run: versions, the collection time,
+//! host names, CloudConnector.ini values, and fact tables for joins.
+//!
+//! This is where product knowledge that spans files lives (insights-core calls these
+//! combiners): which ini key names which VM and which of its addresses, which file says
+//! which version. Rules stay plain YAML and compare fields with these facts.
+
+use std::collections::BTreeMap;
+
+use crate::input::classify::FileKind;
+use crate::record::{Record, RecordKind};
+use crate::version::Version;
+
+/// Fact tables a rule can `join` against.
+pub const TABLES: &[&str] = &["vm_nics"];
+
+/// A row of a fact table: column name to value.
+pub type FactRow = BTreeMap<String, String>;
+
+/// What one input contributes: its path, kind and records.
+pub struct InputRecords<'a> {
+    pub path: &'a str,
+    pub kind: FileKind,
+    pub records: &'a [Record],
+}
+
+/// A version and the input it was read from.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct VersionFact {
+    /// `running`, `backup` or `script`.
+    pub role: &'static str,
+    pub version: Version,
+    pub path: String,
+}
+
+#[derive(Debug, Default)]
+pub struct Facts {
+    pub versions: Vec<VersionFact>,
+    /// Newest time the inputs themselves state (transcript starts, log entries), ISO 8601.
+    pub collection_time: Option<String>,
+    pub hosts: Vec<String>,
+    /// CloudConnector.ini as `section.key` (lower case) to value, first file wins.
+    pub ini: BTreeMap<String, String>,
+    pub tables: BTreeMap<&'static str, Vec<FactRow>>,
+}
+
+impl Facts {
+    pub fn gather(inputs: &[InputRecords<'_>]) -> Facts {
+        let mut facts = Facts::default();
+        for input in inputs {
+            for record in input.records {
+                facts.absorb(input, record);
+            }
+        }
+        facts.hosts.sort();
+        facts.hosts.dedup();
+        facts.tables.insert("vm_nics", vm_nics(&facts.ini));
+        facts
+    }
+
+    fn absorb(&mut self, input: &InputRecords<'_>, record: &Record) {
+        match (input.kind, record.kind) {
+            (FileKind::CloudConnectorIni, RecordKind::IniSection) => {
+                let section = record.get("section").unwrap_or_default().to_ascii_lowercase();
+                for (key, value) in record.fields.iter().skip(1).filter(|(k, _)| k != "file") {
+                    self.ini.entry(format!("{section}.{}", key.to_ascii_lowercase())).or_insert_with(|| value.clone());
+                }
+            }
+            (FileKind::ModuleIni, RecordKind::IniSection) => {
+                let section = record.get("section").unwrap_or_default().to_ascii_lowercase();
+                let role = if section.contains("running") {
+                    "running"
+                } else if section.contains("backup") {
+                    "backup"
+                } else {
+                    return;
+                };
+                if let Some(version) = record.fields.iter().skip(1).find_map(|(_, v)| Version::parse(v)) {
+                    self.versions.push(VersionFact { role, version, path: input.path.to_owned() });
+                }
+            }
+            (_, RecordKind::Text) => {
+                let role = match record.get("producer").map(str::to_ascii_lowercase).as_deref() {
+                    Some("get-ccrunningversion") => "running",
+                    Some("get-ccversion") => "script",
+                    _ => return,
+                };
+                if let Some(version) = record.get("line").and_then(Version::parse) {
+                    self.versions.push(VersionFact { role, version, path: input.path.to_owned() });
+                }
+            }
+            (_, RecordKind::PsSession) => {
+                if let Some(machine) = record.get("machine").filter(|m| !m.is_empty()) {
+                    self.hosts.push(machine.to_owned());
+                }
+                self.note_time(record.get("start_time_iso"));
+                self.note_time(record.get("end_time_iso"));
+            }
+            (_, RecordKind::CceLog) => self.note_time(record.get("datetime")),
+            _ => {}
+        }
+    }
+
+    fn note_time(&mut self, time: Option<&str>) {
+        if let Some(time) = time.filter(|t| !t.is_empty())
+            && self.collection_time.as_deref().is_none_or(|current| time > current)
+        {
+            self.collection_time = Some(time.to_owned());
+        }
+    }
+
+    /// The Cloud Connector version rules are checked against: the running version where an
+    /// input states it, else the script version.
+    pub fn cce_version(&self) -> Option<&VersionFact> {
+        let by_role = |role| self.versions.iter().filter(|v| v.role == role).max_by(|a, b| a.version.cmp(&b.version));
+        by_role("running").or_else(|| by_role("script"))
+    }
+
+    /// A value for a `{fact.NAME}` placeholder.
+    pub fn lookup(&self, name: &str) -> Option<String> {
+        match name {
+            "version" => self.cce_version().map(|v| v.version.to_string()),
+            "collection_time" => self.collection_time.clone(),
+            "host" => self.hosts.first().cloned(),
+            _ => name.strip_prefix("ini.").and_then(|key| self.ini.get(&key.to_ascii_lowercase()).cloned()),
+        }
+    }
+}
+
+/// The addresses CloudConnector.ini assigns to each VM: one row per (VM, NIC, address).
+///
+/// The ini names VMs by NetBIOS name in role sections; the Edge writes its internal name and
+/// addresses under either the `Server` or the `Machine` spelling depending on the release.
+fn vm_nics(ini: &BTreeMap<String, String>) -> Vec<FactRow> {
+    const ROLES: &[(&str, &str, &[&str], &[(&str, &[&str])])] = &[
+        ("AD", "common", &["servername"], &[("Internal", &["ip"])]),
+        ("CMS", "primarycms", &["servername"], &[("Internal", &["ip"])]),
+        ("Mediation", "mediationserver", &["servername"], &[("Internal", &["ip"])]),
+        (
+            "Edge",
+            "edgeserver",
+            &["internalservername", "internalmachinename"],
+            &[("Internal", &["internalserverips", "internalmachineips"]), ("External", &["externalsipips"])],
+        ),
+    ];
+    let get = |section: &str, keys: &[&str]| {
+        keys.iter().find_map(|k| ini.get(&format!("{section}.{k}")).filter(|v| !v.trim().is_empty()).cloned())
+    };
+    let mut rows = Vec::new();
+    for (role, section, name_keys, nics) in ROLES {
+        let Some(vm) = get(section, name_keys) else { continue };
+        for (nic, ip_keys) in *nics {
+            let Some(ips) = get(section, ip_keys) else { continue };
+            for ip in ips.split([',', ';', ' ']).map(|ip| ip.split('/').next().unwrap_or(ip).trim()).filter(|ip| !ip.is_empty()) {
+                let row: FactRow = [("vm", vm.trim()), ("role", role), ("nic", nic), ("ip", ip)]
+                    .into_iter()
+                    .map(|(k, v)| (k.to_owned(), v.to_owned()))
+                    .collect();
+                rows.push(row);
+            }
+        }
+    }
+    rows
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::record::Span;
+
+    fn section(name: &str, keys: &[(&str, &str)]) -> Record {
+        let mut r = Record::new(RecordKind::IniSection, Span::default()).with("section", name);
+        for (k, v) in keys {
+            r.push(k.to_string(), *v);
+        }
+        r
+    }
+
+    #[test]
+    fn vm_nics_come_from_role_sections() {
+        let records = vec![
+            section("Common", &[("ServerName", "DC"), ("IP", "192.168.213.2/24")]),
+            section("EdgeServer", &[("InternalMachineName", " cc-edge1"), ("InternalMachineIPs", "192.168.0.241"), ("ExternalSIPIPs", "192.168.1.4")]),
+        ];
+        let facts = Facts::gather(&[InputRecords { path: "CloudConnector.ini", kind: FileKind::CloudConnectorIni, records: &records }]);
+        let rows = &facts.tables["vm_nics"];
+        let summary: Vec<String> = rows.iter().map(|r| format!("{} {} {}", r["vm"], r["nic"], r["ip"])).collect();
+        assert_eq!(summary, ["DC Internal 192.168.213.2", "cc-edge1 Internal 192.168.0.241", "cc-edge1 External 192.168.1.4"]);
+        assert_eq!(facts.lookup("ini.common.servername").as_deref(), Some("DC"));
+    }
+
+    #[test]
+    fn running_version_wins_over_script_version() {
+        let module = vec![section("RunningVersion", &[("Version", "2.0.1.0")]), section("BackupVersion", &[("Version", "2.0.0.0")])];
+        let console = vec![Record::new(RecordKind::Text, Span::default()).with("line", "2.1.0.0").with("producer", "Get-CcVersion")];
+        let facts = Facts::gather(&[
+            InputRecords { path: "module.ini", kind: FileKind::ModuleIni, records: &module },
+            InputRecords { path: "Get-CcVersion.txt", kind: FileKind::Console, records: &console },
+        ]);
+        assert_eq!(facts.cce_version().unwrap().version, Version::parse("2.0.1").unwrap());
+        assert_eq!(facts.versions.len(), 3);
+    }
+}

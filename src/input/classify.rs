@@ -1,0 +1,124 @@
+//! Tells what kind of input a file is, by name first and then by content, and which cmdlet
+//! produced it when its name says so (`Get-VM.txt`).
+
+use crate::parse::transcript;
+
+/// The kinds of file ccdiag reads. Unknown text is read as console text, so a literal
+/// signature is found in any file.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, PartialOrd, Ord)]
+pub enum FileKind {
+    CceLog,
+    CloudConnectorIni,
+    ModuleIni,
+    Ini,
+    Transcript,
+    Console,
+    JsonExport,
+    /// Not text; reported and skipped.
+    Binary,
+}
+
+impl FileKind {
+    /// The name reported under `inputs[].kind`.
+    pub fn name(self) -> &'static str {
+        match self {
+            FileKind::CceLog => "cce_log",
+            FileKind::CloudConnectorIni => "cloudconnector_ini",
+            FileKind::ModuleIni => "module_ini",
+            FileKind::Ini => "ini",
+            FileKind::Transcript => "ps_transcript",
+            FileKind::Console => "ps_console",
+            FileKind::JsonExport => "json_export",
+            FileKind::Binary => "binary",
+        }
+    }
+}
+
+/// The file name part of a reported path (which may run through a zip).
+pub fn file_name(path: &str) -> &str {
+    path.rsplit(['/', '\\']).next().unwrap_or(path)
+}
+
+pub fn classify(path: &str, text: &str) -> FileKind {
+    let name = file_name(path).to_ascii_lowercase();
+    if name.starts_with("ccemanagementservice") && (name.ends_with(".log") || name.contains(".log.")) {
+        return FileKind::CceLog;
+    }
+    if name.ends_with(".ini") {
+        return match name.as_str() {
+            "module.ini" => FileKind::ModuleIni,
+            n if n.starts_with("cloudconnector") => FileKind::CloudConnectorIni,
+            _ => FileKind::Ini,
+        };
+    }
+    let head = text.trim_start();
+    if name.ends_with(".json") || head.starts_with('{') || head.starts_with('[') && !looks_like_ini(head) {
+        return FileKind::JsonExport;
+    }
+    if transcript::looks_like_transcript(text) {
+        return FileKind::Transcript;
+    }
+    if looks_like_trace_log(head) {
+        return FileKind::CceLog;
+    }
+    FileKind::Console
+}
+
+/// The cmdlet a file's name says produced it: `Get-VMNetworkAdapter.txt`,
+/// `Get-Service_CMS.txt` and `get-ccversion.json` all name one.
+pub fn producer_from_name(path: &str) -> Option<String> {
+    let name = file_name(path);
+    let end = name.find(|c: char| !(c.is_ascii_alphanumeric() || c == '-')).unwrap_or(name.len());
+    let stem = &name[..end];
+    let (verb, noun) = stem.split_once('-')?;
+    let is_word = |w: &str| w.len() >= 2 && w.chars().all(|c| c.is_ascii_alphanumeric());
+    (is_word(verb) && is_word(noun) && verb.chars().all(|c| c.is_ascii_alphabetic())).then(|| stem.to_owned())
+}
+
+fn looks_like_ini(head: &str) -> bool {
+    let first = head.lines().next().unwrap_or("").trim();
+    first.starts_with('[') && first.ends_with(']') && !first.contains(['{', '"', ','])
+}
+
+/// A .NET TraceListener entry: `<Source> <EventType>: <Id> : <Message>`.
+fn looks_like_trace_log(head: &str) -> bool {
+    const TYPES: [&str; 5] = [" Error: ", " Information: ", " Warning: ", " Verbose: ", " Critical: "];
+    head.lines().take(5).any(|line| {
+        TYPES.iter().any(|t| {
+            line.split_once(t).is_some_and(|(source, rest)| {
+                !source.is_empty()
+                    && !source.contains(' ')
+                    && rest.split_once(" : ").is_some_and(|(id, _)| id.trim().parse::<i64>().is_ok())
+            })
+        })
+    })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn names_decide_first() {
+        assert_eq!(classify("logs/CceManagementService.log", ""), FileKind::CceLog);
+        assert_eq!(classify("logs/CceManagementService.log.1", ""), FileKind::CceLog);
+        assert_eq!(classify("CloudConnector.ini", ""), FileKind::CloudConnectorIni);
+        assert_eq!(classify("b.zip/ProgramData/CloudConnector/module.ini", ""), FileKind::ModuleIni);
+        assert_eq!(classify("other.ini", ""), FileKind::Ini);
+    }
+
+    #[test]
+    fn content_decides_otherwise() {
+        assert_eq!(classify("x.txt", "CceService Error: 0 : Unexpected exception"), FileKind::CceLog);
+        assert_eq!(classify("x.txt", "  [\r\n  {\"Name\": 1}]"), FileKind::JsonExport);
+        assert_eq!(classify("x.txt", "Import-Module : nope"), FileKind::Console);
+    }
+
+    #[test]
+    fn producers_from_file_names() {
+        assert_eq!(producer_from_name("host/Get-VMNetworkAdapter.txt").as_deref(), Some("Get-VMNetworkAdapter"));
+        assert_eq!(producer_from_name("Get-Service_CMS.txt").as_deref(), Some("Get-Service"));
+        assert_eq!(producer_from_name("console.txt"), None);
+        assert_eq!(producer_from_name("2024-01-01.txt"), None);
+    }
+}

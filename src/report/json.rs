@@ -1,0 +1,60 @@
+//! `--format json`: the contract of DESIGN.md. Names here are relied on by other tools; add
+//! fields freely, never rename.
+
+use serde_json::{Value, json};
+
+use super::Report;
+
+pub fn render(report: &Report) -> String {
+    let inputs: Vec<Value> = report
+        .inputs
+        .iter()
+        .map(|i| {
+            json!({
+                "path": i.path,
+                "kind": i.kind.map_or("unread", |k| k.name()),
+                "encoding": i.encoding,
+                "records": i.records,
+                "problems": i.problems.iter().map(|p| json!({"line": p.line, "message": p.message})).collect::<Vec<_>>(),
+            })
+        })
+        .collect();
+    let findings: Vec<Value> = report
+        .findings
+        .iter()
+        .map(|f| {
+            json!({
+                "rule_id": f.rule_id,
+                "name": f.name,
+                "severity": f.severity.name(),
+                "title": f.title,
+                "count": f.count,
+                "evidence": f.evidence.iter().map(|e| json!({
+                    "path": e.path,
+                    "line": e.line,
+                    "last_line": e.last_line,
+                    "excerpt": e.excerpt,
+                    "fields": e.captures.iter().map(|(k, v)| (k.clone(), Value::from(v.as_str()))).collect::<serde_json::Map<_, _>>(),
+                })).collect::<Vec<_>>(),
+                "remediation": f.remediation.iter().map(|s| json!({"text": s.text, "command": s.command, "applies_to": s.label})).collect::<Vec<_>>(),
+                "references": f.references,
+            })
+        })
+        .collect();
+    let outcomes: Vec<Value> = report
+        .outcomes
+        .iter()
+        .map(|o| json!({"rule_id": o.rule_id, "name": o.name, "status": o.status.name(), "reason": o.reason}))
+        .collect();
+    let host = &report.host;
+    let document = json!({
+        "tool": {"name": "ccdiag", "version": env!("CARGO_PKG_VERSION")},
+        "host": {"machines": host.hosts, "collection_time": host.collection_time, "versions": host.versions},
+        "inputs": inputs,
+        "findings": findings,
+        "outcomes": outcomes,
+    });
+    let mut text = serde_json::to_string_pretty(&document).unwrap_or_default();
+    text.push('\n');
+    text
+}

@@ -1,0 +1,198 @@
+//! Reports: one data model built from a scan, rendered per format.
+
+pub mod explain;
+pub mod json;
+pub mod markdown;
+pub mod sanitize;
+pub mod text;
+
+use crate::engine::{Engine, Evidence, InputReport, Scan, Status};
+use crate::facts::Facts;
+use crate::rules::{Severity, VersionRange};
+
+#[derive(Clone, Copy, Debug, PartialEq, Eq, clap::ValueEnum)]
+pub enum Format {
+    Text,
+    Markdown,
+    Json,
+}
+
+/// Everything a format shows, in display order.
+pub struct Report {
+    pub inputs: Vec<InputReport>,
+    pub host: HostSummary,
+    pub findings: Vec<Finding>,
+    pub outcomes: Vec<Outcome>,
+}
+
+pub struct HostSummary {
+    pub hosts: Vec<String>,
+    pub collection_time: Option<String>,
+    /// `2.1.0.0 (running, module.ini)` style lines.
+    pub versions: Vec<String>,
+}
+
+pub struct Finding {
+    pub rule_id: String,
+    pub name: String,
+    pub severity: Severity,
+    pub title: String,
+    pub count: usize,
+    pub evidence: Vec<Evidence>,
+    pub remediation: Vec<Step>,
+    pub references: Vec<String>,
+}
+
+pub struct Step {
+    pub text: String,
+    pub command: Option<String>,
+    /// The versions this step is for, when the host's version is unknown.
+    pub label: Option<String>,
+}
+
+pub struct Outcome {
+    pub rule_id: String,
+    pub name: String,
+    pub status: Status,
+    pub reason: String,
+}
+
+impl Report {
+    pub fn build(engine: &Engine, scan: Scan) -> Report {
+        let rules = engine.rules();
+        let version = scan.facts.cce_version().map(|v| v.version.clone());
+        let mut findings = Vec::new();
+        let mut outcomes = Vec::new();
+        for outcome in &scan.outcomes {
+            let rule = &rules[outcome.rule];
+            let def = &rule.loaded.def;
+            outcomes.push(Outcome {
+                rule_id: def.id.value.clone(),
+                name: def.name.value.clone(),
+                status: outcome.status,
+                reason: outcome.reason.clone(),
+            });
+            if outcome.status != Status::Fired {
+                continue;
+            }
+            let first = outcome.evidence.first();
+            let remediation = def
+                .remediation
+                .iter()
+                .filter_map(|step| {
+                    let label = match (&step.when, &version) {
+                        (None, _) => None,
+                        (Some(range), Some(v)) if !in_range(range, v) => return None,
+                        (Some(_), Some(_)) => None,
+                        (Some(range), None) => Some(format!("Cloud Connector {}", range.label())),
+                    };
+                    Some(Step {
+                        text: fill(&step.text, first, &scan.facts),
+                        command: step.command.as_ref().map(|c| fill(c, first, &scan.facts)),
+                        label,
+                    })
+                })
+                .collect();
+            findings.push(Finding {
+                rule_id: def.id.value.clone(),
+                name: def.name.value.clone(),
+                severity: def.severity,
+                title: def.title.clone(),
+                count: outcome.count,
+                evidence: outcome.evidence.clone(),
+                remediation,
+                references: def
+                    .references
+                    .iter()
+                    .map(|r| match &r.anchor {
+                        Some(anchor) => format!("{}#{anchor} ({})", r.article, r.section),
+                        None => format!("{} ({})", r.article, r.section),
+                    })
+                    .collect(),
+            });
+        }
+        findings.sort_by(|a, b| b.severity.cmp(&a.severity).then_with(|| a.rule_id.cmp(&b.rule_id)));
+        let host = HostSummary {
+            hosts: scan.facts.hosts.clone(),
+            collection_time: scan.facts.collection_time.clone(),
+            versions: scan.facts.versions.iter().map(|v| format!("{} ({}, {})", v.version, v.role, v.path)).collect(),
+        };
+        Report { inputs: scan.inputs, host, findings, outcomes }
+    }
+
+    /// The exit code for `--fail-on`: 1 when a finding is at or above the threshold.
+    pub fn has_finding_at_or_above(&self, threshold: Option<Severity>) -> bool {
+        threshold.is_some_and(|t| self.findings.iter().any(|f| f.severity >= t))
+    }
+
+    pub fn render(&self, format: Format, color: bool) -> String {
+        match format {
+            Format::Text => text::render(self, color),
+            Format::Markdown => markdown::render(self),
+            Format::Json => json::render(self),
+        }
+    }
+}
+
+fn in_range(range: &VersionRange, version: &crate::version::Version) -> bool {
+    use crate::version::Version;
+    let min_ok = range.min.as_deref().and_then(Version::parse).is_none_or(|min| *version >= min);
+    let below_ok = range.below.as_deref().and_then(Version::parse).is_none_or(|below| *version < below);
+    min_ok && below_ok
+}
+
+/// Fills `{name}` from the first evidence's captures (and `{path}`, `{line}` from its
+/// location) and `{fact.name}` from host facts; a
+/// placeholder with no value stays visible as `<name>` so the reader knows what to put there.
+pub fn fill(template: &str, evidence: Option<&Evidence>, facts: &Facts) -> String {
+    let mut out = String::with_capacity(template.len());
+    let mut rest = template;
+    while let Some(open) = rest.find('{') {
+        let Some(close) = rest[open..].find('}').map(|c| open + c) else { break };
+        let name = &rest[open + 1..close];
+        let plausible = !name.is_empty() && name.chars().all(|c| c.is_ascii_alphanumeric() || matches!(c, '_' | '.' | '-'));
+        out.push_str(&rest[..open]);
+        if plausible {
+            let value = evidence
+                .and_then(|e| match name {
+                    "path" => Some(e.path.clone()),
+                    "line" => Some(e.line.to_string()),
+                    _ => e.capture(name).map(str::to_owned),
+                })
+                .or_else(|| name.strip_prefix("fact.").and_then(|f| facts.lookup(f)));
+            match value {
+                Some(v) => out.push_str(&v),
+                None => {
+                    out.push('<');
+                    out.push_str(name.strip_prefix("fact.").unwrap_or(name));
+                    out.push('>');
+                }
+            }
+        } else {
+            // PowerShell script blocks `{ ... }` are not placeholders.
+            out.push_str(&rest[open..=close]);
+        }
+        rest = &rest[close + 1..];
+    }
+    out.push_str(rest);
+    out
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn placeholders_fill_from_captures_then_facts() {
+        let evidence = Evidence {
+            path: "x".into(),
+            line: 1,
+            last_line: 1,
+            excerpt: String::new(),
+            captures: vec![("user".into(), "kenmyer@litwareinc.com".into())],
+        };
+        let facts = Facts::default();
+        assert_eq!(fill("Check {user} at {fact.host}", Some(&evidence), &facts), "Check kenmyer@litwareinc.com at <host>");
+        assert_eq!(fill("Get-PSSession | Where-Object { $_.State }", None, &facts), "Get-PSSession | Where-Object { $_.State }");
+    }
+}

@@ -1,0 +1,64 @@
+//! Text from inputs is hostile until proven otherwise: a log line can carry ANSI escapes that
+//! rewrite the terminal, bidi overrides that reorder what the reader sees, or Markdown that
+//! turns an excerpt into a link. Every format passes input text through here.
+
+/// For terminals and plain text: control characters (except tab) and bidi controls become
+/// visible `\u{..}` escapes; newlines are kept only when `keep_newlines`.
+pub fn terminal(text: &str, keep_newlines: bool) -> String {
+    let mut out = String::with_capacity(text.len());
+    for c in text.chars() {
+        match c {
+            '\n' if keep_newlines => out.push('\n'),
+            '\t' => out.push('\t'),
+            c if is_dangerous(c) => out.push_str(&format!("\\u{{{:x}}}", c as u32)),
+            c => out.push(c),
+        }
+    }
+    out
+}
+
+fn is_dangerous(c: char) -> bool {
+    c.is_control() || matches!(c, '\u{202A}'..='\u{202E}' | '\u{2066}'..='\u{2069}' | '\u{200E}' | '\u{200F}' | '\u{061C}')
+}
+
+/// Markdown inline text: escapes every character Markdown (and GitHub's HTML subset) gives a
+/// meaning to, after the terminal pass.
+pub fn markdown_inline(text: &str) -> String {
+    let safe = terminal(text, false);
+    let mut out = String::with_capacity(safe.len());
+    for c in safe.chars() {
+        if matches!(c, '\\' | '`' | '*' | '_' | '{' | '}' | '[' | ']' | '(' | ')' | '#' | '+' | '!' | '|' | '<' | '>' | '~' | '&') {
+            out.push('\\');
+        }
+        out.push(c);
+    }
+    out
+}
+
+/// A fenced code block that no backtick run inside the text can close early.
+pub fn markdown_code_block(text: &str, language: &str) -> String {
+    let safe = terminal(text, true);
+    let longest = safe.split(|c| c != '`').map(str::len).max().unwrap_or(0);
+    let fence = "`".repeat(longest.max(2) + 1);
+    format!("{fence}{language}\n{safe}\n{fence}\n")
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn escapes_never_reach_the_terminal() {
+        assert_eq!(terminal("a\u{1b}[31mred\u{7}", false), "a\\u{1b}[31mred\\u{7}");
+        assert_eq!(terminal("x\u{202E}y\nz", true), "x\\u{202e}y\nz");
+        assert_eq!(terminal("x\ny", false), "x\\u{a}y");
+    }
+
+    #[test]
+    fn markdown_cannot_be_injected() {
+        assert_eq!(markdown_inline("[x](http://e) <script>"), "\\[x\\]\\(http://e\\) \\<script\\>");
+        let block = markdown_code_block("a ``` b", "");
+        assert!(block.starts_with("````\n"));
+        assert!(block.ends_with("\n````\n"));
+    }
+}

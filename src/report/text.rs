@@ -1,0 +1,119 @@
+//! The terminal report: findings by severity, each with evidence and numbered steps, then
+//! what was read and what could not be checked.
+
+use std::fmt::Write as _;
+
+use super::sanitize::terminal;
+use super::{Finding, Report};
+use crate::engine::Status;
+use crate::rules::Severity;
+
+/// Excerpts shown per finding; the rest are counted.
+const SHOWN_EVIDENCE: usize = 3;
+
+struct Style {
+    color: bool,
+}
+
+impl Style {
+    fn paint(&self, code: &str, text: &str) -> String {
+        if self.color { format!("\u{1b}[{code}m{text}\u{1b}[0m") } else { text.to_owned() }
+    }
+
+    fn severity(&self, severity: Severity) -> String {
+        let code = match severity {
+            Severity::Error => "1;31",
+            Severity::Warning => "1;33",
+            Severity::Info => "1;36",
+        };
+        self.paint(code, &severity.name().to_uppercase())
+    }
+}
+
+pub fn render(report: &Report, color: bool) -> String {
+    let style = Style { color };
+    let mut out = String::new();
+    if report.findings.is_empty() {
+        out.push_str("No issue found.\n\n");
+    }
+    for finding in &report.findings {
+        finding_block(&mut out, finding, &style);
+    }
+    summary(&mut out, report, &style);
+    out
+}
+
+fn finding_block(out: &mut String, finding: &Finding, style: &Style) {
+    let _ = writeln!(
+        out,
+        "{} {} {}: {}",
+        style.severity(finding.severity),
+        style.paint("1", &finding.rule_id),
+        finding.name,
+        finding.title
+    );
+    let _ = writeln!(out, "  evidence ({} match{}):", finding.count, if finding.count == 1 { "" } else { "es" });
+    for evidence in finding.evidence.iter().take(SHOWN_EVIDENCE) {
+        let _ = writeln!(out, "    {}", style.paint("36", &format!("{}:{}", terminal(&evidence.path, false), evidence.line)));
+        for line in evidence.excerpt.lines() {
+            let _ = writeln!(out, "      | {}", terminal(line, false));
+        }
+    }
+    if finding.count > SHOWN_EVIDENCE {
+        let _ = writeln!(out, "    ... and {} more", finding.count - SHOWN_EVIDENCE);
+    }
+    let _ = writeln!(out, "  fix:");
+    for (i, step) in finding.remediation.iter().enumerate() {
+        let label = step.label.as_ref().map(|l| format!("[{l}] ")).unwrap_or_default();
+        let _ = writeln!(out, "    {}. {label}{}", i + 1, terminal(&step.text, false));
+        if let Some(command) = &step.command {
+            for line in command.lines() {
+                let _ = writeln!(out, "         {}", style.paint("32", &terminal(line, false)));
+            }
+        }
+    }
+    for reference in &finding.references {
+        let _ = writeln!(out, "  see: {reference}");
+    }
+    out.push('\n');
+}
+
+fn summary(out: &mut String, report: &Report, style: &Style) {
+    let _ = writeln!(out, "{}", style.paint("1", "Inputs"));
+    for input in &report.inputs {
+        let kind = input.kind.map_or("unread", |k| k.name());
+        let encoding = input.encoding.unwrap_or("-");
+        let _ = writeln!(out, "  {}  [{kind}, {encoding}, {} records]", terminal(&input.path, false), input.records);
+        for problem in &input.problems {
+            let _ = writeln!(out, "    problem: {}", terminal(&problem.to_string(), false));
+        }
+    }
+    if report.inputs.is_empty() {
+        out.push_str("  (no input files found)\n");
+    }
+    let host = &report.host;
+    if !host.hosts.is_empty() || host.collection_time.is_some() || !host.versions.is_empty() {
+        let _ = writeln!(out, "{}", style.paint("1", "Host"));
+        if !host.hosts.is_empty() {
+            let _ = writeln!(out, "  machines: {}", terminal(&host.hosts.join(", "), false));
+        }
+        if let Some(time) = &host.collection_time {
+            let _ = writeln!(out, "  collected: {}", terminal(time, false));
+        }
+        for version in &host.versions {
+            let _ = writeln!(out, "  version: {}", terminal(version, false));
+        }
+    }
+    let count = |status| report.outcomes.iter().filter(|o| o.status == status).count();
+    let _ = writeln!(
+        out,
+        "{} {} fired, {} passed, {} not applicable",
+        style.paint("1", "Rules"),
+        count(Status::Fired),
+        count(Status::Passed),
+        count(Status::NotApplicable)
+    );
+    for outcome in report.outcomes.iter().filter(|o| o.status == Status::NotApplicable) {
+        let _ = writeln!(out, "  not checked: {} {}: {}", outcome.rule_id, outcome.name, outcome.reason);
+    }
+}

@@ -1,0 +1,203 @@
+//! The rule model: what a YAML rule file says, before compilation.
+//!
+//! One file per documented issue under `rules/`; the built-in pack is compiled into the binary
+//! (see `build.rs`) so that the binary alone diagnoses a host. A user's `--rules DIR` adds
+//! rules or overrides built-in ones by id. All YAML is read in [`load`], nowhere else.
+
+pub mod load;
+
+use std::collections::BTreeMap;
+use std::fmt;
+
+use serde::Deserialize;
+use serde_saphyr::Spanned;
+
+/// How bad a finding is. Ordered: `Info < Warning < Error`.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Hash, Deserialize)]
+#[serde(rename_all = "lowercase")]
+pub enum Severity {
+    Info,
+    Warning,
+    Error,
+}
+
+impl Severity {
+    pub fn name(self) -> &'static str {
+        match self {
+            Severity::Info => "info",
+            Severity::Warning => "warning",
+            Severity::Error => "error",
+        }
+    }
+}
+
+impl fmt::Display for Severity {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(self.name())
+    }
+}
+
+/// A rule as written in YAML.
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct RuleDef {
+    pub id: Spanned<String>,
+    pub name: Spanned<String>,
+    pub title: String,
+    pub severity: Severity,
+    /// Record kinds the rule reads (`cce_log`, `ps_error`, ...).
+    pub sources: Vec<Spanned<String>>,
+    /// Versions of Cloud Connector the issue exists in; absent means every version.
+    #[serde(default)]
+    pub applies_to: Option<VersionRange>,
+    pub detection: Detection,
+    /// Compare the records the detection selected with facts from other inputs.
+    #[serde(default)]
+    pub join: Option<JoinDef>,
+    #[serde(default)]
+    pub evidence: EvidenceDef,
+    pub remediation: Vec<StepDef>,
+    #[serde(default)]
+    pub references: Vec<Reference>,
+    pub docs: Docs,
+}
+
+/// A half-open range of Cloud Connector versions: `min` inclusive, `below` exclusive.
+#[derive(Clone, Debug, Default, Deserialize, PartialEq, Eq)]
+#[serde(deny_unknown_fields)]
+pub struct VersionRange {
+    #[serde(default)]
+    pub min: Option<String>,
+    #[serde(default)]
+    pub below: Option<String>,
+}
+
+impl VersionRange {
+    /// The human label used on remediation variants, e.g. "2.0 and later".
+    pub fn label(&self) -> String {
+        match (&self.min, &self.below) {
+            (Some(min), Some(below)) => format!("{min} up to (not including) {below}"),
+            (Some(min), None) => format!("{min} and later"),
+            (None, Some(below)) => format!("before {below}"),
+            (None, None) => "every version".to_owned(),
+        }
+    }
+}
+
+/// Sigma-style detection: named selections and a condition over their names.
+#[derive(Debug)]
+pub struct Detection {
+    pub selections: Vec<(Spanned<String>, SelectionDef)>,
+    pub condition: Spanned<String>,
+}
+
+/// A selection is a map of `field|modifier|...: value(s)` (all must hold), or a list of such
+/// maps (any may hold), as in Sigma.
+#[derive(Debug)]
+pub enum SelectionDef {
+    AllOf(Vec<(Spanned<String>, Spanned<Values>)>),
+    AnyOf(Vec<Vec<(Spanned<String>, Spanned<Values>)>>),
+}
+
+/// One value or a list of values; scalars of any YAML type are read as their text.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Values(pub Vec<String>);
+
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct JoinDef {
+    /// The fact table, e.g. `vm_nics` (see `facts`).
+    pub fact: Spanned<String>,
+    /// Which fact rows a record is compared with: record field and fact column.
+    pub on: JoinOn,
+    /// What must hold for each paired row; the rule fires for each row where it does not.
+    pub expect: JoinExpect,
+}
+
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct JoinOn {
+    pub record: String,
+    pub fact: String,
+    /// `equals` (default) or `contains` (the record field contains the fact value).
+    #[serde(default)]
+    pub op: JoinOp,
+}
+
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct JoinExpect {
+    pub record: String,
+    pub fact: String,
+    #[serde(default)]
+    pub op: JoinOp,
+}
+
+#[derive(Clone, Copy, Debug, Default, Deserialize, PartialEq, Eq)]
+#[serde(rename_all = "lowercase")]
+pub enum JoinOp {
+    #[default]
+    Equals,
+    /// The record's value, read as a list (`{a, b}`, `a, b`), holds the fact value.
+    Contains,
+}
+
+#[derive(Debug, Default, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct EvidenceDef {
+    /// Record fields captured with each piece of evidence and usable as `{placeholders}`.
+    #[serde(default)]
+    pub fields: Vec<String>,
+}
+
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct StepDef {
+    pub text: String,
+    #[serde(default)]
+    pub command: Option<String>,
+    /// Only for these versions; when the version is unknown the step is shown, labelled.
+    #[serde(default)]
+    pub when: Option<VersionRange>,
+}
+
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Reference {
+    pub article: String,
+    #[serde(default)]
+    pub anchor: Option<String>,
+    /// The section heading or issue line the rule comes from.
+    pub section: String,
+}
+
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Docs {
+    /// What the rule detects.
+    pub what: String,
+    /// Why it matters.
+    pub why: String,
+    /// What the evidence looks like on a host.
+    #[serde(default)]
+    pub example: Option<String>,
+}
+
+/// Where a rule came from, for diagnostics and `rules list`.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum Origin {
+    BuiltIn,
+    User(std::path::PathBuf),
+}
+
+/// A parsed rule with its source text kept for error reporting.
+#[derive(Debug)]
+pub struct LoadedRule {
+    pub def: RuleDef,
+    pub file: String,
+    pub source: std::sync::Arc<str>,
+    pub origin: Origin,
+}
+
+/// Rules by id; a user rule replaces a built-in one with the same id.
+pub type RuleSet = BTreeMap<String, LoadedRule>;
