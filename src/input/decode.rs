@@ -1,0 +1,508 @@
+//! Turning the bytes of a file into text.
+//!
+//! CCE hosts leave text in several encodings: Windows PowerShell's `>` and `Out-File` write
+//! UTF-16LE with a BOM, some tools strip that BOM (or never write one), PowerShell 7 and
+//! `Set-Content -Encoding UTF8` write UTF-8 with or without a BOM, and older tools write the ANSI
+//! code page (Windows-1252 on the hosts we see). Logs cut short by a crash are often padded with
+//! NULs. Parsers only ever see the decoded `String`, which never contains `'\0'`.
+
+use std::borrow::Cow;
+
+use encoding_rs::{UTF_16BE, UTF_16LE, WINDOWS_1252};
+
+use crate::record::Problem;
+
+/// How much of a file the statistical tests look at: enough for a stable estimate, small
+/// enough to stay cheap on huge logs.
+const SNIFF_LEN: usize = 8 * 1024;
+
+/// A run of NULs at least this long is padding (a preallocated or crash-truncated log), not
+/// part of a binary structure.
+const PADDING_RUN: usize = 32;
+
+/// The encoding a file was decoded with.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
+pub enum Encoding {
+    Utf8,
+    Utf8Bom,
+    Utf16LeBom,
+    Utf16BeBom,
+    /// UTF-16LE without a BOM, recognised by its NUL bytes.
+    Utf16Le,
+    Windows1252,
+}
+
+impl Encoding {
+    pub fn name(self) -> &'static str {
+        match self {
+            Encoding::Utf8 => "utf-8",
+            Encoding::Utf8Bom => "utf-8-bom",
+            Encoding::Utf16LeBom => "utf-16le-bom",
+            Encoding::Utf16BeBom => "utf-16be-bom",
+            Encoding::Utf16Le => "utf-16le",
+            Encoding::Windows1252 => "windows-1252",
+        }
+    }
+
+    /// What the BOM of a BOM encoding claims, as a user would name it.
+    fn bom_label(self) -> &'static str {
+        match self {
+            Encoding::Utf8Bom => "UTF-8",
+            Encoding::Utf16LeBom => "UTF-16LE",
+            Encoding::Utf16BeBom => "UTF-16BE",
+            Encoding::Utf8 | Encoding::Utf16Le | Encoding::Windows1252 => "no BOM",
+        }
+    }
+}
+
+/// Decoded text with what was noticed on the way.
+#[derive(Debug)]
+pub struct Decoded {
+    /// Never contains `'\0'`.
+    pub text: String,
+    pub encoding: Encoding,
+    pub problems: Vec<Problem>,
+}
+
+/// Decodes a file of any of the encodings in [`Encoding`]; never fails, problems are reported.
+pub fn decode(bytes: &[u8]) -> Decoded {
+    let mut problems = Vec::new();
+    let (text, encoding) = match split_bom(bytes) {
+        Some((declared, rest)) if bom_lies(declared, sniff_window(rest)) => {
+            let (text, actual) = decode_unmarked(rest, &mut problems);
+            problems.push(Problem::file(format!(
+                "BOM says {} but content is {}; decoded as {}",
+                declared.bom_label(),
+                actual.name(),
+                actual.name()
+            )));
+            (text, actual)
+        }
+        Some((declared, rest)) => (decode_marked(declared, rest, &mut problems), declared),
+        None => decode_unmarked(bytes, &mut problems),
+    };
+    let text = strip_nuls(text, &mut problems);
+    Decoded {
+        text,
+        encoding,
+        problems,
+    }
+}
+
+/// True when the bytes are no text in any encoding [`decode`] knows, so scanning them would
+/// only produce noise. A text log padded with NULs is still text.
+pub fn looks_binary(bytes: &[u8]) -> bool {
+    if bytes.is_empty() || split_bom(bytes).is_some() {
+        return false;
+    }
+    let window = sniff_window(bytes);
+    let pairs = PairStats::of(window);
+    if pairs.is_utf16le() {
+        return pairs.control_lo * 20 > pairs.pairs;
+    }
+    if pairs.is_utf16be() {
+        return pairs.control_hi * 20 > pairs.pairs;
+    }
+    let mut control = 0usize;
+    let mut scattered_nuls = 0usize;
+    let mut nul_run = 0usize;
+    for &b in window {
+        if b == 0 {
+            nul_run += 1;
+            continue;
+        }
+        if nul_run > 0 && nul_run < PADDING_RUN {
+            scattered_nuls += nul_run;
+        }
+        nul_run = 0;
+        control += usize::from(is_control(b));
+    }
+    if nul_run > 0 && nul_run < PADDING_RUN {
+        scattered_nuls += nul_run;
+    }
+    // Text in any 8-bit encoding has next to no C0 controls; machine code and packed structures
+    // are full of them and of short NUL runs.
+    control * 20 > window.len() || scattered_nuls * 100 > window.len()
+}
+
+/// Control bytes that do not occur in text (tab, LF, FF, CR and ESC do).
+fn is_control(b: u8) -> bool {
+    matches!(b, 0x01..=0x08 | 0x0B | 0x0E..=0x1A | 0x1C..=0x1F | 0x7F)
+}
+
+fn sniff_window(bytes: &[u8]) -> &[u8] {
+    &bytes[..bytes.len().min(SNIFF_LEN)]
+}
+
+fn split_bom(bytes: &[u8]) -> Option<(Encoding, &[u8])> {
+    if let Some(rest) = bytes.strip_prefix(b"\xEF\xBB\xBF") {
+        Some((Encoding::Utf8Bom, rest))
+    } else if let Some(rest) = bytes.strip_prefix(b"\xFF\xFE") {
+        Some((Encoding::Utf16LeBom, rest))
+    } else {
+        bytes
+            .strip_prefix(b"\xFE\xFF")
+            .map(|rest| (Encoding::Utf16BeBom, rest))
+    }
+}
+
+/// A BOM lies when a tool glued one onto text of another encoding. For UTF-16 the tell is that
+/// the content has no NUL byte at all (so, read as UTF-16, not one Latin character) while, read
+/// as 8-bit text, it is valid UTF-8 with spaces or line breaks: honest UTF-16 would be CJK soup.
+fn bom_lies(declared: Encoding, head: &[u8]) -> bool {
+    match declared {
+        Encoding::Utf8Bom => PairStats::of(head).is_utf16le(),
+        Encoding::Utf16LeBom | Encoding::Utf16BeBom => {
+            let valid_utf8 = match std::str::from_utf8(head) {
+                Ok(_) => true,
+                // The window may cut a multi-byte character in two.
+                Err(e) => e.error_len().is_none(),
+            };
+            !head.is_empty()
+                && memchr::memchr(0, head).is_none()
+                && valid_utf8
+                && head
+                    .iter()
+                    .any(|&b| matches!(b, b' ' | b'\t' | b'\n' | b'\r'))
+        }
+        Encoding::Utf8 | Encoding::Utf16Le | Encoding::Windows1252 => false,
+    }
+}
+
+/// Decodes the bytes after a BOM the way the BOM says.
+fn decode_marked(declared: Encoding, rest: &[u8], problems: &mut Vec<Problem>) -> String {
+    match declared {
+        Encoding::Utf16LeBom => decode_utf16(UTF_16LE, rest, problems),
+        Encoding::Utf16BeBom => decode_utf16(UTF_16BE, rest, problems),
+        // The BOM vouches for UTF-8, so a few bad bytes are damage to replace, not a hint that
+        // the whole file is Windows-1252.
+        _ => match String::from_utf8_lossy(rest) {
+            Cow::Borrowed(text) => text.to_owned(),
+            Cow::Owned(text) => {
+                problems.push(Problem::file(format!(
+                    "invalid UTF-8 replaced by U+FFFD ({} replacement characters)",
+                    text.matches('\u{FFFD}').count()
+                )));
+                text
+            }
+        },
+    }
+}
+
+/// Decodes bytes without a BOM: UTF-16LE if its NUL pattern shows, else UTF-8 if valid, else
+/// Windows-1252 (which maps every byte, so it cannot fail).
+fn decode_unmarked(bytes: &[u8], problems: &mut Vec<Problem>) -> (String, Encoding) {
+    if PairStats::of(sniff_window(bytes)).is_utf16le() {
+        return (decode_utf16(UTF_16LE, bytes, problems), Encoding::Utf16Le);
+    }
+    match std::str::from_utf8(bytes) {
+        Ok(text) => (text.to_owned(), Encoding::Utf8),
+        Err(_) => {
+            let (text, _) = WINDOWS_1252.decode_without_bom_handling(bytes);
+            (text.into_owned(), Encoding::Windows1252)
+        }
+    }
+}
+
+fn decode_utf16(
+    encoding: &'static encoding_rs::Encoding,
+    bytes: &[u8],
+    problems: &mut Vec<Problem>,
+) -> String {
+    let even = bytes.len() & !1;
+    if even != bytes.len() {
+        problems.push(Problem::file(format!(
+            "odd number of bytes for UTF-16: dropped the trailing byte 0x{:02X}",
+            bytes[even]
+        )));
+    }
+    let (text, had_errors) = encoding.decode_without_bom_handling(&bytes[..even]);
+    if had_errors {
+        problems.push(Problem::file(format!(
+            "unpaired UTF-16 surrogates replaced by U+FFFD ({} replacement characters)",
+            text.matches('\u{FFFD}').count()
+        )));
+    }
+    text.into_owned()
+}
+
+fn strip_nuls(text: String, problems: &mut Vec<Problem>) -> String {
+    if memchr::memchr(0, text.as_bytes()).is_none() {
+        return text;
+    }
+    let count = memchr::memchr_iter(0, text.as_bytes()).count();
+    problems.push(Problem::file(format!(
+        "removed {count} NUL characters (NUL-padded or damaged file)"
+    )));
+    text.replace('\0', "")
+}
+
+/// NUL statistics over byte pairs. ASCII in UTF-16LE puts a NUL in the high (odd) byte of every
+/// pair and almost never in the low byte; `00 00` pairs are skipped so NUL padding neither hides
+/// nor fakes the pattern.
+struct PairStats {
+    /// Pairs other than `00 00`.
+    pairs: usize,
+    /// `xx 00`: a Latin-1 character in UTF-16LE.
+    nul_hi: usize,
+    /// `00 xx`: a Latin-1 character in UTF-16BE.
+    nul_lo: usize,
+    /// `cc 00` with `cc` a control: binary data shaped like UTF-16LE.
+    control_lo: usize,
+    /// `00 cc` with `cc` a control.
+    control_hi: usize,
+}
+
+impl PairStats {
+    fn of(window: &[u8]) -> PairStats {
+        let mut s = PairStats {
+            pairs: 0,
+            nul_hi: 0,
+            nul_lo: 0,
+            control_lo: 0,
+            control_hi: 0,
+        };
+        for pair in window.chunks_exact(2) {
+            match (pair[0], pair[1]) {
+                (0, 0) => continue,
+                (lo, 0) => {
+                    s.nul_hi += 1;
+                    s.control_lo += usize::from(is_control(lo));
+                }
+                (0, hi) => {
+                    s.nul_lo += 1;
+                    s.control_hi += usize::from(is_control(hi));
+                }
+                _ => {}
+            }
+            s.pairs += 1;
+        }
+        s
+    }
+
+    fn is_utf16le(&self) -> bool {
+        self.pairs > 0 && self.nul_hi * 10 >= self.pairs * 3 && self.nul_lo * 20 <= self.pairs
+    }
+
+    fn is_utf16be(&self) -> bool {
+        self.pairs > 0 && self.nul_lo * 10 >= self.pairs * 3 && self.nul_hi * 20 <= self.pairs
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    const SAMPLE: &str =
+        "CceService Error: 0 : Unexpected exception when reporting status to online\r\n";
+
+    fn utf16le(text: &str) -> Vec<u8> {
+        text.encode_utf16().flat_map(u16::to_le_bytes).collect()
+    }
+
+    fn utf16be(text: &str) -> Vec<u8> {
+        text.encode_utf16().flat_map(u16::to_be_bytes).collect()
+    }
+
+    #[test]
+    fn plain_utf8() {
+        let d = decode("Version=2.1.0.0 — naïve\r\n".as_bytes());
+        assert_eq!(d.encoding, Encoding::Utf8);
+        assert_eq!(d.text, "Version=2.1.0.0 — naïve\r\n");
+        assert!(d.problems.is_empty());
+    }
+
+    #[test]
+    fn utf8_with_bom_drops_the_bom() {
+        let mut bytes = b"\xEF\xBB\xBF".to_vec();
+        bytes.extend_from_slice(SAMPLE.as_bytes());
+        let d = decode(&bytes);
+        assert_eq!(d.encoding, Encoding::Utf8Bom);
+        assert_eq!(d.text, SAMPLE);
+        assert!(d.problems.is_empty());
+    }
+
+    #[test]
+    fn utf8_bom_with_bad_bytes_is_repaired_not_reinterpreted() {
+        let d = decode(b"\xEF\xBB\xBFSiteName=caf\xE9\r\n");
+        assert_eq!(d.encoding, Encoding::Utf8Bom);
+        assert_eq!(d.text, "SiteName=caf\u{FFFD}\r\n");
+        assert_eq!(d.problems.len(), 1);
+    }
+
+    #[test]
+    fn utf16le_with_bom() {
+        let mut bytes = vec![0xFF, 0xFE];
+        bytes.extend(utf16le(
+            "Get-CcRunningVersion\r\nRunning: 2.1.0.0 – über\r\n",
+        ));
+        let d = decode(&bytes);
+        assert_eq!(d.encoding, Encoding::Utf16LeBom);
+        assert_eq!(
+            d.text,
+            "Get-CcRunningVersion\r\nRunning: 2.1.0.0 – über\r\n"
+        );
+        assert!(d.problems.is_empty());
+    }
+
+    #[test]
+    fn utf16be_with_bom() {
+        let mut bytes = vec![0xFE, 0xFF];
+        bytes.extend(utf16be(SAMPLE));
+        let d = decode(&bytes);
+        assert_eq!(d.encoding, Encoding::Utf16BeBom);
+        assert_eq!(d.text, SAMPLE);
+    }
+
+    #[test]
+    fn utf16le_without_bom_is_detected() {
+        let text = SAMPLE.repeat(50);
+        let d = decode(&utf16le(&text));
+        assert_eq!(d.encoding, Encoding::Utf16Le);
+        assert_eq!(d.text, text);
+        assert!(d.problems.is_empty());
+    }
+
+    #[test]
+    fn utf16_odd_byte_count_drops_the_last_byte() {
+        let mut bytes = vec![0xFF, 0xFE];
+        bytes.extend(utf16le("ok\r\n"));
+        bytes.push(b'x');
+        let d = decode(&bytes);
+        assert_eq!(d.text, "ok\r\n");
+        assert_eq!(d.problems.len(), 1);
+        assert!(d.problems[0].message.contains("odd number of bytes"));
+    }
+
+    #[test]
+    fn unpaired_surrogate_becomes_replacement_character() {
+        let mut bytes = vec![0xFF, 0xFE];
+        bytes.extend(utf16le("a"));
+        bytes.extend([0x00, 0xD8]); // lone high surrogate
+        bytes.extend(utf16le("b"));
+        let d = decode(&bytes);
+        assert_eq!(d.text, "a\u{FFFD}b");
+        assert_eq!(d.problems.len(), 1);
+    }
+
+    #[test]
+    fn windows_1252_when_not_utf8() {
+        let d = decode(b"User=Fran\xE7ois \x80 5\r\n");
+        assert_eq!(d.encoding, Encoding::Windows1252);
+        assert_eq!(d.text, "User=François € 5\r\n");
+    }
+
+    #[test]
+    fn nul_padding_is_removed_and_reported() {
+        let mut bytes = SAMPLE.as_bytes().to_vec();
+        bytes.extend(std::iter::repeat_n(0u8, 4096));
+        let d = decode(&bytes);
+        assert_eq!(d.encoding, Encoding::Utf8);
+        assert_eq!(d.text, SAMPLE);
+        assert_eq!(d.problems.len(), 1);
+        assert!(d.problems[0].message.contains("4096 NUL"));
+        assert!(!looks_binary(&bytes));
+    }
+
+    #[test]
+    fn nul_padding_after_utf16le_does_not_hide_it() {
+        let mut bytes = utf16le("Größe\r\n");
+        bytes.extend(std::iter::repeat_n(0u8, 9000));
+        let d = decode(&bytes);
+        assert_eq!(d.encoding, Encoding::Utf16Le);
+        assert_eq!(d.text, "Größe\r\n");
+    }
+
+    #[test]
+    fn lying_utf16_bom_falls_back_to_sniffing() {
+        let mut bytes = vec![0xFF, 0xFE];
+        bytes.extend_from_slice(SAMPLE.as_bytes());
+        let d = decode(&bytes);
+        assert_eq!(d.encoding, Encoding::Utf8);
+        assert_eq!(d.text, SAMPLE);
+        assert_eq!(d.problems.len(), 1);
+        assert!(
+            d.problems[0]
+                .message
+                .starts_with("BOM says UTF-16LE but content is utf-8")
+        );
+    }
+
+    #[test]
+    fn lying_utf8_bom_over_utf16le() {
+        let mut bytes = b"\xEF\xBB\xBF".to_vec();
+        bytes.extend(utf16le(SAMPLE));
+        let d = decode(&bytes);
+        assert_eq!(d.encoding, Encoding::Utf16Le);
+        assert_eq!(d.text, SAMPLE);
+        assert!(
+            d.problems[0]
+                .message
+                .starts_with("BOM says UTF-8 but content is utf-16le")
+        );
+    }
+
+    #[test]
+    fn empty_and_tiny_inputs() {
+        for bytes in [
+            &b""[..],
+            b"\0",
+            b"a",
+            b"\xFF",
+            b"\xFF\xFE",
+            b"\xFE\xFF\x00",
+            b"\xEF\xBB",
+        ] {
+            let d = decode(bytes);
+            assert!(!d.text.contains('\0'), "{bytes:?}");
+        }
+        let d = decode(b"");
+        assert_eq!((d.text.as_str(), d.encoding), ("", Encoding::Utf8));
+        assert!(!looks_binary(b""));
+    }
+
+    #[test]
+    fn binary_detection() {
+        // Deterministic pseudo-random bytes (xorshift).
+        let mut x = 0x2545_F491_4F6C_DD1Du64;
+        let random: Vec<u8> = (0..8192)
+            .map(|_| {
+                x ^= x << 13;
+                x ^= x >> 7;
+                x ^= x << 17;
+                x.to_le_bytes()[0]
+            })
+            .collect();
+        assert!(looks_binary(&random));
+
+        let mut elf = b"\x7FELF\x02\x01\x01\0\0\0\0\0\0\0\0\0\x02\0\x3E\0\x01\0\0\0".to_vec();
+        for i in 0..200u8 {
+            elf.extend([
+                i % 7,
+                0,
+                0,
+                0,
+                0x40,
+                0,
+                0,
+                0,
+                0x38,
+                0,
+                0x0B,
+                0,
+                0x1D,
+                0x1C,
+                0,
+                0,
+            ]);
+        }
+        assert!(looks_binary(&elf));
+        assert!(!looks_binary(&utf16le(&SAMPLE.repeat(20))));
+        assert!(!looks_binary(&utf16be(&SAMPLE.repeat(20))));
+        assert!(!looks_binary(SAMPLE.as_bytes()));
+        assert!(!looks_binary(b"caf\xE9 \x80\r\n"));
+        let mut bom = vec![0xFF, 0xFE];
+        bom.extend(utf16le(SAMPLE));
+        assert!(!looks_binary(&bom));
+    }
+}
