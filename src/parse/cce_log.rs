@@ -101,8 +101,8 @@ impl<'a> Header<'a> {
 /// An entry being assembled from its header and the lines after it.
 struct Entry<'a> {
     header: Header<'a>,
-    /// Continuation lines, each preceded by '\n'.
-    continuation: String,
+    /// The header's message, then each continuation line after a '\n'.
+    message: String,
     /// Blank lines seen since the last text line; written only if more text follows, so trailing
     /// blank lines never end up in the message.
     pending_blank_lines: usize,
@@ -119,15 +119,15 @@ struct Entry<'a> {
 impl<'a> Entry<'a> {
     fn new(header: Header<'a>, line: Line<'a>) -> Entry<'a> {
         Entry {
+            message: header.message.trim_end().to_owned(),
             header,
-            continuation: String::new(),
             pending_blank_lines: 0,
             in_footer: false,
             datetime: None,
             process_id: None,
             thread_id: None,
             bytes_start: line.start,
-            bytes_end: line.end,
+            bytes_end: line.start + line.text.trim_end().len(),
             first_line: line.number,
             last_line: line.number,
         }
@@ -152,11 +152,9 @@ impl<'a> Entry<'a> {
                 _ => {}
             }
         } else if !self.in_footer {
-            for _ in 0..self.pending_blank_lines {
-                self.continuation.push('\n');
-            }
-            self.continuation.push('\n');
-            self.continuation.push_str(text);
+            let newlines = self.pending_blank_lines + 1;
+            self.message.extend(std::iter::repeat_n('\n', newlines));
+            self.message.push_str(text);
         }
         self.pending_blank_lines = 0;
     }
@@ -167,20 +165,11 @@ impl<'a> Entry<'a> {
             first_line: self.first_line,
             last_line: self.last_line,
         };
-        let first = self.header.message.trim_end();
-        let message = if self.continuation.is_empty() {
-            first.to_owned()
-        } else {
-            let mut message = String::with_capacity(first.len() + self.continuation.len());
-            message.push_str(first);
-            message.push_str(&self.continuation);
-            message
-        };
         let mut record = Record::new(RecordKind::CceLog, span)
             .with("source", self.header.source)
             .with("level", self.header.level)
             .with("event_id", self.header.event_id)
-            .with("message", message);
+            .with("message", self.message);
         let footer = [
             ("datetime", self.datetime),
             ("process_id", self.process_id),
