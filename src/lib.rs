@@ -13,4 +13,5 @@ pub mod parse;
 pub mod record;
 pub mod report;
 pub mod rules;
+pub mod ruletest;
 pub mod version;

@@ -62,6 +62,13 @@ pub fn render(report: &Report) -> String {
     out
 }
 
+/// One finding alone, as the full report shows it.
+pub fn render_finding(finding: &Finding) -> String {
+    let mut out = String::new();
+    finding_section(&mut out, finding);
+    out
+}
+
 fn finding_section(out: &mut String, finding: &Finding) {
     let _ = writeln!(
         out,

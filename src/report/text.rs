@@ -43,6 +43,13 @@ pub fn render(report: &Report, color: bool) -> String {
     out
 }
 
+/// One finding alone, as the full report shows it.
+pub fn render_finding(finding: &Finding, color: bool) -> String {
+    let mut out = String::new();
+    finding_block(&mut out, finding, &Style { color });
+    out
+}
+
 fn finding_block(out: &mut String, finding: &Finding, style: &Style) {
     let _ = writeln!(
         out,

@@ -1,0 +1,93 @@
+//! Runs rules against their fixtures: `fixtures/<ID>/positive/<case>` must make the rule fire,
+//! `fixtures/<ID>/negative/<case>` must not. A case is one file or a folder (a small bundle,
+//! for rules that join several inputs). Used by `cargo test` and by rule-pack CI.
+
+use std::path::{Path, PathBuf};
+
+use crate::engine::{Engine, Scan, Status};
+use crate::input::discover::{self, Limits};
+
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Expect {
+    Fires,
+    Quiet,
+}
+
+#[derive(Debug)]
+pub struct CaseResult {
+    pub case: PathBuf,
+    pub expect: Expect,
+    pub status: Option<Status>,
+    pub count: usize,
+    pub reason: String,
+}
+
+impl CaseResult {
+    pub fn passed(&self) -> bool {
+        match self.expect {
+            Expect::Fires => self.status == Some(Status::Fired),
+            Expect::Quiet => self.status.is_some_and(|s| s != Status::Fired),
+        }
+    }
+}
+
+#[derive(Debug)]
+pub struct RuleResult {
+    pub rule_id: String,
+    pub cases: Vec<CaseResult>,
+    /// Why the rule's fixtures are incomplete (no positive or no negative case).
+    pub missing: Vec<String>,
+}
+
+impl RuleResult {
+    pub fn passed(&self) -> bool {
+        self.missing.is_empty() && self.cases.iter().all(CaseResult::passed)
+    }
+}
+
+/// The case folders and files of one rule and expectation, sorted.
+pub fn cases(fixtures: &Path, rule_id: &str, expect: Expect) -> Vec<PathBuf> {
+    let dir = fixtures.join(rule_id).join(match expect {
+        Expect::Fires => "positive",
+        Expect::Quiet => "negative",
+    });
+    let mut out: Vec<PathBuf> = std::fs::read_dir(dir).into_iter().flatten().filter_map(|e| e.ok().map(|e| e.path())).collect();
+    out.sort();
+    out
+}
+
+/// Scans one case with the whole pack.
+pub fn scan_case(engine: &Engine, case: &Path) -> Scan {
+    let limits = Limits::default();
+    let sources = discover::discover(&[case.display().to_string()], &limits, &mut std::io::empty());
+    engine.scan(&sources, limits.max_file_size)
+}
+
+pub fn run(engine: &Engine, fixtures: &Path, rule_ids: &[String]) -> Vec<RuleResult> {
+    rule_ids
+        .iter()
+        .map(|id| {
+            let rule_index = engine.rules().iter().position(|r| r.id() == id);
+            let mut result = RuleResult { rule_id: id.clone(), cases: Vec::new(), missing: Vec::new() };
+            for expect in [Expect::Fires, Expect::Quiet] {
+                let cases = cases(fixtures, id, expect);
+                if cases.is_empty() {
+                    let kind = if expect == Expect::Fires { "positive" } else { "negative" };
+                    result.missing.push(format!("no {kind} fixture under {}", fixtures.join(id).join(kind).display()));
+                }
+                for case in cases {
+                    let scan = scan_case(engine, &case);
+                    let outcome = rule_index.and_then(|i| scan.outcomes.iter().find(|o| o.rule == i));
+                    result.cases.push(CaseResult {
+                        case,
+                        expect,
+                        status: outcome.map(|o| o.status),
+                        count: outcome.map_or(0, |o| o.count),
+                        reason: outcome.map_or_else(|| "rule not in the pack".to_owned(), |o| o.reason.clone()),
+                    });
+                }
+            }
+            result
+        })
+        .collect()
+}
