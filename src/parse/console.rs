@@ -388,7 +388,8 @@ fn head(text: &str, max: usize) -> &str {
     &text[..cut]
 }
 
-fn is_verb_noun(name: &str) -> bool {
+/// `Verb-Noun`, the shape of every cmdlet and advanced function name.
+pub(crate) fn is_verb_noun(name: &str) -> bool {
     // Module-qualified names (`Microsoft.PowerShell.Core\Get-Help`) count too.
     let name = name.rsplit('\\').next().unwrap_or(name);
     let Some((verb, noun)) = name.split_once('-') else {
