@@ -1,0 +1,814 @@
+//! `Start-Transcript` files.
+//!
+//! A transcript is console text framed by asterisk blocks: a session header (who, where, which
+//! PowerShell), optional `Command start time:` blocks, prompts with the typed command, and a
+//! footer. `Start-Transcript -Append` stacks several sessions in one file, and a transcript of
+//! a session that crashed or is still running has no footer. What sits between prompts is the
+//! output of the command typed at the previous prompt, which is how the console parser learns
+//! its producer.
+
+use std::sync::LazyLock;
+
+use regex::Regex;
+
+use crate::parse::console;
+use crate::parse::lines::{self, Line};
+use crate::record::{Parsed, Record, RecordKind, Span};
+
+/// How many lines a header block may have before we stop believing it is one. Real headers
+/// have 4 (PowerShell 2.0) to about 20 lines.
+const MAX_HEADER_LINES: usize = 64;
+
+/// How far into a file [`looks_like_transcript`] looks for a header: a BOM, a few blank lines
+/// or a stray line before the first asterisks should not hide it.
+const SNIFF_BYTES: usize = 4096;
+
+/// A prompt as transcripts record it: `PS C:\Users\admin> cmd`, `PS>cmd`, and in a remote
+/// session `[admin.vdomain.com]: PS C:\Users\admin\Documents> cmd`.
+static PROMPT: LazyLock<Regex> =
+    LazyLock::new(|| Regex::new(r"^(?:\[[^\]]+\]: )?PS(?:>| [^>]*>)(.*)$").expect("valid regex"));
+
+/// Windows PowerShell 5.1 logs every terminating error as `PS>TerminatingError(Cmd): "msg"`
+/// (or `>> TerminatingError(...)` inside a pipeline), whether or not a `try` caught it.
+static TERMINATING_ERROR: LazyLock<Regex> = LazyLock::new(|| {
+    Regex::new(r#"^(?:PS)?>+ ?TerminatingError\(([^)]*)\): "(.*)"\s*$"#).expect("valid regex")
+});
+
+pub fn parse(text: &str) -> Parsed {
+    let all: Vec<Line<'_>> = lines::lines(text).collect();
+    let mut parser = Parser {
+        lines: &all,
+        text,
+        out: Parsed::default(),
+        session: None,
+        sessions: 0,
+        chunk_start: 0,
+        producer: None,
+        command_time: None,
+    };
+    parser.run();
+    parser.out
+}
+
+/// true when the text starts with (or contains near the start) a transcript header.
+pub fn looks_like_transcript(text: &str) -> bool {
+    let mut cut = text.len().min(SNIFF_BYTES);
+    while !text.is_char_boundary(cut) {
+        cut -= 1;
+    }
+    let head = text[..cut].to_ascii_lowercase();
+    head.contains("powershell transcript start")
+}
+
+/// The session a header opened, kept until its footer (or the next header, or the end of the
+/// file) says where it ends.
+struct Session {
+    record: usize,
+    index: usize,
+    user: Option<String>,
+    machine: Option<String>,
+    start: Option<String>,
+    start_iso: Option<String>,
+}
+
+struct Parser<'p, 'a> {
+    lines: &'p [Line<'a>],
+    text: &'a str,
+    out: Parsed,
+    session: Option<Session>,
+    sessions: usize,
+    /// First line of the console output not yet handed to the console parser.
+    chunk_start: usize,
+    producer: Option<String>,
+    command_time: Option<String>,
+}
+
+fn is_asterisks(line: &Line<'_>) -> bool {
+    let t = line.text.trim();
+    t.len() >= 3 && t.bytes().all(|b| b == b'*')
+}
+
+/// `Windows PowerShell transcript start` (5.1), `Windows PowerShell Transcript Start` (2.0)
+/// and `PowerShell transcript start` (7) — likewise for `end`.
+fn is_banner(line: &Line<'_>, what: &str) -> bool {
+    let t = line.text.trim().to_ascii_lowercase();
+    t.strip_suffix(what)
+        .and_then(|t| t.strip_suffix("transcript "))
+        .is_some_and(|t| t == "powershell " || t == "windows powershell ")
+}
+
+/// `Key: value` or the padded `Key  : value` of PowerShell 2.0 headers.
+fn header_entry<'t>(line: &Line<'t>) -> Option<(&'t str, &'t str)> {
+    let (key, value) = line.text.split_once(':')?;
+    let key = key.trim();
+    let plausible =
+        !key.is_empty() && key.len() <= 40 && key.chars().all(|c| c.is_alphanumeric() || c == ' ');
+    plausible.then(|| (key, value.trim()))
+}
+
+/// The field a header key becomes: `Host Application` → `host_application`,
+/// `PSVersion` → `ps_version`, `CLRVersion` → `clr_version`.
+fn field_name(key: &str) -> String {
+    match key.to_ascii_lowercase().replace(' ', "").as_str() {
+        "runasuser" => return "runas_user".to_string(),
+        "wsmanstackversion" => return "wsman_stack_version".to_string(),
+        _ => {}
+    }
+    let chars: Vec<char> = key.chars().collect();
+    let mut out = String::with_capacity(key.len() + 4);
+    for (i, &c) in chars.iter().enumerate() {
+        if c == ' ' {
+            if !out.is_empty() && !out.ends_with('_') {
+                out.push('_');
+            }
+            continue;
+        }
+        let prev = i.checked_sub(1).map(|p| chars[p]);
+        let next = chars.get(i + 1);
+        let boundary = c.is_uppercase()
+            && prev.is_some_and(|p| {
+                p.is_lowercase() || (p.is_uppercase() && next.is_some_and(|n| n.is_lowercase()))
+            });
+        if boundary && !out.ends_with('_') {
+            out.push('_');
+        }
+        out.extend(c.to_lowercase());
+    }
+    out
+}
+
+/// `20261205101422` (yyyyMMddHHmmss, the only format transcripts use) → `2026-12-05T10:14:22`.
+fn iso_time(raw: &str) -> Option<String> {
+    let raw = raw.trim();
+    if raw.len() != 14 || !raw.bytes().all(|b| b.is_ascii_digit()) {
+        return None;
+    }
+    let n = |r: std::ops::Range<usize>| raw[r].parse::<u32>().ok();
+    let (month, day, hour, minute, second) =
+        (n(4..6)?, n(6..8)?, n(8..10)?, n(10..12)?, n(12..14)?);
+    let valid = (1..=12).contains(&month)
+        && (1..=31).contains(&day)
+        && hour < 24
+        && minute < 60
+        && second < 61;
+    valid.then(|| {
+        format!(
+            "{}-{}-{}T{}:{}:{}",
+            &raw[..4],
+            &raw[4..6],
+            &raw[6..8],
+            &raw[8..10],
+            &raw[10..12],
+            &raw[12..14]
+        )
+    })
+}
+
+/// The cmdlet whose output follows a prompt: the first token of the command, or for an
+/// assignment (`$s = New-PSSession ...`) the first `Verb-Noun` after the `=`.
+fn command_name(command: &str) -> Option<String> {
+    let first_line = command.lines().next()?.trim();
+    let assignment = first_line
+        .starts_with(['$', '['])
+        .then(|| first_line.split_once('=').map(|(_, rhs)| rhs))
+        .flatten();
+    let clean = |token: &str| {
+        let token = token.trim_start_matches(['(', '&']);
+        let token = token.split([')', '|', ';', '{']).next().unwrap_or(token);
+        token.trim_matches(['"', '\'']).to_string()
+    };
+    let tokens = |s: &'_ str| {
+        s.split_whitespace()
+            .filter(|t| !matches!(*t, "&" | "." | "="))
+            .map(clean)
+            .filter(|t| !t.is_empty())
+            .collect::<Vec<_>>()
+    };
+    match assignment {
+        Some(rhs) => {
+            let tokens = tokens(rhs);
+            let verb_noun = tokens.iter().find(|t| console::is_verb_noun(t)).cloned();
+            verb_noun.or_else(|| tokens.into_iter().next())
+        }
+        None => tokens(first_line).into_iter().next(),
+    }
+}
+
+impl Parser<'_, '_> {
+    fn run(&mut self) {
+        let mut i = 0;
+        while i < self.lines.len() {
+            i = self.step(i).max(i + 1);
+        }
+        self.flush(self.lines.len());
+        if let Some(last) = self.lines.len().checked_sub(1) {
+            self.close_session(last, None);
+        }
+    }
+
+    fn step(&mut self, i: usize) -> usize {
+        let lines = self.lines;
+        let line = &lines[i];
+        if is_asterisks(line)
+            && let Some(next) = lines.get(i + 1)
+        {
+            if is_banner(next, "start") {
+                return self.header(i);
+            }
+            if is_banner(next, "end") {
+                return self.footer(i);
+            }
+            if let Some((key, value)) = header_entry(next)
+                && key.eq_ignore_ascii_case("Command start time")
+                && lines.get(i + 2).is_some_and(is_asterisks)
+            {
+                self.flush(i);
+                self.command_time = Some(value.to_string());
+                self.chunk_start = i + 3;
+                return i + 3;
+            }
+        }
+        if let Some(caps) = TERMINATING_ERROR.captures(line.text) {
+            self.flush(i);
+            let record = Record::new(RecordKind::Text, span(lines, i, i))
+                .with("line", line.text)
+                .with("stream", "terminating_error")
+                .with("command", &caps[1])
+                .with("message", &caps[2]);
+            self.out.records.push(record);
+            self.chunk_start = i + 1;
+            return i + 1;
+        }
+        if self.session.is_some()
+            && let Some(caps) = PROMPT.captures(line.text)
+        {
+            return self.command(i, caps.get(1).map_or("", |m| m.as_str()));
+        }
+        i + 1
+    }
+
+    /// Hands the output lines gathered since the last prompt or block to the console parser.
+    fn flush(&mut self, end: usize) {
+        if self.chunk_start < end {
+            let chunk = &self.lines[self.chunk_start..end];
+            console::parse_lines(chunk, self.text, self.producer.as_deref(), &mut self.out);
+        }
+        self.chunk_start = end;
+    }
+
+    fn header(&mut self, first: usize) -> usize {
+        self.flush(first);
+        if let Some(previous) = first.checked_sub(1) {
+            self.close_session(previous, None);
+        }
+        let lines = self.lines;
+        let mut entries = Vec::new();
+        let mut j = first + 2;
+        let mut closed = false;
+        while j < lines.len() && j - first < MAX_HEADER_LINES {
+            if is_asterisks(&lines[j]) {
+                closed = true;
+                break;
+            }
+            match header_entry(&lines[j]) {
+                Some(entry) => entries.push(entry),
+                // A header cut short by truncation: what follows is ordinary content.
+                None if lines[j].text.trim().is_empty() => {}
+                None => break,
+            }
+            j += 1;
+        }
+        let last = if closed { j } else { j - 1 };
+        let mut next = last + 1;
+        if lines
+            .get(next)
+            .is_some_and(|l| l.text.starts_with("Transcript started"))
+        {
+            next += 1;
+        }
+
+        let mut record = Record::new(RecordKind::PsSession, span(lines, first, last));
+        let mut session = Session {
+            record: self.out.records.len(),
+            index: self.sessions,
+            user: None,
+            machine: None,
+            start: None,
+            start_iso: None,
+        };
+        for (key, value) in entries {
+            if value.is_empty() {
+                continue;
+            }
+            let name = field_name(key);
+            match name.as_str() {
+                "start_time" => {
+                    record.push("start_time", value);
+                    session.start = Some(value.to_string());
+                    if let Some(iso) = iso_time(value) {
+                        record.push("start_time_iso", iso.clone());
+                        session.start_iso = Some(iso);
+                    }
+                }
+                // `CCE-HOST01 (Microsoft Windows NT 10.0.14393.0)`: rules want the host name.
+                "machine" => {
+                    let (host, os) = match value.split_once(" (") {
+                        Some((host, os)) => (host.trim(), Some(os.trim_end_matches(')').trim())),
+                        None => (value, None),
+                    };
+                    record.push("machine", host);
+                    if let Some(os) = os {
+                        record.push("machine_os", os);
+                    }
+                    session.machine = Some(host.to_string());
+                }
+                "username" => {
+                    record.push("username", value);
+                    session.user = Some(value.to_string());
+                }
+                _ => record.push(name, value),
+            }
+        }
+        record.push("session_index", session.index.to_string());
+        self.out.records.push(record);
+        self.session = Some(session);
+        self.sessions += 1;
+        self.producer = None;
+        self.command_time = None;
+        self.chunk_start = next;
+        next
+    }
+
+    fn footer(&mut self, first: usize) -> usize {
+        self.flush(first);
+        let lines = self.lines;
+        let mut last = first + 1;
+        let mut end_time = None;
+        if let Some((key, value)) = lines.get(first + 2).and_then(header_entry)
+            && key.eq_ignore_ascii_case("End time")
+        {
+            end_time = Some(value);
+            last = first + 2;
+        }
+        if lines.get(last + 1).is_some_and(is_asterisks) {
+            last += 1;
+        }
+        self.close_session(last, end_time);
+        self.producer = None;
+        self.command_time = None;
+        self.chunk_start = last + 1;
+        last + 1
+    }
+
+    /// Ends the open session at line `last`: its record's span grows to cover the whole
+    /// session, and a footer adds the end time.
+    fn close_session(&mut self, last: usize, end_time: Option<&str>) {
+        let Some(session) = self.session.take() else {
+            return;
+        };
+        let end_line = &self.lines[last];
+        let Some(record) = self.out.records.get_mut(session.record) else {
+            return;
+        };
+        record.span.bytes.end = record.span.bytes.end.max(end_line.end);
+        record.span.last_line = record.span.last_line.max(end_line.number);
+        if let Some(end) = end_time {
+            record.push("end_time", end);
+            if let Some(iso) = iso_time(end) {
+                record.push("end_time_iso", iso);
+            }
+        }
+    }
+
+    /// A prompt line and its `>>` continuation lines.
+    fn command(&mut self, first: usize, typed: &str) -> usize {
+        self.flush(first);
+        let lines = self.lines;
+        let mut command = typed.trim().to_string();
+        let mut last = first;
+        while let Some(next) = lines.get(last + 1) {
+            let Some(rest) = next.text.strip_prefix(">>") else {
+                break;
+            };
+            command.push('\n');
+            command.push_str(rest.strip_prefix(' ').unwrap_or(rest).trim_end());
+            last += 1;
+        }
+        let name = command_name(&command);
+        let mut record =
+            Record::new(RecordKind::PsCommand, span(lines, first, last)).with("command", command);
+        if let Some(name) = &name {
+            record.push("command_name", name.as_str());
+        }
+        if let Some(time) = self.command_time.take() {
+            if let Some(iso) = iso_time(&time) {
+                record.push("command_time_iso", iso);
+            }
+            record.push("command_time", time);
+        }
+        if let Some(session) = &self.session {
+            if let Some(user) = &session.user {
+                record.push("session_user", user.as_str());
+            }
+            if let Some(machine) = &session.machine {
+                record.push("session_machine", machine.as_str());
+            }
+            if let Some(start) = &session.start {
+                record.push("session_start", start.as_str());
+            }
+            if let Some(iso) = &session.start_iso {
+                record.push("session_start_iso", iso.as_str());
+            }
+            record.push("session_index", session.index.to_string());
+        }
+        self.out.records.push(record);
+        self.producer = name;
+        self.chunk_start = last + 1;
+        last + 1
+    }
+}
+
+fn span(lines: &[Line<'_>], first: usize, last: usize) -> Span {
+    Span {
+        bytes: lines[first].start..lines[last].end,
+        first_line: lines[first].number,
+        last_line: lines[last].number,
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    const HEADER_51: &str = "**********************
+Windows PowerShell transcript start
+Start time: 20261205101422
+Username: CONTOSO\\admin
+RunAs User: CONTOSO\\admin
+Configuration Name: 
+Machine: CCE-HOST01 (Microsoft Windows NT 10.0.14393.0)
+Host Application: C:\\Windows\\System32\\WindowsPowerShell\\v1.0\\powershell.exe
+Process ID: 4312
+PSVersion: 5.1.14393.4583
+PSEdition: Desktop
+PSCompatibleVersions: 1.0, 2.0, 3.0, 4.0, 5.0, 5.1.14393.4583
+BuildVersion: 10.0.14393.4583
+CLRVersion: 4.0.30319.42000
+WSManStackVersion: 3.0
+PSRemotingProtocolVersion: 2.3
+SerializationVersion: 1.1.0.1
+**********************
+Transcript started, output file is C:\\Users\\admin\\Documents\\PowerShell_transcript.CCE-HOST01.x1y2z3.20261205101422.txt";
+
+    fn two_sessions() -> String {
+        [
+            HEADER_51,
+            "PS C:\\Users\\admin> Import-Module CloudConnector",
+            "PS C:\\Users\\admin> Get-CcRunningVersion",
+            "2.1.0.0",
+            "**********************",
+            "Command start time: 20261205101530",
+            "**********************",
+            "PS C:\\Users\\admin> $s = New-PSSession -ConnectionUri https://admin.vdomain.com/OcsPowershellLiveId -Credential $cred",
+            "New-PSSession : [admin.vdomain.com] Connecting to remote server admin.vdomain.com failed with the following error messag",
+            "e : The WS-Management service cannot process the request. The maximum number of concurrent shells for this user has been",
+            " exceeded. Close existing shells or raise the quota for this user. For more information, see the about_Remote_Troublesho",
+            "oting Help topic.",
+            "At line:1 char:6",
+            "+ $s = New-PSSession -ConnectionUri https://admin.vdomain.com/OcsPowershellLiveId -Credential $cred",
+            "+      ~~~~~~~~~~~~~~~~~~~~~~~~~~~~~~~~~~~~~~~~~~~~~~~~~~~~~~~~~~~~~~~~~~~~~~~~~~~~~~~~~~~~~~~~~~~~~~",
+            "    + CategoryInfo          : OpenError: (System.Manageme....RemoteRunspace:RemoteRunspace) [New-PSSession], PSRemotin",
+            "   gTransportException",
+            "    + FullyQualifiedErrorId : -2144108174,PSSessionOpenFailed",
+            "PS C:\\Users\\admin> Get-Service msoidsvc | Format-List Name, Status, StartType",
+            "",
+            "",
+            "Name      : msoidsvc",
+            "Status    : Stopped",
+            "StartType : Automatic",
+            "",
+            "",
+            "",
+            "**********************",
+            "Windows PowerShell transcript end",
+            "End time: 20261205103000",
+            "**********************",
+            "**********************",
+            "Windows PowerShell transcript start",
+            "Start time: 20261206080000",
+            "Username: CONTOSO\\other",
+            "RunAs User: CONTOSO\\other",
+            "Machine: CCE-HOST01 (Microsoft Windows NT 10.0.14393.0)",
+            "Host Application: C:\\Windows\\System32\\WindowsPowerShell\\v1.0\\powershell.exe -NoProfile",
+            "Process ID: 5120",
+            "PSVersion: 5.1.14393.4583",
+            "**********************",
+            "Transcript started, output file is C:\\t.txt",
+            "PS>Get-CcVersion",
+            "WARNING: A newer version of Cloud Connector is available.",
+            "2.1.0.0",
+            "**********************",
+            "Windows PowerShell transcript end",
+            "End time: 20261206080500",
+            "**********************",
+        ]
+        .join("\r\n")
+    }
+
+    fn of(parsed: &Parsed, kind: RecordKind) -> Vec<&Record> {
+        parsed.records.iter().filter(|r| r.kind == kind).collect()
+    }
+
+    #[test]
+    fn two_appended_windows_powershell_sessions() {
+        let text = two_sessions();
+        assert!(looks_like_transcript(&text));
+        let parsed = parse(&text);
+        let kinds: Vec<RecordKind> = parsed.records.iter().map(|r| r.kind).collect();
+        assert_eq!(
+            kinds,
+            [
+                RecordKind::PsSession,
+                RecordKind::PsCommand,
+                RecordKind::PsCommand,
+                RecordKind::Text,
+                RecordKind::PsCommand,
+                RecordKind::PsError,
+                RecordKind::PsCommand,
+                RecordKind::PsObject,
+                RecordKind::PsSession,
+                RecordKind::PsCommand,
+                RecordKind::PsWarning,
+                RecordKind::Text,
+            ]
+        );
+
+        let sessions = of(&parsed, RecordKind::PsSession);
+        let first = sessions[0];
+        assert_eq!(first.get("start_time"), Some("20261205101422"));
+        assert_eq!(first.get("start_time_iso"), Some("2026-12-05T10:14:22"));
+        assert_eq!(first.get("username"), Some("CONTOSO\\admin"));
+        assert_eq!(first.get("runas_user"), Some("CONTOSO\\admin"));
+        assert_eq!(first.get("configuration_name"), None);
+        assert_eq!(first.get("machine"), Some("CCE-HOST01"));
+        assert_eq!(
+            first.get("machine_os"),
+            Some("Microsoft Windows NT 10.0.14393.0")
+        );
+        assert_eq!(
+            first.get("host_application"),
+            Some("C:\\Windows\\System32\\WindowsPowerShell\\v1.0\\powershell.exe")
+        );
+        assert_eq!(first.get("process_id"), Some("4312"));
+        assert_eq!(first.get("ps_version"), Some("5.1.14393.4583"));
+        assert_eq!(first.get("ps_edition"), Some("Desktop"));
+        assert_eq!(first.get("clr_version"), Some("4.0.30319.42000"));
+        assert_eq!(first.get("wsman_stack_version"), Some("3.0"));
+        assert_eq!(first.get("ps_remoting_protocol_version"), Some("2.3"));
+        assert_eq!(first.get("end_time"), Some("20261205103000"));
+        assert_eq!(first.get("end_time_iso"), Some("2026-12-05T10:30:00"));
+        assert_eq!(first.get("session_index"), Some("0"));
+        assert_eq!((first.span.first_line, first.span.last_line), (1, 49));
+        let second = sessions[1];
+        assert_eq!(second.get("username"), Some("CONTOSO\\other"));
+        assert_eq!(second.get("session_index"), Some("1"));
+        assert_eq!(second.get("end_time_iso"), Some("2026-12-06T08:05:00"));
+        assert_eq!((second.span.first_line, second.span.last_line), (50, 67));
+
+        let commands = of(&parsed, RecordKind::PsCommand);
+        assert_eq!(
+            commands[0].get("command"),
+            Some("Import-Module CloudConnector")
+        );
+        assert_eq!(commands[0].get("command_name"), Some("Import-Module"));
+        assert_eq!(commands[0].get("session_user"), Some("CONTOSO\\admin"));
+        assert_eq!(commands[0].get("session_machine"), Some("CCE-HOST01"));
+        assert_eq!(
+            commands[0].get("session_start_iso"),
+            Some("2026-12-05T10:14:22")
+        );
+        assert_eq!(commands[0].get("session_index"), Some("0"));
+        assert_eq!(commands[0].get("command_time_iso"), None);
+        assert_eq!(
+            (commands[0].span.first_line, commands[0].span.last_line),
+            (20, 20)
+        );
+        assert_eq!(commands[2].get("command_name"), Some("New-PSSession"));
+        assert_eq!(commands[2].get("command_time"), Some("20261205101530"));
+        assert_eq!(
+            commands[2].get("command_time_iso"),
+            Some("2026-12-05T10:15:30")
+        );
+        assert_eq!(commands[3].get("command_name"), Some("Get-Service"));
+        assert_eq!(commands[3].get("command_time_iso"), None);
+        assert_eq!(commands[4].get("command"), Some("Get-CcVersion"));
+        assert_eq!(commands[4].get("session_user"), Some("CONTOSO\\other"));
+        assert_eq!(commands[4].get("session_index"), Some("1"));
+
+        let version = &parsed.records[3];
+        assert_eq!(version.get("line"), Some("2.1.0.0"));
+        assert_eq!(version.get("producer"), Some("Get-CcRunningVersion"));
+        let error = &parsed.records[5];
+        assert_eq!(error.get("producer"), Some("New-PSSession"));
+        assert_eq!(error.get("computer"), Some("admin.vdomain.com"));
+        assert!(
+            error
+                .get("message")
+                .is_some_and(|m| m.ends_with("about_Remote_Troubleshooting Help topic."))
+        );
+        assert_eq!(error.get("exception"), Some("PSRemotingTransportException"));
+        let service = &parsed.records[7];
+        assert_eq!(service.get("Status"), Some("Stopped"));
+        assert_eq!(service.get("StartType"), Some("Automatic"));
+        assert_eq!(service.get("producer"), Some("Get-Service"));
+        assert_eq!(parsed.records[10].get("producer"), Some("Get-CcVersion"));
+        assert!(parsed.problems.is_empty());
+    }
+
+    #[test]
+    fn powershell_2_header() {
+        let text = "**********************\n\
+Windows PowerShell Transcript Start\n\
+Start time: 20100612151311\n\
+Username  : CONTOSO\\admin \n\
+Machine\t  : CCE-OLD (Microsoft Windows NT 6.1.7601 Service Pack 1) \n\
+**********************\n\
+Transcript started, output file is C:\\transcript.txt\n\
+PS C:\\> Get-Host\n\
+\n\
+Name             : ConsoleHost\n\
+Version          : 2.0\n";
+        assert!(looks_like_transcript(text));
+        let parsed = parse(text);
+        let session = &parsed.records[0];
+        assert_eq!(session.kind, RecordKind::PsSession);
+        assert_eq!(session.get("username"), Some("CONTOSO\\admin"));
+        assert_eq!(session.get("machine"), Some("CCE-OLD"));
+        assert_eq!(
+            session.get("machine_os"),
+            Some("Microsoft Windows NT 6.1.7601 Service Pack 1")
+        );
+        assert_eq!(session.get("start_time_iso"), Some("2010-06-12T15:13:11"));
+        assert_eq!(session.get("ps_version"), None);
+        assert_eq!(session.get("end_time"), None);
+        let command = &parsed.records[1];
+        assert_eq!(command.get("command_name"), Some("Get-Host"));
+        assert_eq!(command.get("session_machine"), Some("CCE-OLD"));
+        let host = &parsed.records[2];
+        assert_eq!(host.kind, RecordKind::PsObject);
+        assert_eq!(host.get("Version"), Some("2.0"));
+        assert_eq!(host.get("producer"), Some("Get-Host"));
+        assert_eq!(parsed.records.len(), 3);
+    }
+
+    #[test]
+    fn truncated_transcript_and_text_before_the_header() {
+        let text = [
+            "PS C:\\> Get-VM",
+            "leftover line",
+            "**********************",
+            "PowerShell transcript start",
+            "Start time: 20261205101422",
+            "Username: CCE-HOST01\\Administrator",
+            "Machine: CCE-HOST01 (Microsoft Windows NT 10.0.17763.0)",
+            "PSVersion: 7.4.6",
+            "PSEdition: Core",
+            "**********************",
+            "PS C:\\> Get-VM",
+            "",
+            "Name        State   CPUUsage(%) MemoryAssigned(M) Uptime           Status             Version",
+            "----        -----   ----------- ----------------- ------           ------             -------",
+            "2.1.0.0-CMS Running 0           4096              12:03:44.1230000 Operating normally 8.0",
+            "PS C:\\> Get-NetFirewallRule -DisplayName 'SfB*' |",
+            ">> Select-Object DisplayName, Enabled",
+            "PS>TerminatingError(Get-NetFirewallRule): \"No MSFT_NetFirewallRule objects found with property 'DisplayName' equal to 'SfB*'.\"",
+            "PS C:\\> ",
+        ]
+        .join("\n");
+        assert!(looks_like_transcript(&text));
+        let parsed = parse(&text);
+        let kinds: Vec<RecordKind> = parsed.records.iter().map(|r| r.kind).collect();
+        assert_eq!(
+            kinds,
+            [
+                RecordKind::Text,
+                RecordKind::Text,
+                RecordKind::PsSession,
+                RecordKind::PsCommand,
+                RecordKind::PsObject,
+                RecordKind::PsCommand,
+                RecordKind::Text,
+                RecordKind::PsCommand,
+            ]
+        );
+        assert_eq!(parsed.records[0].get("line"), Some("PS C:\\> Get-VM"));
+        assert_eq!(parsed.records[0].get("producer"), None);
+        let session = &parsed.records[2];
+        assert_eq!(session.get("ps_version"), Some("7.4.6"));
+        assert_eq!(session.get("ps_edition"), Some("Core"));
+        assert_eq!(session.get("end_time"), None);
+        assert_eq!((session.span.first_line, session.span.last_line), (3, 19));
+        let vm = &parsed.records[4];
+        assert_eq!(vm.get("Name"), Some("2.1.0.0-CMS"));
+        assert_eq!(vm.get("State"), Some("Running"));
+        assert_eq!(vm.get("producer"), Some("Get-VM"));
+        let multiline = &parsed.records[5];
+        assert_eq!(
+            multiline.get("command"),
+            Some("Get-NetFirewallRule -DisplayName 'SfB*' |\nSelect-Object DisplayName, Enabled")
+        );
+        assert_eq!(multiline.get("command_name"), Some("Get-NetFirewallRule"));
+        assert_eq!(
+            (multiline.span.first_line, multiline.span.last_line),
+            (16, 17)
+        );
+        let terminating = &parsed.records[6];
+        assert_eq!(terminating.get("stream"), Some("terminating_error"));
+        assert_eq!(terminating.get("command"), Some("Get-NetFirewallRule"));
+        assert_eq!(
+            terminating.get("message"),
+            Some(
+                "No MSFT_NetFirewallRule objects found with property 'DisplayName' equal to 'SfB*'."
+            )
+        );
+        assert_eq!(parsed.records[7].get("command"), Some(""));
+        assert_eq!(parsed.records[7].get("command_name"), None);
+    }
+
+    #[test]
+    fn command_names() {
+        let cases = [
+            (
+                "$s = New-PSSession -ConnectionUri https://x -Credential $cred",
+                Some("New-PSSession"),
+            ),
+            ("$cred=Get-Credential", Some("Get-Credential")),
+            ("$n = 5", Some("5")),
+            ("(Get-VM).Count", Some("Get-VM")),
+            (
+                "& 'C:\\Scripts\\Collect.ps1' -Full",
+                Some("C:\\Scripts\\Collect.ps1"),
+            ),
+            ("ipconfig /all", Some("ipconfig")),
+            (
+                "Get-VMNetworkAdapter -VMName * | ft",
+                Some("Get-VMNetworkAdapter"),
+            ),
+            ("", None),
+        ];
+        for (command, expected) in cases {
+            assert_eq!(command_name(command).as_deref(), expected, "{command}");
+        }
+    }
+
+    #[test]
+    fn remote_prompts_and_field_names() {
+        assert!(
+            PROMPT.is_match("[admin.vdomain.com]: PS C:\\Users\\admin\\Documents> Get-CsTenant")
+        );
+        assert!(PROMPT.is_match("PS Cert:\\LocalMachine\\My> dir"));
+        assert!(!PROMPT.is_match("PSVersion: 5.1"));
+        assert_eq!(field_name("Host Application"), "host_application");
+        assert_eq!(field_name("PSCompatibleVersions"), "ps_compatible_versions");
+        assert_eq!(field_name("GitCommitId"), "git_commit_id");
+        assert_eq!(field_name("RunAs User"), "runas_user");
+        assert_eq!(iso_time("20261305101422"), None);
+        assert_eq!(iso_time("2026120510142"), None);
+    }
+
+    #[test]
+    fn not_a_transcript() {
+        assert!(!looks_like_transcript("Name : CMS\n"));
+        assert!(!looks_like_transcript(""));
+        let late = format!(
+            "{}\nWindows PowerShell transcript start",
+            "x".repeat(10_000)
+        );
+        assert!(!looks_like_transcript(&late));
+        let parsed = parse("**********************\n**********************\nhello\n");
+        let lines: Vec<Option<&str>> = parsed.records.iter().map(|r| r.get("line")).collect();
+        assert_eq!(
+            lines,
+            [
+                Some("**********************"),
+                Some("**********************"),
+                Some("hello")
+            ]
+        );
+    }
+
+    #[test]
+    fn odd_inputs_do_not_panic() {
+        for text in [
+            "**********************",
+            "**********************\nWindows PowerShell transcript start",
+            "**********************\nWindows PowerShell transcript end",
+            "**********************\nCommand start time: x",
+            "**********************\nWindows PowerShell transcript start\nStart time: 99999999999999\n",
+            ">> x\nPS>",
+            "é**********************é",
+        ] {
+            let _ = parse(text);
+        }
+    }
+}
