@@ -12,7 +12,11 @@ use crate::report::{Format, Report};
 use crate::rules::{self, RuleSet, Severity, load};
 
 #[derive(Parser)]
-#[command(name = "ccdiag", version, about = "Diagnoses Cloud Connector Edition hosts and Skype for Business Online PowerShell sessions from their logs, ini files and cmdlet output")]
+#[command(
+    name = "ccdiag",
+    version,
+    about = "Diagnoses Cloud Connector Edition hosts and Skype for Business Online PowerShell sessions from their logs, ini files and cmdlet output"
+)]
 struct Cli {
     #[command(subcommand)]
     command: Command,
@@ -104,7 +108,11 @@ pub fn run() -> ExitCode {
         Ok(cli) => cli,
         Err(e) => {
             let _ = e.print();
-            return if e.use_stderr() { ExitCode::from(2) } else { ExitCode::SUCCESS };
+            return if e.use_stderr() {
+                ExitCode::from(2)
+            } else {
+                ExitCode::SUCCESS
+            };
         }
     };
     let result = match cli.command {
@@ -140,12 +148,17 @@ fn load_error(e: load::LoadError) -> miette::Report {
 
 fn scan(args: ScanArgs) -> miette::Result<ExitCode> {
     let engine = engine(&args.pack)?;
-    let limits = Limits { max_file_size: args.max_file_size, ..Limits::default() };
+    let limits = Limits {
+        max_file_size: args.max_file_size,
+        ..Limits::default()
+    };
     let mut builder = rayon::ThreadPoolBuilder::new();
     if let Some(jobs) = args.jobs {
         builder = builder.num_threads(jobs.max(1));
     }
-    let pool = builder.build().map_err(|e| miette::miette!("cannot start worker threads: {e}"))?;
+    let pool = builder
+        .build()
+        .map_err(|e| miette::miette!("cannot start worker threads: {e}"))?;
     let scan = pool.install(|| {
         let sources = discover::discover(&args.paths, &limits, &mut std::io::stdin().lock());
         engine.scan(&sources, limits.max_file_size)
@@ -159,7 +172,9 @@ fn scan(args: ScanArgs) -> miette::Result<ExitCode> {
     };
     let rendered = report.render(args.format, color);
     match &args.output {
-        Some(path) => std::fs::write(path, rendered).map_err(|e| miette::miette!("cannot write {}: {e}", path.display()))?,
+        Some(path) => {
+            std::fs::write(path, rendered).map_err(|e| miette::miette!("cannot write {}: {e}", path.display()))?
+        }
         None => write_stdout(&rendered)?,
     }
     let threshold = match args.fail_on {
@@ -168,7 +183,11 @@ fn scan(args: ScanArgs) -> miette::Result<ExitCode> {
         FailOn::Info => Some(Severity::Info),
         FailOn::Never => None,
     };
-    Ok(if report.has_finding_at_or_above(threshold) { ExitCode::from(1) } else { ExitCode::SUCCESS })
+    Ok(if report.has_finding_at_or_above(threshold) {
+        ExitCode::from(1)
+    } else {
+        ExitCode::SUCCESS
+    })
 }
 
 /// A closed pipe (`ccdiag ... | head`) is not an error worth a message.
@@ -202,7 +221,13 @@ fn list(format: ListFormat, pack: &PackArgs) -> miette::Result<ExitCode> {
             let mut out = String::new();
             for r in rules {
                 let d = &r.loaded.def;
-                out.push_str(&format!("{:<7} {:<36} {:<8} {}\n", d.id.value, d.name.value, d.severity.name(), d.title));
+                out.push_str(&format!(
+                    "{:<7} {:<36} {:<8} {}\n",
+                    d.id.value,
+                    d.name.value,
+                    d.severity.name(),
+                    d.title
+                ));
             }
             out
         }

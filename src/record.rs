@@ -100,7 +100,11 @@ pub struct Record {
 
 impl Record {
     pub fn new(kind: RecordKind, span: Span) -> Record {
-        Record { kind, span, fields: Vec::new() }
+        Record {
+            kind,
+            span,
+            fields: Vec::new(),
+        }
     }
 
     pub fn with(mut self, name: impl Into<FieldName>, value: impl Into<String>) -> Record {
@@ -130,11 +134,17 @@ pub struct Problem {
 
 impl Problem {
     pub fn at(line: u32, message: impl Into<String>) -> Problem {
-        Problem { line: Some(line), message: message.into() }
+        Problem {
+            line: Some(line),
+            message: message.into(),
+        }
     }
 
     pub fn file(message: impl Into<String>) -> Problem {
-        Problem { line: None, message: message.into() }
+        Problem {
+            line: None,
+            message: message.into(),
+        }
     }
 }
 

@@ -51,7 +51,11 @@ pub fn cases(fixtures: &Path, rule_id: &str, expect: Expect) -> Vec<PathBuf> {
         Expect::Fires => "positive",
         Expect::Quiet => "negative",
     });
-    let mut out: Vec<PathBuf> = std::fs::read_dir(dir).into_iter().flatten().filter_map(|e| e.ok().map(|e| e.path())).collect();
+    let mut out: Vec<PathBuf> = std::fs::read_dir(dir)
+        .into_iter()
+        .flatten()
+        .filter_map(|e| e.ok().map(|e| e.path()))
+        .collect();
     out.sort();
     out
 }
@@ -68,12 +72,23 @@ pub fn run(engine: &Engine, fixtures: &Path, rule_ids: &[String]) -> Vec<RuleRes
         .iter()
         .map(|id| {
             let rule_index = engine.rules().iter().position(|r| r.id() == id);
-            let mut result = RuleResult { rule_id: id.clone(), cases: Vec::new(), missing: Vec::new() };
+            let mut result = RuleResult {
+                rule_id: id.clone(),
+                cases: Vec::new(),
+                missing: Vec::new(),
+            };
             for expect in [Expect::Fires, Expect::Quiet] {
                 let cases = cases(fixtures, id, expect);
                 if cases.is_empty() {
-                    let kind = if expect == Expect::Fires { "positive" } else { "negative" };
-                    result.missing.push(format!("no {kind} fixture under {}", fixtures.join(id).join(kind).display()));
+                    let kind = if expect == Expect::Fires {
+                        "positive"
+                    } else {
+                        "negative"
+                    };
+                    result.missing.push(format!(
+                        "no {kind} fixture under {}",
+                        fixtures.join(id).join(kind).display()
+                    ));
                 }
                 for case in cases {
                     let scan = scan_case(engine, &case);

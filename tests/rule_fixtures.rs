@@ -45,7 +45,11 @@ fn every_rule_finding_matches_its_snapshot() {
         let cases = ruletest::cases(fixtures(), id, Expect::Fires);
         let Some(case) = cases.first() else { continue };
         let report = Report::build(&engine, ruletest::scan_case(&engine, case));
-        let finding = report.findings.iter().find(|f| f.rule_id == id).unwrap_or_else(|| panic!("{id} fires on {}", case.display()));
+        let finding = report
+            .findings
+            .iter()
+            .find(|f| f.rule_id == id)
+            .unwrap_or_else(|| panic!("{id} fires on {}", case.display()));
         // Paths in evidence are relative to the case, so snapshots do not depend on the checkout.
         let as_text = text::render_finding(finding, false);
         let as_markdown = markdown::render_finding(finding);
@@ -53,7 +57,10 @@ fn every_rule_finding_matches_its_snapshot() {
         settings.set_snapshot_path(fixtures().join(id));
         settings.set_prepend_module_to_snapshot(false);
         settings.set_omit_expression(true);
-        settings.set_info(&format!("{}", case.strip_prefix(fixtures()).unwrap_or(case).display()));
+        settings.set_description(format!(
+            "first positive case: {}",
+            case.strip_prefix(fixtures()).unwrap_or(case).display()
+        ));
         settings.bind(|| {
             insta::assert_snapshot!("finding.text", as_text);
             insta::assert_snapshot!("finding.md", as_markdown);

@@ -68,7 +68,10 @@ pub struct Evidence {
 
 impl Evidence {
     pub fn capture(&self, name: &str) -> Option<&str> {
-        self.captures.iter().find(|(n, _)| n.eq_ignore_ascii_case(name)).map(|(_, v)| v.as_str())
+        self.captures
+            .iter()
+            .find(|(n, _)| n.eq_ignore_ascii_case(name))
+            .map(|(_, v)| v.as_str())
     }
 }
 
@@ -124,7 +127,10 @@ struct InputHits {
 impl Engine {
     pub fn new(rules: RuleSet) -> Result<Engine, Box<RuleError>> {
         let rules: Vec<CompiledRule> = rules.into_values().map(compile::compile).collect::<Result<_, _>>()?;
-        let by_kind = RecordKind::ALL.iter().map(|&kind| KindIndex::build(kind, &rules)).collect();
+        let by_kind = RecordKind::ALL
+            .iter()
+            .map(|&kind| KindIndex::build(kind, &rules))
+            .collect();
         Ok(Engine { rules, by_kind })
     }
 
@@ -138,12 +144,22 @@ impl Engine {
         let facts = Facts::gather(
             &loaded
                 .iter()
-                .filter_map(|l| l.report.kind.map(|kind| InputRecords { path: &l.report.path, kind, records: &l.records }))
+                .filter_map(|l| {
+                    l.report.kind.map(|kind| InputRecords {
+                        path: &l.report.path,
+                        kind,
+                        records: &l.records,
+                    })
+                })
                 .collect::<Vec<_>>(),
         );
         let hits: Vec<InputHits> = loaded.par_iter().map(|input| self.match_input(input)).collect();
         let outcomes = self.outcomes(&facts, hits);
-        Scan { inputs: loaded.into_iter().map(|l| l.report).collect(), facts, outcomes }
+        Scan {
+            inputs: loaded.into_iter().map(|l| l.report).collect(),
+            facts,
+            outcomes,
+        }
     }
 
     fn match_input(&self, input: &LoadedInput) -> InputHits {
@@ -191,7 +207,13 @@ impl Engine {
 
     fn outcomes(&self, facts: &Facts, per_input: Vec<InputHits>) -> Vec<RuleOutcome> {
         let mut outcomes: Vec<RuleOutcome> = (0..self.rules.len())
-            .map(|rule| RuleOutcome { rule, status: Status::Passed, reason: String::new(), count: 0, evidence: Vec::new() })
+            .map(|rule| RuleOutcome {
+                rule,
+                status: Status::Passed,
+                reason: String::new(),
+                count: 0,
+                evidence: Vec::new(),
+            })
             .collect();
         let mut kinds_seen = BTreeSet::new();
         let mut join_candidates: Vec<Vec<(Record, Evidence)>> = vec![Vec::new(); self.rules.len()];
@@ -209,9 +231,18 @@ impl Engine {
             let outcome = &mut outcomes[index];
             if let Some(version) = version {
                 let too_old = rule.applies_min.as_ref().is_some_and(|min| version.version < *min);
-                let too_new = rule.applies_below.as_ref().is_some_and(|below| version.version >= *below);
+                let too_new = rule
+                    .applies_below
+                    .as_ref()
+                    .is_some_and(|below| version.version >= *below);
                 if too_old || too_new {
-                    let range = rule.loaded.def.applies_to.as_ref().map(|r| r.label()).unwrap_or_default();
+                    let range = rule
+                        .loaded
+                        .def
+                        .applies_to
+                        .as_ref()
+                        .map(|r| r.label())
+                        .unwrap_or_default();
                     outcome.status = Status::NotApplicable;
                     outcome.reason = format!(
                         "Cloud Connector {} ({} version from {}) is outside the affected versions ({range})",
@@ -223,7 +254,11 @@ impl Engine {
                 }
             }
             if let Some(join) = &rule.loaded.def.join {
-                let rows = facts.tables.get(join.fact.value.as_str()).map(Vec::as_slice).unwrap_or_default();
+                let rows = facts
+                    .tables
+                    .get(join.fact.value.as_str())
+                    .map(Vec::as_slice)
+                    .unwrap_or_default();
                 let candidates = &join_candidates[index];
                 if rows.is_empty() || candidates.is_empty() {
                     outcome.status = Status::NotApplicable;
@@ -238,17 +273,27 @@ impl Engine {
                 for row in rows {
                     let paired: Vec<&(Record, Evidence)> = candidates
                         .iter()
-                        .filter(|(record, _)| join_holds(record.get(&join.on.record), row.get(&join.on.fact), join.on.op))
+                        .filter(|(record, _)| {
+                            join_holds(record.get(&join.on.record), row.get(&join.on.fact), join.on.op)
+                        })
                         .collect();
                     if paired.is_empty() {
                         continue;
                     }
                     paired_rows += 1;
-                    if paired.iter().any(|(record, _)| join_holds(record.get(&join.expect.record), row.get(&join.expect.fact), join.expect.op)) {
+                    if paired.iter().any(|(record, _)| {
+                        join_holds(
+                            record.get(&join.expect.record),
+                            row.get(&join.expect.fact),
+                            join.expect.op,
+                        )
+                    }) {
                         continue;
                     }
                     let mut evidence = paired[0].1.clone();
-                    evidence.captures.extend(row.iter().map(|(k, v)| (format!("fact.{k}"), v.clone())));
+                    evidence
+                        .captures
+                        .extend(row.iter().map(|(k, v)| (format!("fact.{k}"), v.clone())));
                     push_evidence(outcome, evidence);
                 }
                 if paired_rows == 0 {
@@ -263,7 +308,10 @@ impl Engine {
                 outcome.reason = format!("matched {} time(s) in {} input(s)", outcome.count, files.len());
             } else if rule.kinds.iter().any(|k| kinds_seen.contains(k)) {
                 outcome.status = Status::Passed;
-                outcome.reason = format!("inputs of kind {} were read and none matched", kind_list(&rule.kinds, Some(&kinds_seen)));
+                outcome.reason = format!(
+                    "inputs of kind {} were read and none matched",
+                    kind_list(&rule.kinds, Some(&kinds_seen))
+                );
             } else {
                 outcome.status = Status::NotApplicable;
                 outcome.reason = format!("no input held records of kind {}", kind_list(&rule.kinds, None));
@@ -274,7 +322,11 @@ impl Engine {
 }
 
 fn kind_list(kinds: &[RecordKind], seen: Option<&BTreeSet<RecordKind>>) -> String {
-    let names: Vec<&str> = kinds.iter().filter(|k| seen.is_none_or(|s| s.contains(k))).map(|k| k.name()).collect();
+    let names: Vec<&str> = kinds
+        .iter()
+        .filter(|k| seen.is_none_or(|s| s.contains(k)))
+        .map(|k| k.name())
+        .collect();
     names.join(", ")
 }
 
@@ -292,7 +344,9 @@ fn push_evidence(outcome: &mut RuleOutcome, evidence: Evidence) {
 /// `MS`. An item may carry a version prefix or suffix joined by `-` or `_`, as Hyper-V VM
 /// names of Cloud Connector instances do (`2.1.0.0-CMS`).
 fn join_holds(record_value: Option<&str>, fact_value: Option<&String>, op: JoinOp) -> bool {
-    let (Some(record_value), Some(fact_value)) = (record_value, fact_value) else { return false };
+    let (Some(record_value), Some(fact_value)) = (record_value, fact_value) else {
+        return false;
+    };
     let wanted = fold(fact_value);
     match op {
         JoinOp::Equals => fold(record_value) == wanted,
@@ -301,8 +355,12 @@ fn join_holds(record_value: Option<&str>, fact_value: Option<&String>, op: JoinO
             .map(|item| fold(item.trim_matches(['"', '\''])))
             .any(|item| {
                 item == wanted
-                    || item.strip_suffix(wanted.as_str()).is_some_and(|rest| rest.ends_with(['-', '_']))
-                    || item.strip_prefix(wanted.as_str()).is_some_and(|rest| rest.starts_with(['-', '_']))
+                    || item
+                        .strip_suffix(wanted.as_str())
+                        .is_some_and(|rest| rest.ends_with(['-', '_']))
+                    || item
+                        .strip_prefix(wanted.as_str())
+                        .is_some_and(|rest| rest.starts_with(['-', '_']))
             }),
     }
 }
@@ -325,7 +383,12 @@ fn evaluate(rule: &CompiledRule, view: &mut RecordView<'_>, captures: &mut Vec<(
     })
 }
 
-fn evidence(rule: &CompiledRule, input: &LoadedInput, record: &Record, mut captures: Vec<(String, String)>) -> Evidence {
+fn evidence(
+    rule: &CompiledRule,
+    input: &LoadedInput,
+    record: &Record,
+    mut captures: Vec<(String, String)>,
+) -> Evidence {
     for field in &rule.loaded.def.evidence.fields {
         if let Some(value) = record.get(field) {
             captures.push((field.clone(), value.to_owned()));
@@ -357,24 +420,45 @@ fn excerpt(text: &str, record: &Record) -> String {
         .collect();
     if lines.is_empty() {
         // Structured records (JSON objects) may have no text span worth showing.
-        lines.push(record.fields.iter().map(|(k, v)| format!("{k}: {v}")).collect::<Vec<_>>().join("; "));
+        lines.push(
+            record
+                .fields
+                .iter()
+                .map(|(k, v)| format!("{k}: {v}"))
+                .collect::<Vec<_>>()
+                .join("; "),
+        );
     }
     lines.join("\n")
 }
 
 fn load(source: &SourceFile, max_file_size: u64) -> LoadedInput {
-    let mut report = InputReport { path: source.path.clone(), kind: None, encoding: None, records: 0, problems: Vec::new() };
+    let mut report = InputReport {
+        path: source.path.clone(),
+        kind: None,
+        encoding: None,
+        records: 0,
+        problems: Vec::new(),
+    };
     let bytes = match source.read(max_file_size) {
         Ok(bytes) => bytes,
         Err(message) => {
             report.problems.push(Problem::file(message));
-            return LoadedInput { report, text: String::new(), records: Vec::new() };
+            return LoadedInput {
+                report,
+                text: String::new(),
+                records: Vec::new(),
+            };
         }
     };
     if decode::looks_binary(&bytes) {
         report.kind = Some(FileKind::Binary);
         report.problems.push(Problem::file("binary file, not read as text"));
-        return LoadedInput { report, text: String::new(), records: Vec::new() };
+        return LoadedInput {
+            report,
+            text: String::new(),
+            records: Vec::new(),
+        };
     }
     let decoded = decode::decode(&bytes);
     drop(bytes);
@@ -386,7 +470,11 @@ fn load(source: &SourceFile, max_file_size: u64) -> LoadedInput {
     let parsed = parse::parse(kind, &decoded.text, producer.as_deref());
     report.records = parsed.records.len();
     report.problems.extend(parsed.problems);
-    LoadedInput { report, text: decoded.text, records: parsed.records }
+    LoadedInput {
+        report,
+        text: decoded.text,
+        records: parsed.records,
+    }
 }
 
 impl KindIndex {
@@ -394,7 +482,9 @@ impl KindIndex {
         let mut index = KindIndex::default();
         let mut patterns: Vec<String> = Vec::new();
         for (i, rule) in rules.iter().enumerate() {
-            let Some((_, triggers)) = rule.triggers.iter().find(|(k, _)| *k == kind) else { continue };
+            let Some((_, triggers)) = rule.triggers.iter().find(|(k, _)| *k == kind) else {
+                continue;
+            };
             match triggers {
                 None => index.ungated.push(i),
                 Some(literals) => {
@@ -411,7 +501,10 @@ impl KindIndex {
             }
         }
         if !patterns.is_empty() {
-            index.automaton = AhoCorasickBuilder::new().match_kind(MatchKind::Standard).build(&patterns).ok();
+            index.automaton = AhoCorasickBuilder::new()
+                .match_kind(MatchKind::Standard)
+                .build(&patterns)
+                .ok();
             if index.automaton.is_none() {
                 // Cannot happen for literals of bounded size; if it did, checking every record
                 // keeps the results right at the cost of speed.

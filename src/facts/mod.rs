@@ -63,7 +63,9 @@ impl Facts {
             (FileKind::CloudConnectorIni, RecordKind::IniSection) => {
                 let section = record.get("section").unwrap_or_default().to_ascii_lowercase();
                 for (key, value) in record.fields.iter().skip(1).filter(|(k, _)| k != "file") {
-                    self.ini.entry(format!("{section}.{}", key.to_ascii_lowercase())).or_insert_with(|| value.clone());
+                    self.ini
+                        .entry(format!("{section}.{}", key.to_ascii_lowercase()))
+                        .or_insert_with(|| value.clone());
                 }
             }
             (FileKind::ModuleIni, RecordKind::IniSection) => {
@@ -76,7 +78,11 @@ impl Facts {
                     return;
                 };
                 if let Some(version) = record.fields.iter().skip(1).find_map(|(_, v)| Version::parse(v)) {
-                    self.versions.push(VersionFact { role, version, path: input.path.to_owned() });
+                    self.versions.push(VersionFact {
+                        role,
+                        version,
+                        path: input.path.to_owned(),
+                    });
                 }
             }
             (_, RecordKind::Text) => {
@@ -86,7 +92,11 @@ impl Facts {
                     _ => return,
                 };
                 if let Some(version) = record.get("line").and_then(Version::parse) {
-                    self.versions.push(VersionFact { role, version, path: input.path.to_owned() });
+                    self.versions.push(VersionFact {
+                        role,
+                        version,
+                        path: input.path.to_owned(),
+                    });
                 }
             }
             (_, RecordKind::PsSession) => {
@@ -112,7 +122,12 @@ impl Facts {
     /// The Cloud Connector version rules are checked against: the running version where an
     /// input states it, else the script version.
     pub fn cce_version(&self) -> Option<&VersionFact> {
-        let by_role = |role| self.versions.iter().filter(|v| v.role == role).max_by(|a, b| a.version.cmp(&b.version));
+        let by_role = |role| {
+            self.versions
+                .iter()
+                .filter(|v| v.role == role)
+                .max_by(|a, b| a.version.cmp(&b.version))
+        };
         by_role("running").or_else(|| by_role("script"))
     }
 
@@ -122,7 +137,9 @@ impl Facts {
             "version" => self.cce_version().map(|v| v.version.to_string()),
             "collection_time" => self.collection_time.clone(),
             "host" => self.hosts.first().cloned(),
-            _ => name.strip_prefix("ini.").and_then(|key| self.ini.get(&key.to_ascii_lowercase()).cloned()),
+            _ => name
+                .strip_prefix("ini.")
+                .and_then(|key| self.ini.get(&key.to_ascii_lowercase()).cloned()),
         }
     }
 }
@@ -132,26 +149,65 @@ impl Facts {
 /// The ini names VMs by NetBIOS name in role sections; the Edge writes its internal name and
 /// addresses under either the `Server` or the `Machine` spelling depending on the release.
 fn vm_nics(ini: &BTreeMap<String, String>) -> Vec<FactRow> {
-    const ROLES: &[(&str, &str, &[&str], &[(&str, &[&str])])] = &[
-        ("AD", "common", &["servername"], &[("Internal", &["ip"])]),
-        ("CMS", "primarycms", &["servername"], &[("Internal", &["ip"])]),
-        ("Mediation", "mediationserver", &["servername"], &[("Internal", &["ip"])]),
-        (
-            "Edge",
-            "edgeserver",
-            &["internalservername", "internalmachinename"],
-            &[("Internal", &["internalserverips", "internalmachineips"]), ("External", &["externalsipips"])],
-        ),
+    /// Where the ini names one VM and its addresses; keys are alternatives, first found wins.
+    struct VmKeys {
+        role: &'static str,
+        section: &'static str,
+        name: &'static [&'static str],
+        nics: &'static [(&'static str, &'static [&'static str])],
+    }
+    const ROLES: &[VmKeys] = &[
+        VmKeys {
+            role: "AD",
+            section: "common",
+            name: &["servername"],
+            nics: &[("Internal", &["ip"])],
+        },
+        VmKeys {
+            role: "CMS",
+            section: "primarycms",
+            name: &["servername"],
+            nics: &[("Internal", &["ip"])],
+        },
+        VmKeys {
+            role: "Mediation",
+            section: "mediationserver",
+            name: &["servername"],
+            nics: &[("Internal", &["ip"])],
+        },
+        VmKeys {
+            role: "Edge",
+            section: "edgeserver",
+            name: &["internalservername", "internalmachinename"],
+            nics: &[
+                ("Internal", &["internalserverips", "internalmachineips"]),
+                ("External", &["externalsipips"]),
+            ],
+        },
     ];
     let get = |section: &str, keys: &[&str]| {
-        keys.iter().find_map(|k| ini.get(&format!("{section}.{k}")).filter(|v| !v.trim().is_empty()).cloned())
+        keys.iter().find_map(|k| {
+            ini.get(&format!("{section}.{k}"))
+                .filter(|v| !v.trim().is_empty())
+                .cloned()
+        })
     };
     let mut rows = Vec::new();
-    for (role, section, name_keys, nics) in ROLES {
-        let Some(vm) = get(section, name_keys) else { continue };
+    for VmKeys {
+        role,
+        section,
+        name,
+        nics,
+    } in ROLES
+    {
+        let Some(vm) = get(section, name) else { continue };
         for (nic, ip_keys) in *nics {
             let Some(ips) = get(section, ip_keys) else { continue };
-            for ip in ips.split([',', ';', ' ']).map(|ip| ip.split('/').next().unwrap_or(ip).trim()).filter(|ip| !ip.is_empty()) {
+            for ip in ips
+                .split([',', ';', ' '])
+                .map(|ip| ip.split('/').next().unwrap_or(ip).trim())
+                .filter(|ip| !ip.is_empty())
+            {
                 let row: FactRow = [("vm", vm.trim()), ("role", role), ("nic", nic), ("ip", ip)]
                     .into_iter()
                     .map(|(k, v)| (k.to_owned(), v.to_owned()))
@@ -180,22 +236,58 @@ mod tests {
     fn vm_nics_come_from_role_sections() {
         let records = vec![
             section("Common", &[("ServerName", "DC"), ("IP", "192.168.213.2/24")]),
-            section("EdgeServer", &[("InternalMachineName", " cc-edge1"), ("InternalMachineIPs", "192.168.0.241"), ("ExternalSIPIPs", "192.168.1.4")]),
+            section(
+                "EdgeServer",
+                &[
+                    ("InternalMachineName", " cc-edge1"),
+                    ("InternalMachineIPs", "192.168.0.241"),
+                    ("ExternalSIPIPs", "192.168.1.4"),
+                ],
+            ),
         ];
-        let facts = Facts::gather(&[InputRecords { path: "CloudConnector.ini", kind: FileKind::CloudConnectorIni, records: &records }]);
+        let facts = Facts::gather(&[InputRecords {
+            path: "CloudConnector.ini",
+            kind: FileKind::CloudConnectorIni,
+            records: &records,
+        }]);
         let rows = &facts.tables["vm_nics"];
-        let summary: Vec<String> = rows.iter().map(|r| format!("{} {} {}", r["vm"], r["nic"], r["ip"])).collect();
-        assert_eq!(summary, ["DC Internal 192.168.213.2", "cc-edge1 Internal 192.168.0.241", "cc-edge1 External 192.168.1.4"]);
+        let summary: Vec<String> = rows
+            .iter()
+            .map(|r| format!("{} {} {}", r["vm"], r["nic"], r["ip"]))
+            .collect();
+        assert_eq!(
+            summary,
+            [
+                "DC Internal 192.168.213.2",
+                "cc-edge1 Internal 192.168.0.241",
+                "cc-edge1 External 192.168.1.4"
+            ]
+        );
         assert_eq!(facts.lookup("ini.common.servername").as_deref(), Some("DC"));
     }
 
     #[test]
     fn running_version_wins_over_script_version() {
-        let module = vec![section("RunningVersion", &[("Version", "2.0.1.0")]), section("BackupVersion", &[("Version", "2.0.0.0")])];
-        let console = vec![Record::new(RecordKind::Text, Span::default()).with("line", "2.1.0.0").with("producer", "Get-CcVersion")];
+        let module = vec![
+            section("RunningVersion", &[("Version", "2.0.1.0")]),
+            section("BackupVersion", &[("Version", "2.0.0.0")]),
+        ];
+        let console = vec![
+            Record::new(RecordKind::Text, Span::default())
+                .with("line", "2.1.0.0")
+                .with("producer", "Get-CcVersion"),
+        ];
         let facts = Facts::gather(&[
-            InputRecords { path: "module.ini", kind: FileKind::ModuleIni, records: &module },
-            InputRecords { path: "Get-CcVersion.txt", kind: FileKind::Console, records: &console },
+            InputRecords {
+                path: "module.ini",
+                kind: FileKind::ModuleIni,
+                records: &module,
+            },
+            InputRecords {
+                path: "Get-CcVersion.txt",
+                kind: FileKind::Console,
+                records: &console,
+            },
         ]);
         assert_eq!(facts.cce_version().unwrap().version, Version::parse("2.0.1").unwrap());
         assert_eq!(facts.versions.len(), 3);

@@ -140,9 +140,7 @@ fn split_bom(bytes: &[u8]) -> Option<(Encoding, &[u8])> {
     } else if let Some(rest) = bytes.strip_prefix(b"\xFF\xFE") {
         Some((Encoding::Utf16LeBom, rest))
     } else {
-        bytes
-            .strip_prefix(b"\xFE\xFF")
-            .map(|rest| (Encoding::Utf16BeBom, rest))
+        bytes.strip_prefix(b"\xFE\xFF").map(|rest| (Encoding::Utf16BeBom, rest))
     }
 }
 
@@ -161,9 +159,7 @@ fn bom_lies(declared: Encoding, head: &[u8]) -> bool {
             !head.is_empty()
                 && memchr::memchr(0, head).is_none()
                 && valid_utf8
-                && head
-                    .iter()
-                    .any(|&b| matches!(b, b' ' | b'\t' | b'\n' | b'\r'))
+                && head.iter().any(|&b| matches!(b, b' ' | b'\t' | b'\n' | b'\r'))
         }
         Encoding::Utf8 | Encoding::Utf16Le | Encoding::Windows1252 => false,
     }
@@ -204,11 +200,7 @@ fn decode_unmarked(bytes: &[u8], problems: &mut Vec<Problem>) -> (String, Encodi
     }
 }
 
-fn decode_utf16(
-    encoding: &'static encoding_rs::Encoding,
-    bytes: &[u8],
-    problems: &mut Vec<Problem>,
-) -> String {
+fn decode_utf16(encoding: &'static encoding_rs::Encoding, bytes: &[u8], problems: &mut Vec<Problem>) -> String {
     let even = bytes.len() & !1;
     if even != bytes.len() {
         problems.push(Problem::file(format!(
@@ -293,8 +285,7 @@ impl PairStats {
 mod tests {
     use super::*;
 
-    const SAMPLE: &str =
-        "CceService Error: 0 : Unexpected exception when reporting status to online\r\n";
+    const SAMPLE: &str = "CceService Error: 0 : Unexpected exception when reporting status to online\r\n";
 
     fn utf16le(text: &str) -> Vec<u8> {
         text.encode_utf16().flat_map(u16::to_le_bytes).collect()
@@ -333,15 +324,10 @@ mod tests {
     #[test]
     fn utf16le_with_bom() {
         let mut bytes = vec![0xFF, 0xFE];
-        bytes.extend(utf16le(
-            "Get-CcRunningVersion\r\nRunning: 2.1.0.0 – über\r\n",
-        ));
+        bytes.extend(utf16le("Get-CcRunningVersion\r\nRunning: 2.1.0.0 – über\r\n"));
         let d = decode(&bytes);
         assert_eq!(d.encoding, Encoding::Utf16LeBom);
-        assert_eq!(
-            d.text,
-            "Get-CcRunningVersion\r\nRunning: 2.1.0.0 – über\r\n"
-        );
+        assert_eq!(d.text, "Get-CcRunningVersion\r\nRunning: 2.1.0.0 – über\r\n");
         assert!(d.problems.is_empty());
     }
 
@@ -477,24 +463,7 @@ mod tests {
 
         let mut elf = b"\x7FELF\x02\x01\x01\0\0\0\0\0\0\0\0\0\x02\0\x3E\0\x01\0\0\0".to_vec();
         for i in 0..200u8 {
-            elf.extend([
-                i % 7,
-                0,
-                0,
-                0,
-                0x40,
-                0,
-                0,
-                0,
-                0x38,
-                0,
-                0x0B,
-                0,
-                0x1D,
-                0x1C,
-                0,
-                0,
-            ]);
+            elf.extend([i % 7, 0, 0, 0, 0x40, 0, 0, 0, 0x38, 0, 0x0B, 0, 0x1D, 0x1C, 0, 0]);
         }
         assert!(looks_binary(&elf));
         assert!(!looks_binary(&utf16le(&SAMPLE.repeat(20))));

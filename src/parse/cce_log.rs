@@ -275,12 +275,10 @@ mod tests {
         assert_eq!(error.get("level"), Some("Error"));
         assert_eq!(error.get("datetime"), Some("2017-11-06T09:20:03.0000000Z"));
         let message = error.get("message").unwrap_or_default();
-        assert!(message.starts_with(
-            "Unexpected exception when reporting status to online: System.Management"
-        ));
-        assert!(message.contains(
-            " ---> System.Management.Automation.Remoting.PSRemotingTransportException: Logon failed"
-        ));
+        assert!(message.starts_with("Unexpected exception when reporting status to online: System.Management"));
+        assert!(
+            message.contains(" ---> System.Management.Automation.Remoting.PSRemotingTransportException: Logon failed")
+        );
         assert!(message.contains("EndOpen(IAsyncResult asyncResult)\n\n   --- End of inner exception stack trace ---\n   at System.Management.Automation.Runspaces.PipelineBase.Invoke(IEnumerable input)\n"));
         assert!(message.ends_with("OnlineStatusReporter.ReportStatus()"));
         assert!(!message.contains("ProcessId") && !message.contains("get_Callstack"));
@@ -289,10 +287,7 @@ mod tests {
         assert!(text[error.span.bytes.clone()].starts_with("CceService Error: 0 : Unexpected"));
 
         let warning = &parsed.records[3];
-        assert_eq!(
-            warning.get("source"),
-            Some("Microsoft.Rtc.CceManagementService")
-        );
+        assert_eq!(warning.get("source"), Some("Microsoft.Rtc.CceManagementService"));
         assert_eq!(warning.get("event_id"), Some("1002"));
         assert_eq!(
             warning.get("message"),
@@ -304,22 +299,14 @@ mod tests {
         assert_eq!((warning.span.first_line, warning.span.last_line), (23, 24));
 
         let empty = &parsed.records[4];
-        assert_eq!(
-            (empty.get("level"), empty.get("message")),
-            (Some("Verbose"), Some(""))
-        );
+        assert_eq!((empty.get("level"), empty.get("message")), (Some("Verbose"), Some("")));
     }
 
     #[test]
     fn crlf_and_lf_parse_alike() {
         let crlf = parse(&sample());
         let lf = parse(&sample().replace("\r\n", "\n"));
-        let fields = |p: &Parsed| {
-            p.records
-                .iter()
-                .map(|r| r.fields.clone())
-                .collect::<Vec<_>>()
-        };
+        let fields = |p: &Parsed| p.records.iter().map(|r| r.fields.clone()).collect::<Vec<_>>();
         assert_eq!(fields(&crlf), fields(&lf));
     }
 
@@ -350,8 +337,7 @@ mod tests {
 
     #[test]
     fn many_entries() {
-        let entry =
-            "CceService Information: 0 : Heartbeat\r\n    DateTime=2017-11-06T09:15:02Z\r\n";
+        let entry = "CceService Information: 0 : Heartbeat\r\n    DateTime=2017-11-06T09:15:02Z\r\n";
         let parsed = parse(&entry.repeat(10_000));
         assert_eq!(parsed.records.len(), 10_000);
         assert_eq!(parsed.records[9_999].span.first_line, 19_999);

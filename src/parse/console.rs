@@ -181,9 +181,8 @@ const POSITION_OPENERS: &[&str] = &["At ", "In ", "Au ", "En ", "Em ", "Bei ", "
 
 /// A script path followed by `:<line>`, as in `At C:\x\MtHostCommon.ps1:681 char:14`,
 /// `In C:\x.ps1:12 Zeichen:5` or the PowerShell 7 `Get-Item: C:\x.ps1:3`.
-static SCRIPT_POSITION: LazyLock<Regex> = LazyLock::new(|| {
-    Regex::new(r"(?i)((?:[a-z]:[\\/]|\\\\|/)[^:\r\n]*?\.ps[dm]?1):\s?(\d+)").expect("valid regex")
-});
+static SCRIPT_POSITION: LazyLock<Regex> =
+    LazyLock::new(|| Regex::new(r"(?i)((?:[a-z]:[\\/]|\\\\|/)[^:\r\n]*?\.ps[dm]?1):\s?(\d+)").expect("valid regex"));
 
 /// Parses console output lines. `producer` is the cmdlet that produced this output (from a
 /// transcript prompt or the file name), if known.
@@ -338,9 +337,7 @@ fn label_name(after_plus: &str) -> Option<&str> {
         return None;
     }
     let (name, tail) = rest.split_at(name_len);
-    tail.trim_start_matches(' ')
-        .starts_with(':')
-        .then_some(name)
+    tail.trim_start_matches(' ').starts_with(':').then_some(name)
 }
 
 /// `WARNING: text` (or the French `AVERTISSEMENT : text`): the stream and the message.
@@ -414,10 +411,7 @@ fn has_approved_verb(name: &str) -> bool {
 
 fn is_script_path(name: &str) -> bool {
     let b = name.as_bytes();
-    let drive = b.len() > 2
-        && b[0].is_ascii_alphabetic()
-        && b[1] == b':'
-        && (b[2] == b'\\' || b[2] == b'/');
+    let drive = b.len() > 2 && b[0].is_ascii_alphabetic() && b[1] == b':' && (b[2] == b'\\' || b[2] == b'/');
     (drive || name.starts_with("\\\\") || name.starts_with(".\\")) && !name.contains('"')
 }
 
@@ -436,9 +430,8 @@ fn concise_prefix(text: &str) -> Option<(&str, &str)> {
     let idx = window.find(':')?;
     let name = &text[..idx];
     let rest = &text[idx + 1..];
-    let well_formed = !name.is_empty()
-        && !name.contains(char::is_whitespace)
-        && (rest.is_empty() || rest.starts_with(' '));
+    let well_formed =
+        !name.is_empty() && !name.contains(char::is_whitespace) && (rest.is_empty() || rest.starts_with(' '));
     well_formed.then(|| (name, rest.trim()))
 }
 
@@ -497,10 +490,7 @@ fn detect_width(block: &[L<'_>]) -> Option<usize> {
 /// Joins wrapped segments. A segment whose line filled the console width was cut by the host,
 /// possibly mid-word, so the next one is appended as is; otherwise the break was at a space
 /// that the wrap consumed, so a single space goes back.
-fn join_segments<'s>(
-    segments: impl IntoIterator<Item = (&'s str, usize)>,
-    width: Option<usize>,
-) -> String {
+fn join_segments<'s>(segments: impl IntoIterator<Item = (&'s str, usize)>, width: Option<usize>) -> String {
     let mut out = String::new();
     let mut hard = false;
     for (k, (segment, line_width)) in segments.into_iter().enumerate() {
@@ -536,11 +526,7 @@ fn wrapped_into(prev: &L<'_>, next: &L<'_>) -> Option<bool> {
         return None;
     }
     let width = WORD_WRAP_WIDTHS.iter().copied().find(|&w| w > prev.width)?;
-    let first_word = next
-        .text
-        .split_whitespace()
-        .next()
-        .map_or(0, |w| w.chars().count());
+    let first_word = next.text.split_whitespace().next().map_or(0, |w| w.chars().count());
     (prev.width + 1 + first_word > width).then_some(false)
 }
 
@@ -552,18 +538,9 @@ fn wrapped_into(prev: &L<'_>, next: &L<'_>) -> Option<bool> {
 /// from spaces that belong to the value.
 fn unchunk_label(label_line: &str) -> Cow<'_, str> {
     let chars: Vec<char> = label_line.chars().collect();
-    let value_start = chars
-        .iter()
-        .position(|&c| c == ':')
-        .map_or(chars.len(), |p| p + 1);
-    let is_gap = |at: usize| {
-        chars
-            .get(at..at + 4)
-            .is_some_and(|s| s.iter().all(|&c| c == ' '))
-    };
-    let Some(chunk) =
-        (value_start.max(40)..chars.len()).find(|&p| is_gap(p) && chars.get(p + 4) != Some(&' '))
-    else {
+    let value_start = chars.iter().position(|&c| c == ':').map_or(chars.len(), |p| p + 1);
+    let is_gap = |at: usize| chars.get(at..at + 4).is_some_and(|s| s.iter().all(|&c| c == ' '));
+    let Some(chunk) = (value_start.max(40)..chars.len()).find(|&p| is_gap(p) && chars.get(p + 4) != Some(&' ')) else {
         return Cow::Borrowed(label_line);
     };
     let mut out = String::with_capacity(label_line.len());
@@ -583,14 +560,8 @@ fn unchunk_label(label_line: &str) -> Cow<'_, str> {
 /// Splits `(target:Type)` and the exception type out of a CategoryInfo such as
 /// `ResourceUnavailable: (CloudConnector:String) [Import-Module], FileNotFoundException`.
 fn split_category_info(info: &str) -> (Option<&str>, Option<&str>, Option<&str>) {
-    let category = info
-        .split_once(": (")
-        .map(|(c, _)| c.trim())
-        .filter(|c| !c.is_empty());
-    let exception = info
-        .rsplit_once("], ")
-        .map(|(_, e)| e.trim())
-        .filter(|e| !e.is_empty());
+    let category = info.split_once(": (").map(|(c, _)| c.trim()).filter(|c| !c.is_empty());
+    let exception = info.rsplit_once("], ").map(|(_, e)| e.trim()).filter(|e| !e.is_empty());
     let target = info.find('(').and_then(|open| {
         let close = info.rfind(") [").or_else(|| info.rfind(')'))?;
         let inner = info.get(open + 1..close)?;
@@ -667,8 +638,7 @@ impl Parser<'_, '_> {
     }
 
     fn text(&mut self, i: usize, stream: Option<&'static str>) {
-        let mut record =
-            Record::new(RecordKind::Text, self.span(i, i)).with("line", self.ls[i].text.as_ref());
+        let mut record = Record::new(RecordKind::Text, self.span(i, i)).with("line", self.ls[i].text.as_ref());
         if let Some(stream) = stream {
             record.push("stream", stream);
         }
@@ -684,8 +654,7 @@ impl Parser<'_, '_> {
             Stream::Warning => {
                 let message = stream_prefix(&self.ls[i].text).map_or("", |(_, m)| m);
                 let (message, last) = self.continue_wrapped(i, message);
-                let record =
-                    Record::new(RecordKind::PsWarning, self.span(i, last)).with("message", message);
+                let record = Record::new(RecordKind::PsWarning, self.span(i, last)).with("message", message);
                 self.emit(record);
                 return last + 1;
             }
@@ -716,9 +685,7 @@ impl Parser<'_, '_> {
     /// first line (output printed just before the error) stay text.
     fn labelled_error(&mut self, i: usize, anchor: usize) -> usize {
         let ls = self.ls;
-        let first_code = (i + 1..anchor)
-            .find(|&k| ls[k].class == Class::Code)
-            .unwrap_or(anchor);
+        let first_code = (i + 1..anchor).find(|&k| ls[k].class == Class::Code).unwrap_or(anchor);
         // The first line that names a command starts the record; a single-token prefix
         // (a function name) is trusted only on the line we started from, since wrapped
         // messages can contain `word : text`.
@@ -735,16 +702,10 @@ impl Parser<'_, '_> {
             Some(p) => {
                 let wrapped = p > start + 1
                     && !POSITION_OPENERS.iter().any(|o| ls[p].text.starts_with(o))
-                    && POSITION_OPENERS
-                        .iter()
-                        .any(|o| ls[p - 1].text.starts_with(o));
+                    && POSITION_OPENERS.iter().any(|o| ls[p - 1].text.starts_with(o));
                 if wrapped {
                     (
-                        Some(format!(
-                            "{}{}",
-                            ls[p - 1].text.trim_start(),
-                            ls[p].text.trim_end()
-                        )),
+                        Some(format!("{}{}", ls[p - 1].text.trim_start(), ls[p].text.trim_end())),
                         p - 1,
                     )
                 } else {
@@ -825,12 +786,10 @@ impl Parser<'_, '_> {
         let fqid = label("FullyQualifiedErrorId");
         // New-PSSession and friends name the remote end as `[host] ` before the message when
         // there is no PSComputerName label to say it.
-        let computer = label("PSComputerName")
-            .filter(|c| !c.is_empty())
-            .or_else(|| {
-                let host = parts.message.strip_prefix('[')?.split_once("] ")?.0;
-                (!host.is_empty() && !host.contains(char::is_whitespace)).then_some(host)
-            });
+        let computer = label("PSComputerName").filter(|c| !c.is_empty()).or_else(|| {
+            let host = parts.message.strip_prefix('[')?.split_once("] ")?.0;
+            (!host.is_empty() && !host.contains(char::is_whitespace)).then_some(host)
+        });
         if let Some(command) = &parts.command {
             record.push("command", command.as_str());
         }
@@ -847,8 +806,7 @@ impl Parser<'_, '_> {
         if let Some(computer) = computer {
             record.push("computer", computer);
         }
-        let (category, exception, target) =
-            category_info.map_or((None, None, None), split_category_info);
+        let (category, exception, target) = category_info.map_or((None, None, None), split_category_info);
         if let Some(exception) = exception.or(parts.exception.as_deref()) {
             record.push("exception", exception);
         }
@@ -873,11 +831,7 @@ impl Parser<'_, '_> {
                 record.push(name.clone(), value.as_str());
             }
         }
-        if let Some(caps) = parts
-            .position
-            .as_deref()
-            .and_then(|p| SCRIPT_POSITION.captures(p))
-        {
+        if let Some(caps) = parts.position.as_deref().and_then(|p| SCRIPT_POSITION.captures(p)) {
             let path = &caps[1];
             record.push("script_path", path);
             record.push("script", path.rsplit(['\\', '/']).next().unwrap_or(path));
@@ -967,9 +921,7 @@ impl Parser<'_, '_> {
         let ls = self.ls;
         let (name, colon, value) = list_property(&ls[i].text)?;
         let same_object = |l: &L<'_>| list_property(&l.text).is_some_and(|(_, c, _)| c == colon);
-        if (has_approved_verb(name) || is_script_path(name))
-            && !ls.get(i + 1).is_some_and(same_object)
-        {
+        if (has_approved_verb(name) || is_script_path(name)) && !ls.get(i + 1).is_some_and(same_object) {
             let (message, last) = self.continue_wrapped(i, value);
             let parts = ErrorParts {
                 command: Some(name.to_string()),
@@ -1032,10 +984,7 @@ impl Parser<'_, '_> {
             rows.push(last);
         }
         let limit = runs.last().map_or(0, |r| r.1) + 4 * MAX_CELL_SHIFT;
-        let right_aligned = right_aligned_columns(
-            &runs,
-            rows.iter().map(|&r| CharCols::new(&ls[r].text, limit)),
-        );
+        let right_aligned = right_aligned_columns(&runs, rows.iter().map(|&r| CharCols::new(&ls[r].text, limit)));
         let mut objects = 0;
         for &row in &rows {
             if let Class::Stream(stream) = ls[row].class {
@@ -1093,9 +1042,7 @@ fn join_list_value(ls: &[L<'_>], segments: &[(usize, &str)], wrap_width: usize) 
             out.push(' ');
         }
         out.push_str(segment);
-        glue = wrap_width >= 79
-            && ls[line].width == wrap_width
-            && !segment.contains(char::is_whitespace);
+        glue = wrap_width >= 79 && ls[line].width == wrap_width && !segment.contains(char::is_whitespace);
     }
     out.trim().to_string()
 }
@@ -1129,15 +1076,8 @@ impl<'t> CharCols<'t> {
     fn new(text: &'t str, limit: usize) -> CharCols<'t> {
         let take = if limit == 0 { usize::MAX } else { limit };
         let chars: Vec<(usize, char)> = text.char_indices().take(take).collect();
-        let complete = chars.len() < take
-            || chars
-                .last()
-                .is_some_and(|&(b, c)| b + c.len_utf8() == text.len());
-        CharCols {
-            text,
-            chars,
-            complete,
-        }
+        let complete = chars.len() < take || chars.last().is_some_and(|&(b, c)| b + c.len_utf8() == text.len());
+        CharCols { text, chars, complete }
     }
 
     fn byte(&self, pos: usize) -> usize {
@@ -1160,10 +1100,7 @@ impl<'t> CharCols<'t> {
 
 /// Which columns are right-aligned (numbers): their values end under the end of the dashes
 /// and may start left of them, so the cell boundary is found from the right.
-fn right_aligned_columns<'t>(
-    runs: &[(usize, usize)],
-    rows: impl Iterator<Item = CharCols<'t>>,
-) -> Vec<bool> {
+fn right_aligned_columns<'t>(runs: &[(usize, usize)], rows: impl Iterator<Item = CharCols<'t>>) -> Vec<bool> {
     let mut votes = vec![(0usize, 0usize); runs.len()];
     for row in rows {
         for (k, &(s, e)) in runs.iter().enumerate() {
@@ -1174,10 +1111,7 @@ fn right_aligned_columns<'t>(
             }
         }
     }
-    votes
-        .into_iter()
-        .map(|(left, right)| right > left)
-        .collect()
+    votes.into_iter().map(|(left, right)| right > left).collect()
 }
 
 /// Cuts a row into cells at the column boundaries. A cell that overflows its column (PS
@@ -1210,13 +1144,7 @@ fn cut_row(row: &CharCols<'_>, runs: &[(usize, usize)], right_aligned: &[bool]) 
         cells.push(row.slice(cur, split).trim().to_string());
         cur = split + 1;
     }
-    cells.push(
-        row.text
-            .get(row.byte(cur)..)
-            .unwrap_or("")
-            .trim()
-            .to_string(),
-    );
+    cells.push(row.text.get(row.byte(cur)..).unwrap_or("").trim().to_string());
     cells
 }
 
@@ -1273,9 +1201,7 @@ mod tests {
         assert_eq!(r.get("position"), Some("At line:1 char:1"));
         assert_eq!(
             r.get("category_info"),
-            Some(
-                "ResourceUnavailable: (CloudConnector:String) [Import-Module], FileNotFoundException"
-            )
+            Some("ResourceUnavailable: (CloudConnector:String) [Import-Module], FileNotFoundException")
         );
         assert_eq!(
             r.get("fully_qualified_error_id"),
@@ -1308,10 +1234,7 @@ mod tests {
         assert_eq!(kinds(&parsed), [RecordKind::PsError]);
         let r = &parsed.records[0];
         assert_eq!(r.get("command"), Some("ConvertTo-SecureString"));
-        assert_eq!(
-            r.get("message"),
-            Some("Key not valid for use in specified state.")
-        );
+        assert_eq!(r.get("message"), Some("Key not valid for use in specified state."));
         assert_eq!(r.get("exception"), Some("CryptographicException"));
         assert_eq!(r.get("target"), None);
         assert_eq!(
@@ -1322,9 +1245,7 @@ mod tests {
         assert_eq!(r.get("script_line"), Some("681"));
         assert_eq!(
             r.get("script_path"),
-            Some(
-                "C:\\Program Files\\WindowsPowerShell\\Modules\\CloudConnector\\Internal\\MtHostCommon.ps1"
-            )
+            Some("C:\\Program Files\\WindowsPowerShell\\Modules\\CloudConnector\\Internal\\MtHostCommon.ps1")
         );
         assert_eq!(r.get("producer"), None);
         assert_eq!((r.span.first_line, r.span.last_line), (1, 6));
@@ -1422,10 +1343,7 @@ mod tests {
                 "Das angegebene Modul \"CloudConnector\" wurde nicht geladen, da in keinem Modulverzeichnis eine gültige Moduldatei gefunden wurde."
             )
         );
-        assert_eq!(
-            r.get("position"),
-            Some("In C:\\Skripte\\Deploy-Cce.ps1:12 Zeichen:5")
-        );
+        assert_eq!(r.get("position"), Some("In C:\\Skripte\\Deploy-Cce.ps1:12 Zeichen:5"));
         assert_eq!(r.get("script"), Some("Deploy-Cce.ps1"));
         assert_eq!(r.get("script_line"), Some("12"));
         assert_eq!(r.get("error_id"), Some("Modules_ModuleNotFound"));
@@ -1726,10 +1644,7 @@ mod tests {
         let r = &parsed.records[0];
         assert_eq!(r.get("Status"), Some("Running"));
         assert_eq!(r.get("Name"), Some("REPLICA"));
-        assert_eq!(
-            r.get("DisplayName"),
-            Some("Skype for Business Replica Replicator...")
-        );
+        assert_eq!(r.get("DisplayName"), Some("Skype for Business Replica Replicator..."));
         assert_eq!(r.get("producer"), Some("Get-Service"));
         assert_eq!((r.span.first_line, r.span.last_line), (4, 4));
         assert_eq!(
@@ -1790,16 +1705,7 @@ mod tests {
         let values: Vec<&str> = p.fields.iter().map(|(_, v)| v.as_str()).collect();
         assert_eq!(
             values,
-            [
-                "532",
-                "27",
-                "61532",
-                "71228",
-                "1.45",
-                "4312",
-                "1",
-                "powershell"
-            ]
+            ["532", "27", "61532", "71228", "1.45", "4312", "1", "powershell"]
         );
         assert_eq!(parsed.records[1].get("Id"), Some("876"));
         let nic = &parsed.records[2];

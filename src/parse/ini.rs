@@ -92,10 +92,9 @@ impl Parser {
 
     fn key(&mut self, key: &str, value: &str, line: Line<'_>) {
         if key.is_empty() {
-            self.parsed.problems.push(Problem::at(
-                line.number,
-                "key=value line without a key; skipped",
-            ));
+            self.parsed
+                .problems
+                .push(Problem::at(line.number, "key=value line without a key; skipped"));
             return;
         }
         // Keys before any header form a section with an empty name.
@@ -184,11 +183,7 @@ mod tests {
         # trailing comment\r\n";
 
     fn fields(record: &Record) -> Vec<(&str, &str)> {
-        record
-            .fields
-            .iter()
-            .map(|(n, v)| (n.as_ref(), v.as_str()))
-            .collect()
+        record.fields.iter().map(|(n, v)| (n.as_ref(), v.as_str())).collect()
     }
 
     #[test]
@@ -214,10 +209,7 @@ mod tests {
         assert_eq!(edge.get("ExternalMRPublicIPs"), Some("23.99.115.35"));
         assert_eq!((edge.span.first_line, edge.span.last_line), (7, 17));
         let span_text = &CLOUD_CONNECTOR_INI[edge.span.bytes.clone()];
-        assert!(
-            span_text.starts_with("[EdgeServer]")
-                && span_text.ends_with("ExternalMRPublicIPs=23.99.115.35")
-        );
+        assert!(span_text.starts_with("[EdgeServer]") && span_text.ends_with("ExternalMRPublicIPs=23.99.115.35"));
     }
 
     #[test]
@@ -244,10 +236,7 @@ mod tests {
         let text = "  ; comment\nOwner = ops\n\n[Paths]\n# another\nSiteRoot = \"\\\\fs01\\CCE Share\"\nPassword=a;b#c\nEmpty=\n";
         let parsed = parse(text);
         assert!(parsed.problems.is_empty());
-        assert_eq!(
-            fields(&parsed.records[0]),
-            [("section", ""), ("Owner", "ops")]
-        );
+        assert_eq!(fields(&parsed.records[0]), [("section", ""), ("Owner", "ops")]);
         assert_eq!(parsed.records[0].span.first_line, 2);
         assert_eq!(
             fields(&parsed.records[1]),
@@ -271,11 +260,7 @@ mod tests {
         );
         assert_eq!(parsed.records[0].span.last_line, 3);
         assert_eq!(parsed.records[2].get("sitename"), Some("Site3"));
-        let problems: Vec<_> = parsed
-            .problems
-            .iter()
-            .map(|p| (p.line, p.message.as_str()))
-            .collect();
+        let problems: Vec<_> = parsed.problems.iter().map(|p| (p.line, p.message.as_str())).collect();
         assert_eq!(
             problems,
             [

@@ -44,9 +44,7 @@ pub fn parse(text: &str, producer: Option<&str>) -> Parsed {
                 };
                 parsed.records.push(record(value, span, producer));
             }
-            Err(e) => parsed
-                .problems
-                .push(serde_problem(text, range.start, first_line, &e)),
+            Err(e) => parsed.problems.push(serde_problem(text, range.start, first_line, &e)),
         }
     }
     parsed
@@ -93,11 +91,9 @@ impl Json {
     /// without its braces.
     fn display(&self) -> String {
         match self {
-            Json::Array(items) if items.iter().all(Json::is_scalar) => items
-                .iter()
-                .map(Json::compact)
-                .collect::<Vec<_>>()
-                .join(", "),
+            Json::Array(items) if items.iter().all(Json::is_scalar) => {
+                items.iter().map(Json::compact).collect::<Vec<_>>().join(", ")
+            }
             other => other.compact(),
         }
     }
@@ -112,20 +108,10 @@ impl Json {
             Json::Number(n) => n.clone(),
             Json::String(s) => ms_date_to_iso(s).unwrap_or_else(|| s.clone()),
             Json::Array(items) => {
-                format!(
-                    "{{{}}}",
-                    items
-                        .iter()
-                        .map(Json::compact)
-                        .collect::<Vec<_>>()
-                        .join(", ")
-                )
+                format!("{{{}}}", items.iter().map(Json::compact).collect::<Vec<_>>().join(", "))
             }
             Json::Object(properties) => version_string(properties).unwrap_or_else(|| {
-                let inner: Vec<_> = properties
-                    .iter()
-                    .map(|(k, v)| format!("{k}={}", v.compact()))
-                    .collect();
+                let inner: Vec<_> = properties.iter().map(|(k, v)| format!("{k}={}", v.compact())).collect();
                 format!("@{{{}}}", inner.join("; "))
             }),
         }
@@ -139,14 +125,7 @@ impl Json {
 /// `[System.Version]` as ConvertTo-Json writes it, shown the way `Version.ToString()` does:
 /// `Build` and `Revision` are -1 when absent.
 fn version_string(properties: &[(String, Json)]) -> Option<String> {
-    const KEYS: [&str; 6] = [
-        "Major",
-        "Minor",
-        "Build",
-        "Revision",
-        "MajorRevision",
-        "MinorRevision",
-    ];
+    const KEYS: [&str; 6] = ["Major", "Minor", "Build", "Revision", "MajorRevision", "MinorRevision"];
     let has_all_keys = properties.len() == KEYS.len()
         && KEYS
             .iter()
@@ -154,19 +133,11 @@ fn version_string(properties: &[(String, Json)]) -> Option<String> {
     if !has_all_keys {
         return None;
     }
-    let part = |name: &str| match properties
-        .iter()
-        .find(|(p, _)| p.eq_ignore_ascii_case(name))
-    {
+    let part = |name: &str| match properties.iter().find(|(p, _)| p.eq_ignore_ascii_case(name)) {
         Some((_, Json::Number(n))) => n.parse::<i64>().ok(),
         _ => None,
     };
-    let (major, minor, build, revision) = (
-        part("Major")?,
-        part("Minor")?,
-        part("Build")?,
-        part("Revision")?,
-    );
+    let (major, minor, build, revision) = (part("Major")?, part("Minor")?, part("Build")?, part("Revision")?);
     Some(match (build, revision) {
         (b, _) if b < 0 => format!("{major}.{minor}"),
         (b, r) if r < 0 => format!("{major}.{minor}.{b}"),
@@ -184,9 +155,7 @@ fn ms_date_to_iso(s: &str) -> Option<String> {
         .map_or(inner.len(), |(i, _)| i);
     let (ms, offset) = inner.split_at(digits_end);
     let offset_ok = offset.is_empty()
-        || (offset.len() == 5
-            && offset.starts_with(['+', '-'])
-            && offset[1..].bytes().all(|b| b.is_ascii_digit()));
+        || (offset.len() == 5 && offset.starts_with(['+', '-']) && offset[1..].bytes().all(|b| b.is_ascii_digit()));
     if !offset_ok {
         return None;
     }
@@ -369,9 +338,7 @@ fn skip_value(bytes: &[u8], pos: usize) -> Result<usize, (usize, &'static str)> 
         Some(_) => {
             let len = bytes[pos..]
                 .iter()
-                .position(|b| {
-                    b.is_ascii_whitespace() || matches!(b, b',' | b']' | b'}' | b'[' | b'{' | b'"')
-                })
+                .position(|b| b.is_ascii_whitespace() || matches!(b, b',' | b']' | b'}' | b'[' | b'{' | b'"'))
                 .unwrap_or(bytes.len() - pos);
             if len == 0 {
                 Err((pos, "expected a value"))
@@ -399,19 +366,14 @@ fn scan_problem(text: &str, error: &ScanError) -> Problem {
     let first_line = line_of(text, error.value_start);
     match serde_json::from_str::<IgnoredAny>(&text[error.value_start..]) {
         Err(e) => serde_problem(text, error.value_start, first_line, &e),
-        Ok(_) => Problem::at(
-            line_of(text, error.at),
-            format!("invalid JSON: {}", error.reason),
-        ),
+        Ok(_) => Problem::at(line_of(text, error.at), format!("invalid JSON: {}", error.reason)),
     }
 }
 
 /// serde_json's error for a slice starting at `start`, moved to the file's lines and columns.
 fn serde_problem(text: &str, start: usize, first_line: u32, e: &serde_json::Error) -> Problem {
     let message = e.to_string();
-    let message = message
-        .rsplit_once(" at line ")
-        .map_or(message.as_str(), |(m, _)| m);
+    let message = message.rsplit_once(" at line ").map_or(message.as_str(), |(m, _)| m);
     let relative_line = u32::try_from(e.line()).unwrap_or(u32::MAX).max(1);
     let column = if relative_line == 1 {
         let line_start = text[..start].rfind('\n').map_or(0, |i| i + 1);
@@ -444,9 +406,7 @@ impl Default for LineCounter {
 impl LineCounter {
     fn line_at(&mut self, text: &str, offset: usize) -> u32 {
         let newlines = memchr::memchr_iter(b'\n', &text.as_bytes()[self.offset..offset]).count();
-        self.line = self
-            .line
-            .saturating_add(u32::try_from(newlines).unwrap_or(u32::MAX));
+        self.line = self.line.saturating_add(u32::try_from(newlines).unwrap_or(u32::MAX));
         self.offset = offset;
         self.line
     }
@@ -461,11 +421,7 @@ mod tests {
     const PS51: &str = "[\r\n    {\r\n        \"InterfaceAlias\":  \"Corpnet\",\r\n        \"IPAddress\":  [\r\n                          \"192.168.0.4\",\r\n                          \"fe80::1\"\r\n                      ],\r\n        \"PrefixLength\":  24,\r\n        \"SkipAsSource\":  false,\r\n        \"ValidLifetime\":  null,\r\n        \"LastChange\":  \"\\/Date(1733390062000)\\/\",\r\n        \"Version\":  {\r\n                        \"Major\":  2,\r\n                        \"Minor\":  1,\r\n                        \"Build\":  0,\r\n                        \"Revision\":  0,\r\n                        \"MajorRevision\":  0,\r\n                        \"MinorRevision\":  0\r\n                    },\r\n        \"Adapter\":  {\r\n                        \"Name\":  \"Corpnet\",\r\n                        \"Speed\":  1.5,\r\n                        \"Tags\":  [\"a\", \"b\"]\r\n                    }\r\n    },\r\n    {\r\n        \"InterfaceAlias\":  \"Internet\",\r\n        \"IPAddress\":  \"10.0.0.5\"\r\n    }\r\n]\r\n";
 
     fn fields(record: &Record) -> Vec<(&str, &str)> {
-        record
-            .fields
-            .iter()
-            .map(|(n, v)| (n.as_ref(), v.as_str()))
-            .collect()
+        record.fields.iter().map(|(n, v)| (n.as_ref(), v.as_str())).collect()
     }
 
     #[test]
@@ -521,10 +477,7 @@ mod tests {
             ]
         );
         assert_eq!(
-            (
-                parsed.records[0].span.first_line,
-                parsed.records[0].span.last_line
-            ),
+            (parsed.records[0].span.first_line, parsed.records[0].span.last_line),
             (1, 6)
         );
     }
@@ -537,11 +490,7 @@ mod tests {
         let all: Vec<_> = parsed.records.iter().map(fields).collect();
         assert_eq!(
             all,
-            [
-                vec![("A", "1")],
-                vec![("B", "x]}\"")],
-                vec![("value", "2.1.0.0")]
-            ]
+            [vec![("A", "1")], vec![("B", "x]}\"")], vec![("value", "2.1.0.0")]]
         );
         assert_eq!(parsed.records[2].span.first_line, 2);
     }
@@ -595,16 +544,14 @@ mod tests {
             let _ = parse(text, Some("x"));
         }
         assert!(parse("", None).records.is_empty());
-        assert_eq!(
-            parse("{}", Some("Get-VM")).records[0].get("producer"),
-            Some("Get-VM")
-        );
+        assert_eq!(parse("{}", Some("Get-VM")).records[0].get("producer"), Some("Get-VM"));
     }
 
     #[test]
     fn version_objects() {
         let version = |text: &str| parse(text, None).records[0].get("V").map(str::to_owned);
-        let v = r#"{"V": {"Major": 4, "Minor": 0, "Build": -1, "Revision": -1, "MajorRevision": -1, "MinorRevision": -1}}"#;
+        let v =
+            r#"{"V": {"Major": 4, "Minor": 0, "Build": -1, "Revision": -1, "MajorRevision": -1, "MinorRevision": -1}}"#;
         assert_eq!(version(v).as_deref(), Some("4.0"));
         let v = r#"{"V": {"Major": 4, "Minor": 0, "Build": 30319, "Revision": -1, "MajorRevision": -1, "MinorRevision": -1}}"#;
         assert_eq!(version(v).as_deref(), Some("4.0.30319"));
@@ -614,10 +561,7 @@ mod tests {
 
     #[test]
     fn dates() {
-        assert_eq!(
-            ms_date_to_iso("/Date(0)/").as_deref(),
-            Some("1970-01-01T00:00:00Z")
-        );
+        assert_eq!(ms_date_to_iso("/Date(0)/").as_deref(), Some("1970-01-01T00:00:00Z"));
         assert_eq!(
             ms_date_to_iso("/Date(1733390062000)/").as_deref(),
             Some("2024-12-05T09:14:22Z")

@@ -30,9 +30,8 @@ static PROMPT: LazyLock<Regex> =
 
 /// Windows PowerShell 5.1 logs every terminating error as `PS>TerminatingError(Cmd): "msg"`
 /// (or `>> TerminatingError(...)` inside a pipeline), whether or not a `try` caught it.
-static TERMINATING_ERROR: LazyLock<Regex> = LazyLock::new(|| {
-    Regex::new(r#"^(?:PS)?>+ ?TerminatingError\(([^)]*)\): "(.*)"\s*$"#).expect("valid regex")
-});
+static TERMINATING_ERROR: LazyLock<Regex> =
+    LazyLock::new(|| Regex::new(r#"^(?:PS)?>+ ?TerminatingError\(([^)]*)\): "(.*)"\s*$"#).expect("valid regex"));
 
 pub fn parse(text: &str) -> Parsed {
     let all: Vec<Line<'_>> = lines::lines(text).collect();
@@ -101,8 +100,7 @@ fn is_banner(line: &Line<'_>, what: &str) -> bool {
 fn header_entry<'t>(line: &Line<'t>) -> Option<(&'t str, &'t str)> {
     let (key, value) = line.text.split_once(':')?;
     let key = key.trim();
-    let plausible =
-        !key.is_empty() && key.len() <= 40 && key.chars().all(|c| c.is_alphanumeric() || c == ' ');
+    let plausible = !key.is_empty() && key.len() <= 40 && key.chars().all(|c| c.is_alphanumeric() || c == ' ');
     plausible.then(|| (key, value.trim()))
 }
 
@@ -126,9 +124,7 @@ fn field_name(key: &str) -> String {
         let prev = i.checked_sub(1).map(|p| chars[p]);
         let next = chars.get(i + 1);
         let boundary = c.is_uppercase()
-            && prev.is_some_and(|p| {
-                p.is_lowercase() || (p.is_uppercase() && next.is_some_and(|n| n.is_lowercase()))
-            });
+            && prev.is_some_and(|p| p.is_lowercase() || (p.is_uppercase() && next.is_some_and(|n| n.is_lowercase())));
         if boundary && !out.ends_with('_') {
             out.push('_');
         }
@@ -144,13 +140,8 @@ fn iso_time(raw: &str) -> Option<String> {
         return None;
     }
     let n = |r: std::ops::Range<usize>| raw[r].parse::<u32>().ok();
-    let (month, day, hour, minute, second) =
-        (n(4..6)?, n(6..8)?, n(8..10)?, n(10..12)?, n(12..14)?);
-    let valid = (1..=12).contains(&month)
-        && (1..=31).contains(&day)
-        && hour < 24
-        && minute < 60
-        && second < 61;
+    let (month, day, hour, minute, second) = (n(4..6)?, n(6..8)?, n(8..10)?, n(10..12)?, n(12..14)?);
+    let valid = (1..=12).contains(&month) && (1..=31).contains(&day) && hour < 24 && minute < 60 && second < 61;
     valid.then(|| {
         format!(
             "{}-{}-{}T{}:{}:{}",
@@ -395,8 +386,7 @@ impl Parser<'_, '_> {
             last += 1;
         }
         let name = command_name(&command);
-        let mut record =
-            Record::new(RecordKind::PsCommand, span(lines, first, last)).with("command", command);
+        let mut record = Record::new(RecordKind::PsCommand, span(lines, first, last)).with("command", command);
         if let Some(name) = &name {
             record.push("command_name", name.as_str());
         }
@@ -551,10 +541,7 @@ Transcript started, output file is C:\\Users\\admin\\Documents\\PowerShell_trans
         assert_eq!(first.get("runas_user"), Some("CONTOSO\\admin"));
         assert_eq!(first.get("configuration_name"), None);
         assert_eq!(first.get("machine"), Some("CCE-HOST01"));
-        assert_eq!(
-            first.get("machine_os"),
-            Some("Microsoft Windows NT 10.0.14393.0")
-        );
+        assert_eq!(first.get("machine_os"), Some("Microsoft Windows NT 10.0.14393.0"));
         assert_eq!(
             first.get("host_application"),
             Some("C:\\Windows\\System32\\WindowsPowerShell\\v1.0\\powershell.exe")
@@ -576,29 +563,17 @@ Transcript started, output file is C:\\Users\\admin\\Documents\\PowerShell_trans
         assert_eq!((second.span.first_line, second.span.last_line), (50, 67));
 
         let commands = of(&parsed, RecordKind::PsCommand);
-        assert_eq!(
-            commands[0].get("command"),
-            Some("Import-Module CloudConnector")
-        );
+        assert_eq!(commands[0].get("command"), Some("Import-Module CloudConnector"));
         assert_eq!(commands[0].get("command_name"), Some("Import-Module"));
         assert_eq!(commands[0].get("session_user"), Some("CONTOSO\\admin"));
         assert_eq!(commands[0].get("session_machine"), Some("CCE-HOST01"));
-        assert_eq!(
-            commands[0].get("session_start_iso"),
-            Some("2026-12-05T10:14:22")
-        );
+        assert_eq!(commands[0].get("session_start_iso"), Some("2026-12-05T10:14:22"));
         assert_eq!(commands[0].get("session_index"), Some("0"));
         assert_eq!(commands[0].get("command_time_iso"), None);
-        assert_eq!(
-            (commands[0].span.first_line, commands[0].span.last_line),
-            (20, 20)
-        );
+        assert_eq!((commands[0].span.first_line, commands[0].span.last_line), (20, 20));
         assert_eq!(commands[2].get("command_name"), Some("New-PSSession"));
         assert_eq!(commands[2].get("command_time"), Some("20261205101530"));
-        assert_eq!(
-            commands[2].get("command_time_iso"),
-            Some("2026-12-05T10:15:30")
-        );
+        assert_eq!(commands[2].get("command_time_iso"), Some("2026-12-05T10:15:30"));
         assert_eq!(commands[3].get("command_name"), Some("Get-Service"));
         assert_eq!(commands[3].get("command_time_iso"), None);
         assert_eq!(commands[4].get("command"), Some("Get-CcVersion"));
@@ -718,18 +693,13 @@ Version          : 2.0\n";
             Some("Get-NetFirewallRule -DisplayName 'SfB*' |\nSelect-Object DisplayName, Enabled")
         );
         assert_eq!(multiline.get("command_name"), Some("Get-NetFirewallRule"));
-        assert_eq!(
-            (multiline.span.first_line, multiline.span.last_line),
-            (16, 17)
-        );
+        assert_eq!((multiline.span.first_line, multiline.span.last_line), (16, 17));
         let terminating = &parsed.records[6];
         assert_eq!(terminating.get("stream"), Some("terminating_error"));
         assert_eq!(terminating.get("command"), Some("Get-NetFirewallRule"));
         assert_eq!(
             terminating.get("message"),
-            Some(
-                "No MSFT_NetFirewallRule objects found with property 'DisplayName' equal to 'SfB*'."
-            )
+            Some("No MSFT_NetFirewallRule objects found with property 'DisplayName' equal to 'SfB*'.")
         );
         assert_eq!(parsed.records[7].get("command"), Some(""));
         assert_eq!(parsed.records[7].get("command_name"), None);
@@ -745,15 +715,9 @@ Version          : 2.0\n";
             ("$cred=Get-Credential", Some("Get-Credential")),
             ("$n = 5", Some("5")),
             ("(Get-VM).Count", Some("Get-VM")),
-            (
-                "& 'C:\\Scripts\\Collect.ps1' -Full",
-                Some("C:\\Scripts\\Collect.ps1"),
-            ),
+            ("& 'C:\\Scripts\\Collect.ps1' -Full", Some("C:\\Scripts\\Collect.ps1")),
             ("ipconfig /all", Some("ipconfig")),
-            (
-                "Get-VMNetworkAdapter -VMName * | ft",
-                Some("Get-VMNetworkAdapter"),
-            ),
+            ("Get-VMNetworkAdapter -VMName * | ft", Some("Get-VMNetworkAdapter")),
             ("", None),
         ];
         for (command, expected) in cases {
@@ -763,9 +727,7 @@ Version          : 2.0\n";
 
     #[test]
     fn remote_prompts_and_field_names() {
-        assert!(
-            PROMPT.is_match("[admin.vdomain.com]: PS C:\\Users\\admin\\Documents> Get-CsTenant")
-        );
+        assert!(PROMPT.is_match("[admin.vdomain.com]: PS C:\\Users\\admin\\Documents> Get-CsTenant"));
         assert!(PROMPT.is_match("PS Cert:\\LocalMachine\\My> dir"));
         assert!(!PROMPT.is_match("PSVersion: 5.1"));
         assert_eq!(field_name("Host Application"), "host_application");
@@ -780,10 +742,7 @@ Version          : 2.0\n";
     fn not_a_transcript() {
         assert!(!looks_like_transcript("Name : CMS\n"));
         assert!(!looks_like_transcript(""));
-        let late = format!(
-            "{}\nWindows PowerShell transcript start",
-            "x".repeat(10_000)
-        );
+        let late = format!("{}\nWindows PowerShell transcript start", "x".repeat(10_000));
         assert!(!looks_like_transcript(&late));
         let parsed = parse("**********************\n**********************\nhello\n");
         let lines: Vec<Option<&str>> = parsed.records.iter().map(|r| r.get("line")).collect();

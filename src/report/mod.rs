@@ -87,8 +87,9 @@ impl Report {
                         (Some(range), None) => Some(format!("Cloud Connector {}", range.label())),
                     };
                     Some(Step {
-                        text: fill(&step.text, first, &scan.facts),
-                        command: step.command.as_ref().map(|c| fill(c, first, &scan.facts)),
+                        // YAML folded scalars end in a newline; steps are one paragraph each.
+                        text: fill(step.text.trim(), first, &scan.facts),
+                        command: step.command.as_ref().map(|c| fill(c.trim_end(), first, &scan.facts)),
                         label,
                     })
                 })
@@ -115,9 +116,19 @@ impl Report {
         let host = HostSummary {
             hosts: scan.facts.hosts.clone(),
             collection_time: scan.facts.collection_time.clone(),
-            versions: scan.facts.versions.iter().map(|v| format!("{} ({}, {})", v.version, v.role, v.path)).collect(),
+            versions: scan
+                .facts
+                .versions
+                .iter()
+                .map(|v| format!("{} ({}, {})", v.version, v.role, v.path))
+                .collect(),
         };
-        Report { inputs: scan.inputs, host, findings, outcomes }
+        Report {
+            inputs: scan.inputs,
+            host,
+            findings,
+            outcomes,
+        }
     }
 
     /// The exit code for `--fail-on`: 1 when a finding is at or above the threshold.
@@ -136,8 +147,16 @@ impl Report {
 
 fn in_range(range: &VersionRange, version: &crate::version::Version) -> bool {
     use crate::version::Version;
-    let min_ok = range.min.as_deref().and_then(Version::parse).is_none_or(|min| *version >= min);
-    let below_ok = range.below.as_deref().and_then(Version::parse).is_none_or(|below| *version < below);
+    let min_ok = range
+        .min
+        .as_deref()
+        .and_then(Version::parse)
+        .is_none_or(|min| *version >= min);
+    let below_ok = range
+        .below
+        .as_deref()
+        .and_then(Version::parse)
+        .is_none_or(|below| *version < below);
     min_ok && below_ok
 }
 
@@ -148,9 +167,14 @@ pub fn fill(template: &str, evidence: Option<&Evidence>, facts: &Facts) -> Strin
     let mut out = String::with_capacity(template.len());
     let mut rest = template;
     while let Some(open) = rest.find('{') {
-        let Some(close) = rest[open..].find('}').map(|c| open + c) else { break };
+        let Some(close) = rest[open..].find('}').map(|c| open + c) else {
+            break;
+        };
         let name = &rest[open + 1..close];
-        let plausible = !name.is_empty() && name.chars().all(|c| c.is_ascii_alphanumeric() || matches!(c, '_' | '.' | '-'));
+        let plausible = !name.is_empty()
+            && name
+                .chars()
+                .all(|c| c.is_ascii_alphanumeric() || matches!(c, '_' | '.' | '-'));
         out.push_str(&rest[..open]);
         if plausible {
             let value = evidence
@@ -192,7 +216,13 @@ mod tests {
             captures: vec![("user".into(), "kenmyer@litwareinc.com".into())],
         };
         let facts = Facts::default();
-        assert_eq!(fill("Check {user} at {fact.host}", Some(&evidence), &facts), "Check kenmyer@litwareinc.com at <host>");
-        assert_eq!(fill("Get-PSSession | Where-Object { $_.State }", None, &facts), "Get-PSSession | Where-Object { $_.State }");
+        assert_eq!(
+            fill("Check {user} at {fact.host}", Some(&evidence), &facts),
+            "Check kenmyer@litwareinc.com at <host>"
+        );
+        assert_eq!(
+            fill("Get-PSSession | Where-Object { $_.State }", None, &facts),
+            "Get-PSSession | Where-Object { $_.State }"
+        );
     }
 }

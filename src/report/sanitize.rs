@@ -18,7 +18,8 @@ pub fn terminal(text: &str, keep_newlines: bool) -> String {
 }
 
 fn is_dangerous(c: char) -> bool {
-    c.is_control() || matches!(c, '\u{202A}'..='\u{202E}' | '\u{2066}'..='\u{2069}' | '\u{200E}' | '\u{200F}' | '\u{061C}')
+    c.is_control()
+        || matches!(c, '\u{202A}'..='\u{202E}' | '\u{2066}'..='\u{2069}' | '\u{200E}' | '\u{200F}' | '\u{061C}')
 }
 
 /// Markdown inline text: escapes every character Markdown (and GitHub's HTML subset) gives a
@@ -27,7 +28,10 @@ pub fn markdown_inline(text: &str) -> String {
     let safe = terminal(text, false);
     let mut out = String::with_capacity(safe.len());
     for c in safe.chars() {
-        if matches!(c, '\\' | '`' | '*' | '_' | '{' | '}' | '[' | ']' | '(' | ')' | '#' | '+' | '!' | '|' | '<' | '>' | '~' | '&') {
+        if matches!(
+            c,
+            '\\' | '`' | '*' | '_' | '{' | '}' | '[' | ']' | '(' | ')' | '#' | '+' | '!' | '|' | '<' | '>' | '~' | '&'
+        ) {
             out.push('\\');
         }
         out.push(c);
@@ -56,7 +60,10 @@ mod tests {
 
     #[test]
     fn markdown_cannot_be_injected() {
-        assert_eq!(markdown_inline("[x](http://e) <script>"), "\\[x\\]\\(http://e\\) \\<script\\>");
+        assert_eq!(
+            markdown_inline("[x](http://e) <script>"),
+            "\\[x\\]\\(http://e\\) \\<script\\>"
+        );
         let block = markdown_code_block("a ``` b", "");
         assert!(block.starts_with("````\n"));
         assert!(block.ends_with("\n````\n"));
