@@ -38,6 +38,12 @@ const MAX_UNLABELLED_LOOKAHEAD: usize = 8;
 /// whitespace that really separates it from the next one.
 const MAX_CELL_SHIFT: usize = 40;
 
+/// Labels longer than this are left as written rather than de-chunked.
+const MAX_LABEL_BYTES: usize = 64 * 1024;
+
+/// A dashes line with more runs than this is a ruler or art, not a table header.
+const MAX_COLUMNS: usize = 128;
+
 /// Only this many leading bytes are searched for `Cmd : ` / `Name : ` separators: command
 /// names, script paths and property names are short, and an unbounded search on every
 /// probe would make a huge single line expensive.
@@ -537,6 +543,10 @@ fn wrapped_into(prev: &L<'_>, next: &L<'_>) -> Option<bool> {
 /// (`..., PSRemotin    gTransportException`). The spacing is periodic, which is how it is told
 /// from spaces that belong to the value.
 fn unchunk_label(label_line: &str) -> Cow<'_, str> {
+    // Real labels are a few hundred characters; don't expand a pathological line into chars.
+    if label_line.len() > MAX_LABEL_BYTES {
+        return Cow::Borrowed(label_line);
+    }
     let chars: Vec<char> = label_line.chars().collect();
     let value_start = chars.iter().position(|&c| c == ':').map_or(chars.len(), |p| p + 1);
     let is_gap = |at: usize| chars.get(at..at + 4).is_some_and(|s| s.iter().all(|&c| c == ' '));
@@ -867,8 +877,8 @@ impl Parser<'_, '_> {
         while let Some(content) = ls.get(last + 1).and_then(|l| gutter_content(&l.text)) {
             last += 1;
             match content {
-                Gutter::Code => message.clear(),
-                Gutter::Underline => message.clear(),
+                // The message is whatever follows the last quoted source line.
+                Gutter::Source => message.clear(),
                 Gutter::Text(t) => message.push(t),
             }
         }
@@ -965,7 +975,10 @@ impl Parser<'_, '_> {
     fn table(&mut self, header: usize) -> Option<usize> {
         let ls = self.ls;
         let runs = dash_runs(&ls[header + 1].text);
-        let header_text = CharCols::new(&ls[header].text, 0);
+        if runs.len() > MAX_COLUMNS {
+            return None;
+        }
+        let header_text = CharCols::new(&ls[header].text, runs.last().map_or(1, |r| r.1 + 1));
         let names: Vec<String> = runs
             .iter()
             .map(|&(s, e)| header_text.slice(s, e).trim().to_string())
@@ -1010,8 +1023,8 @@ impl Parser<'_, '_> {
 }
 
 enum Gutter<'t> {
-    Code,
-    Underline,
+    /// A numbered line of the failing script or its `~~~~` underline.
+    Source,
     Text(&'t str),
 }
 
@@ -1021,10 +1034,8 @@ fn gutter_content(text: &str) -> Option<Gutter<'_>> {
     let digits = trimmed.bytes().take_while(u8::is_ascii_digit).count();
     let content = trimmed[digits..].trim_start().strip_prefix('|')?;
     let content = content.strip_prefix(' ').unwrap_or(content);
-    Some(if digits > 0 {
-        Gutter::Code
-    } else if content.trim_start().starts_with('~') {
-        Gutter::Underline
+    Some(if digits > 0 || content.trim_start().starts_with('~') {
+        Gutter::Source
     } else {
         Gutter::Text(content)
     })
@@ -1057,6 +1068,9 @@ fn dash_runs(text: &str) -> Vec<(usize, usize)> {
             (false, Some(s)) => {
                 runs.push((s, i));
                 start = None;
+                if runs.len() > MAX_COLUMNS {
+                    break;
+                }
             }
             _ => {}
         }
@@ -1064,8 +1078,8 @@ fn dash_runs(text: &str) -> Vec<(usize, usize)> {
     runs
 }
 
-/// Char-indexed access to the first `limit` chars of a line (all of it when `limit` is 0):
-/// table columns count characters, and a huge row must not be expanded whole.
+/// Char-indexed access to the first `limit` chars of a line: table columns count characters,
+/// and a huge row must not be expanded whole.
 struct CharCols<'t> {
     text: &'t str,
     chars: Vec<(usize, char)>,
@@ -1074,9 +1088,8 @@ struct CharCols<'t> {
 
 impl<'t> CharCols<'t> {
     fn new(text: &'t str, limit: usize) -> CharCols<'t> {
-        let take = if limit == 0 { usize::MAX } else { limit };
-        let chars: Vec<(usize, char)> = text.char_indices().take(take).collect();
-        let complete = chars.len() < take || chars.last().is_some_and(|&(b, c)| b + c.len_utf8() == text.len());
+        let chars: Vec<(usize, char)> = text.char_indices().take(limit).collect();
+        let complete = chars.len() < limit || chars.last().is_some_and(|&(b, c)| b + c.len_utf8() == text.len());
         CharCols { text, chars, complete }
     }
 
@@ -1826,6 +1839,18 @@ mod tests {
         let many = "Name : v : w\n    + CategoryInfo : x\n".repeat(50_000);
         let parsed = parse(&many, None);
         assert!(!parsed.records.is_empty());
+        let table = format!(
+            "{}\n{}\n{}\n",
+            "H".repeat(5_000_000),
+            "- ".repeat(2_000_000),
+            "v".repeat(5_000_000)
+        );
+        assert_eq!(parse(&table, None).records.len(), 3);
+        let wide = format!("Name Value\n---- -----\nx    {}\n", "y".repeat(5_000_000));
+        assert_eq!(
+            parse(&wide, None).records[0].get("Value").map(str::len),
+            Some(5_000_000)
+        );
         let spaces = format!("a\n{}\n", " ".repeat(5_000_000));
         assert_eq!(parse(&spaces, None).records.len(), 1);
     }
