@@ -17,12 +17,7 @@ fn main() {
     let mut out = String::from("&[\n");
     for name in &names {
         println!("cargo:rerun-if-changed=rules/{name}");
-        writeln!(
-            out,
-            "    ({name:?}, include_str!({:?})),",
-            format!("{manifest}/rules/{name}")
-        )
-        .unwrap();
+        writeln!(out, "    ({name:?}, include_str!({:?})),", format!("{manifest}/rules/{name}")).unwrap();
     }
     out.push(']');
     let out_dir = std::env::var("OUT_DIR").expect("OUT_DIR");

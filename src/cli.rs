@@ -6,7 +6,7 @@ use std::process::ExitCode;
 
 use clap::{Args, Parser, Subcommand, ValueEnum};
 
-use crate::engine::Engine;
+use crate::engine::{Engine, ScanOptions};
 use crate::input::discover::{self, Limits};
 use crate::report::{Format, Report};
 use crate::rules::{self, RuleSet, Severity, load};
@@ -62,6 +62,14 @@ struct ScanArgs {
     /// Largest file read, in bytes; larger files are reported and skipped.
     #[arg(long, value_name = "BYTES", default_value_t = Limits::default().max_file_size)]
     max_file_size: u64,
+    /// Reference time for expiry checks (RFC 3339); default: the newest time the inputs state,
+    /// else the clock.
+    #[arg(long, value_name = "TIME", value_parser = parse_now)]
+    now: Option<crate::time::Timestamp>,
+}
+
+fn parse_now(text: &str) -> Result<crate::time::Timestamp, String> {
+    crate::time::parse(text).ok_or_else(|| format!("`{text}` is not a date and time such as 2026-11-22T10:00:00Z"))
 }
 
 #[derive(Clone, Copy, ValueEnum)]
@@ -108,11 +116,7 @@ pub fn run() -> ExitCode {
         Ok(cli) => cli,
         Err(e) => {
             let _ = e.print();
-            return if e.use_stderr() {
-                ExitCode::from(2)
-            } else {
-                ExitCode::SUCCESS
-            };
+            return if e.use_stderr() { ExitCode::from(2) } else { ExitCode::SUCCESS };
         }
     };
     let result = match cli.command {
@@ -148,20 +152,15 @@ fn load_error(e: load::LoadError) -> miette::Report {
 
 fn scan(args: ScanArgs) -> miette::Result<ExitCode> {
     let engine = engine(&args.pack)?;
-    let limits = Limits {
-        max_file_size: args.max_file_size,
-        ..Limits::default()
-    };
+    let limits = Limits { max_file_size: args.max_file_size, ..Limits::default() };
     let mut builder = rayon::ThreadPoolBuilder::new();
     if let Some(jobs) = args.jobs {
         builder = builder.num_threads(jobs.max(1));
     }
-    let pool = builder
-        .build()
-        .map_err(|e| miette::miette!("cannot start worker threads: {e}"))?;
+    let pool = builder.build().map_err(|e| miette::miette!("cannot start worker threads: {e}"))?;
     let scan = pool.install(|| {
         let sources = discover::discover(&args.paths, &limits, &mut std::io::stdin().lock());
-        engine.scan(&sources, limits.max_file_size)
+        engine.scan(&sources, &ScanOptions { max_file_size: limits.max_file_size, now: args.now })
     });
     let report = Report::build(&engine, scan);
     let to_terminal = args.output.is_none() && std::io::stdout().is_terminal();
@@ -183,11 +182,7 @@ fn scan(args: ScanArgs) -> miette::Result<ExitCode> {
         FailOn::Info => Some(Severity::Info),
         FailOn::Never => None,
     };
-    Ok(if report.has_finding_at_or_above(threshold) {
-        ExitCode::from(1)
-    } else {
-        ExitCode::SUCCESS
-    })
+    Ok(if report.has_finding_at_or_above(threshold) { ExitCode::from(1) } else { ExitCode::SUCCESS })
 }
 
 /// A closed pipe (`ccdiag ... | head`) is not an error worth a message.
@@ -221,13 +216,7 @@ fn list(format: ListFormat, pack: &PackArgs) -> miette::Result<ExitCode> {
             let mut out = String::new();
             for r in rules {
                 let d = &r.loaded.def;
-                out.push_str(&format!(
-                    "{:<7} {:<36} {:<8} {}\n",
-                    d.id.value,
-                    d.name.value,
-                    d.severity.name(),
-                    d.title
-                ));
+                out.push_str(&format!("{:<7} {:<36} {:<8} {}\n", d.id.value, d.name.value, d.severity.name(), d.title));
             }
             out
         }

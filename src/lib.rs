@@ -14,4 +14,5 @@ pub mod record;
 pub mod report;
 pub mod rules;
 pub mod ruletest;
+pub mod time;
 pub mod version;

@@ -35,10 +35,13 @@ pub enum RecordKind {
     PsSession,
     /// Any other line of text. Field: `line`.
     Text,
+    /// A conclusion drawn from several inputs (see `facts::derive`), located at the input that
+    /// shows it best. Field `fact` names it; the other fields are its details.
+    Fact,
 }
 
 impl RecordKind {
-    pub const ALL: [RecordKind; 8] = [
+    pub const ALL: [RecordKind; 9] = [
         RecordKind::CceLog,
         RecordKind::IniSection,
         RecordKind::PsError,
@@ -47,6 +50,7 @@ impl RecordKind {
         RecordKind::PsCommand,
         RecordKind::PsSession,
         RecordKind::Text,
+        RecordKind::Fact,
     ];
 
     /// The name rules use in `sources`.
@@ -60,6 +64,7 @@ impl RecordKind {
             RecordKind::PsCommand => "ps_command",
             RecordKind::PsSession => "ps_session",
             RecordKind::Text => "text",
+            RecordKind::Fact => "fact",
         }
     }
 
@@ -100,11 +105,7 @@ pub struct Record {
 
 impl Record {
     pub fn new(kind: RecordKind, span: Span) -> Record {
-        Record {
-            kind,
-            span,
-            fields: Vec::new(),
-        }
+        Record { kind, span, fields: Vec::new() }
     }
 
     pub fn with(mut self, name: impl Into<FieldName>, value: impl Into<String>) -> Record {
@@ -117,10 +118,7 @@ impl Record {
     }
 
     pub fn get(&self, name: &str) -> Option<&str> {
-        self.fields
-            .iter()
-            .find(|(n, _)| n.eq_ignore_ascii_case(name))
-            .map(|(_, v)| v.as_str())
+        self.fields.iter().find(|(n, _)| n.eq_ignore_ascii_case(name)).map(|(_, v)| v.as_str())
     }
 }
 
@@ -134,17 +132,11 @@ pub struct Problem {
 
 impl Problem {
     pub fn at(line: u32, message: impl Into<String>) -> Problem {
-        Problem {
-            line: Some(line),
-            message: message.into(),
-        }
+        Problem { line: Some(line), message: message.into() }
     }
 
     pub fn file(message: impl Into<String>) -> Problem {
-        Problem {
-            line: None,
-            message: message.into(),
-        }
+        Problem { line: None, message: message.into() }
     }
 }
 

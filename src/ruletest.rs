@@ -4,7 +4,7 @@
 
 use std::path::{Path, PathBuf};
 
-use crate::engine::{Engine, Scan, Status};
+use crate::engine::{Engine, Scan, ScanOptions, Status};
 use crate::input::discover::{self, Limits};
 
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -51,44 +51,40 @@ pub fn cases(fixtures: &Path, rule_id: &str, expect: Expect) -> Vec<PathBuf> {
         Expect::Fires => "positive",
         Expect::Quiet => "negative",
     });
-    let mut out: Vec<PathBuf> = std::fs::read_dir(dir)
-        .into_iter()
-        .flatten()
-        .filter_map(|e| e.ok().map(|e| e.path()))
-        .collect();
+    let mut out: Vec<PathBuf> =
+        std::fs::read_dir(dir).into_iter().flatten().filter_map(|e| e.ok().map(|e| e.path())).collect();
     out.sort();
     out
 }
 
 /// Scans one case with the whole pack.
+///
+/// Cases that check dates hold a `now` file with the reference time (RFC 3339), so that they
+/// mean the same next year as today.
 pub fn scan_case(engine: &Engine, case: &Path) -> Scan {
     let limits = Limits::default();
-    let sources = discover::discover(&[case.display().to_string()], &limits, &mut std::io::empty());
-    engine.scan(&sources, limits.max_file_size)
+    let now = std::fs::read_to_string(case.join(NOW_FILE)).ok().and_then(|t| crate::time::parse(&t));
+    let sources: Vec<_> = discover::discover(&[case.display().to_string()], &limits, &mut std::io::empty())
+        .into_iter()
+        .filter(|s| s.path != NOW_FILE)
+        .collect();
+    engine.scan(&sources, &ScanOptions { max_file_size: limits.max_file_size, now })
 }
+
+/// The file in a case folder that fixes the reference time.
+pub const NOW_FILE: &str = "now";
 
 pub fn run(engine: &Engine, fixtures: &Path, rule_ids: &[String]) -> Vec<RuleResult> {
     rule_ids
         .iter()
         .map(|id| {
             let rule_index = engine.rules().iter().position(|r| r.id() == id);
-            let mut result = RuleResult {
-                rule_id: id.clone(),
-                cases: Vec::new(),
-                missing: Vec::new(),
-            };
+            let mut result = RuleResult { rule_id: id.clone(), cases: Vec::new(), missing: Vec::new() };
             for expect in [Expect::Fires, Expect::Quiet] {
                 let cases = cases(fixtures, id, expect);
                 if cases.is_empty() {
-                    let kind = if expect == Expect::Fires {
-                        "positive"
-                    } else {
-                        "negative"
-                    };
-                    result.missing.push(format!(
-                        "no {kind} fixture under {}",
-                        fixtures.join(id).join(kind).display()
-                    ));
+                    let kind = if expect == Expect::Fires { "positive" } else { "negative" };
+                    result.missing.push(format!("no {kind} fixture under {}", fixtures.join(id).join(kind).display()));
                 }
                 for case in cases {
                     let scan = scan_case(engine, &case);

@@ -13,14 +13,9 @@ impl Version {
     /// does not start with a dotted number of at least two components.
     pub fn parse(text: &str) -> Option<Version> {
         let text = text.trim().trim_start_matches(['v', 'V']);
-        let end = text
-            .find(|c: char| !(c.is_ascii_digit() || c == '.'))
-            .unwrap_or(text.len());
-        let parts: Vec<u64> = text[..end]
-            .trim_end_matches('.')
-            .split('.')
-            .map(|p| p.parse().ok())
-            .collect::<Option<_>>()?;
+        let end = text.find(|c: char| !(c.is_ascii_digit() || c == '.')).unwrap_or(text.len());
+        let parts: Vec<u64> =
+            text[..end].trim_end_matches('.').split('.').map(|p| p.parse().ok()).collect::<Option<_>>()?;
         (parts.len() >= 2).then_some(Version(parts))
     }
 
@@ -38,10 +33,7 @@ impl PartialEq for Version {
 impl Ord for Version {
     fn cmp(&self, other: &Version) -> Ordering {
         let n = self.0.len().max(other.0.len());
-        (0..n)
-            .map(|i| self.component(i).cmp(&other.component(i)))
-            .find(|o| o.is_ne())
-            .unwrap_or(Ordering::Equal)
+        (0..n).map(|i| self.component(i).cmp(&other.component(i))).find(|o| o.is_ne()).unwrap_or(Ordering::Equal)
     }
 }
 

@@ -11,11 +11,7 @@ const BUNDLE: &str = concat!(env!("CARGO_MANIFEST_DIR"), "/examples/cce-host-bun
 const FIXTURES: &str = concat!(env!("CARGO_MANIFEST_DIR"), "/fixtures");
 
 fn ccdiag(args: &[&str]) -> Output {
-    Command::new(env!("CARGO_BIN_EXE_ccdiag"))
-        .args(args)
-        .env("NO_COLOR", "1")
-        .output()
-        .expect("ccdiag runs")
+    Command::new(env!("CARGO_BIN_EXE_ccdiag")).args(args).env("NO_COLOR", "1").output().expect("ccdiag runs")
 }
 
 fn json_of(output: &Output) -> Value {
@@ -41,12 +37,7 @@ fn finding_summary(report: &Value) -> Vec<String> {
                     format!("{name}:{}", e["line"])
                 })
                 .collect();
-            format!(
-                "{} x{} at {}",
-                f["rule_id"].as_str().unwrap(),
-                f["count"],
-                lines.join(",")
-            )
+            format!("{} x{} at {}", f["rule_id"].as_str().unwrap(), f["count"], lines.join(","))
         })
         .collect()
 }
@@ -67,41 +58,19 @@ fn example_bundle_prints_the_json_contract() {
     let ids: Vec<&str> = findings.iter().map(|f| f["rule_id"].as_str().unwrap()).collect();
     assert_eq!(ids, ["CCE201", "CCE213", "CCE215", "SFB008"]);
     for finding in findings {
-        for key in [
-            "rule_id",
-            "name",
-            "severity",
-            "title",
-            "count",
-            "evidence",
-            "remediation",
-        ] {
+        for key in ["rule_id", "name", "severity", "title", "count", "evidence", "remediation"] {
             assert!(finding.get(key).is_some(), "findings[] has {key}");
         }
         let evidence = &finding["evidence"][0];
         assert!(evidence["line"].as_u64().unwrap() >= 1);
         assert!(!evidence["excerpt"].as_str().unwrap().is_empty());
-        assert!(
-            !evidence["path"].as_str().unwrap().starts_with('/'),
-            "paths are relative to the scanned root"
-        );
+        assert!(!evidence["path"].as_str().unwrap().starts_with('/'), "paths are relative to the scanned root");
         assert!(finding["remediation"][0]["text"].is_string());
     }
-    let statuses: Vec<&str> = report["outcomes"]
-        .as_array()
-        .unwrap()
-        .iter()
-        .map(|o| o["status"].as_str().unwrap())
-        .collect();
-    assert!(
-        statuses
-            .iter()
-            .all(|s| ["fired", "passed", "not_applicable"].contains(s))
-    );
-    assert!(
-        statuses.contains(&"not_applicable"),
-        "CCE204 is out of range for 2.1: {statuses:?}"
-    );
+    let statuses: Vec<&str> =
+        report["outcomes"].as_array().unwrap().iter().map(|o| o["status"].as_str().unwrap()).collect();
+    assert!(statuses.iter().all(|s| ["fired", "passed", "not_applicable"].contains(s)));
+    assert!(statuses.contains(&"not_applicable"), "CCE204 is out of range for 2.1: {statuses:?}");
 }
 
 #[test]
@@ -110,14 +79,8 @@ fn utf16_console_crlf_log_and_zip_give_the_same_findings_as_loose_files() {
     let copy = |from: &str, to: &str| {
         std::fs::copy(Path::new(FIXTURES).join(from), loose.path().join(to)).unwrap();
     };
-    copy(
-        "CCE213/positive/get-cccredential-utf16/Get-CcCredential.txt",
-        "Get-CcCredential.txt",
-    );
-    copy(
-        "CCE213/positive/cce-log-crlf/CceManagementService.log",
-        "CceManagementService.log",
-    );
+    copy("CCE213/positive/get-cccredential-utf16/Get-CcCredential.txt", "Get-CcCredential.txt");
+    copy("CCE213/positive/cce-log-crlf/CceManagementService.log", "CceManagementService.log");
     copy("SFB008/positive/console-utf16/console.txt", "console.txt");
     copy("CCE216/positive/console-utf16-no-bom/upgrade.txt", "upgrade.txt");
 
@@ -127,9 +90,7 @@ fn utf16_console_crlf_log_and_zip_give_the_same_findings_as_loose_files() {
     for entry in std::fs::read_dir(loose.path()).unwrap() {
         let entry = entry.unwrap();
         let name = format!("host/logs/{}", entry.file_name().to_string_lossy());
-        writer
-            .start_file(name, zip::write::SimpleFileOptions::default())
-            .unwrap();
+        writer.start_file(name, zip::write::SimpleFileOptions::default()).unwrap();
         writer.write_all(&std::fs::read(entry.path()).unwrap()).unwrap();
     }
     writer.finish().unwrap();
@@ -139,27 +100,13 @@ fn utf16_console_crlf_log_and_zip_give_the_same_findings_as_loose_files() {
     assert_eq!(finding_summary(&from_loose), finding_summary(&from_zip));
     let ids: Vec<String> = finding_summary(&from_loose).iter().map(|s| s[..6].to_owned()).collect();
     assert_eq!(ids, ["CCE213", "CCE216", "SFB008"]);
-    assert_eq!(
-        from_loose["findings"][0]["count"], 2,
-        "both the log and the UTF-16 capture count"
-    );
-    let zip_paths: Vec<&str> = from_zip["inputs"]
-        .as_array()
-        .unwrap()
-        .iter()
-        .map(|i| i["path"].as_str().unwrap())
-        .collect();
+    assert_eq!(from_loose["findings"][0]["count"], 2, "both the log and the UTF-16 capture count");
+    let zip_paths: Vec<&str> =
+        from_zip["inputs"].as_array().unwrap().iter().map(|i| i["path"].as_str().unwrap()).collect();
     assert!(zip_paths.contains(&"bundle.zip/host/logs/console.txt"), "{zip_paths:?}");
-    let encodings: Vec<&str> = from_zip["inputs"]
-        .as_array()
-        .unwrap()
-        .iter()
-        .map(|i| i["encoding"].as_str().unwrap())
-        .collect();
-    assert!(
-        encodings.contains(&"utf-16le"),
-        "BOM-less UTF-16LE is detected: {encodings:?}"
-    );
+    let encodings: Vec<&str> =
+        from_zip["inputs"].as_array().unwrap().iter().map(|i| i["encoding"].as_str().unwrap()).collect();
+    assert!(encodings.contains(&"utf-16le"), "BOM-less UTF-16LE is detected: {encodings:?}");
 }
 
 #[test]
@@ -178,11 +125,7 @@ fn exit_codes_follow_fail_on() {
     let output = ccdiag(&["scan", empty.path().to_str().unwrap()]);
     assert_eq!(output.status.code(), Some(0));
     assert!(String::from_utf8_lossy(&output.stdout).contains("no input files found"));
-    assert_eq!(
-        ccdiag(&["scan"]).status.code(),
-        Some(2),
-        "missing PATH is a usage error"
-    );
+    assert_eq!(ccdiag(&["scan"]).status.code(), Some(2), "missing PATH is a usage error");
     assert_eq!(ccdiag(&["scan", BUNDLE, "--format", "pdf"]).status.code(), Some(2));
 }
 
@@ -225,10 +168,7 @@ fn rule_errors_point_at_file_line_and_column() {
     assert!(err.contains("bad.yaml:9:"), "line 9 holds the regex: {err}");
 
     let err = rule_error(&GOOD_RULE.replace("sources: [text]", "sources: [txt]"));
-    assert!(
-        err.contains("unknown record kind `txt`") && err.contains("bad.yaml:5:"),
-        "{err}"
-    );
+    assert!(err.contains("unknown record kind `txt`") && err.contains("bad.yaml:5:"), "{err}");
 
     let err = rule_error(&GOOD_RULE.replace("condition: sel", "condition: sel and nope"));
     assert!(err.contains("`nope` is not a selection"), "{err}");
@@ -244,27 +184,14 @@ fn rule_errors_point_at_file_line_and_column() {
 fn user_rules_add_to_and_override_the_built_in_pack() {
     let dir = tempfile::tempdir().unwrap();
     std::fs::write(dir.path().join("x.yaml"), GOOD_RULE).unwrap();
-    let overriding = GOOD_RULE
-        .replace("X001", "CCE216")
-        .replace("name: example", "name: wim-cleanup-needed");
+    let overriding = GOOD_RULE.replace("X001", "CCE216").replace("name: example", "name: wim-cleanup-needed");
     std::fs::write(dir.path().join("y.yaml"), overriding).unwrap();
-    let output = ccdiag(&[
-        "rules",
-        "list",
-        "--format",
-        "json",
-        "--rules",
-        dir.path().to_str().unwrap(),
-    ]);
+    let output = ccdiag(&["rules", "list", "--format", "json", "--rules", dir.path().to_str().unwrap()]);
     assert_eq!(output.status.code(), Some(0));
     let rules = json_of(&output);
     let find = |id: &str| rules.as_array().unwrap().iter().find(|r| r["rule_id"] == id).cloned();
     assert!(find("X001").is_some());
-    assert_eq!(
-        find("CCE216").unwrap()["title"],
-        "t",
-        "the user's CCE216 replaced the built-in one"
-    );
+    assert_eq!(find("CCE216").unwrap()["title"], "t", "the user's CCE216 replaced the built-in one");
 }
 
 #[test]

@@ -11,7 +11,7 @@ use super::matcher::{FieldMatcher, FieldRef, Op, fold};
 use crate::facts;
 use crate::record::RecordKind;
 use crate::rules::load::RuleError;
-use crate::rules::{LoadedRule, SelectionDef, Values};
+use crate::rules::{LoadedRule, SelectionDef, Severity, Values};
 use crate::version::Version;
 
 /// Regexes come from user rule packs; bound what one may cost to compile and run.
@@ -21,6 +21,8 @@ const REGEX_SIZE_LIMIT: usize = 1 << 20;
 #[derive(Debug)]
 pub struct Selection {
     pub alternatives: Vec<Vec<FieldMatcher>>,
+    /// Evidence from this selection weighs this much instead of the rule's severity.
+    pub severity: Option<Severity>,
 }
 
 #[derive(Debug)]
@@ -66,30 +68,31 @@ pub fn compile(loaded: LoadedRule) -> Result<CompiledRule, Box<RuleError>> {
         }
     }
     if kinds.is_empty() {
-        return Err(err(
-            &def.id,
-            "the rule has no `sources`".into(),
-            "this rule reads nothing",
-        ));
+        return Err(err(&def.id, "the rule has no `sources`".into(), "this rule reads nothing"));
     }
 
     let mut selections = Vec::new();
     for (name, selection) in &def.detection.selections {
         let alternatives = match selection {
             SelectionDef::AllOf(fields) => vec![compile_fields(&loaded, fields)?],
-            SelectionDef::AnyOf(list) => list
-                .iter()
-                .map(|fields| compile_fields(&loaded, fields))
-                .collect::<Result<Vec<_>, _>>()?,
+            SelectionDef::AnyOf(list) => {
+                list.iter().map(|fields| compile_fields(&loaded, fields)).collect::<Result<Vec<_>, _>>()?
+            }
         };
         if alternatives.iter().any(Vec::is_empty) || alternatives.is_empty() {
-            return Err(err(
-                name,
-                format!("selection `{}` is empty", name.value),
-                "matches everything",
-            ));
+            return Err(err(name, format!("selection `{}` is empty", name.value), "matches everything"));
         }
-        selections.push(Selection { alternatives });
+        let severity = def.severity_by_selection.get(&name.value).copied();
+        selections.push(Selection { alternatives, severity });
+    }
+    if let Some(unknown) =
+        def.severity_by_selection.keys().find(|k| !def.detection.selections.iter().any(|(n, _)| &n.value == *k))
+    {
+        return Err(err(
+            &def.id,
+            format!("severity_by_selection names `{unknown}`, which is not a selection"),
+            "in this rule",
+        ));
     }
 
     let names: Vec<&str> = def.detection.selections.iter().map(|(n, _)| n.value.as_str()).collect();
@@ -98,10 +101,7 @@ pub fn compile(loaded: LoadedRule) -> Result<CompiledRule, Box<RuleError>> {
         let mut error = RuleError::at(&loaded, cond_node, format!("bad condition: {}", e.message), "here");
         if let Some(span) = error.span {
             // Point inside the condition text; +1 skips an opening quote when there is one.
-            let quoted = loaded
-                .source
-                .get(span.offset()..)
-                .is_some_and(|s| s.starts_with(['"', '\'']));
+            let quoted = loaded.source.get(span.offset()..).is_some_and(|s| s.starts_with(['"', '\'']));
             error.span = Some((span.offset() + e.offset + usize::from(quoted), 1).into());
         }
         Box::new(error)
@@ -111,26 +111,17 @@ pub fn compile(loaded: LoadedRule) -> Result<CompiledRule, Box<RuleError>> {
         && !facts::TABLES.contains(&join.fact.value.as_str())
     {
         return Err(Box::new(
-            RuleError::at(
-                &loaded,
-                &join.fact,
-                format!("unknown fact table `{}`", join.fact.value),
-                "not a fact table",
-            )
-            .with_help(format!("fact tables: {}", facts::TABLES.join(", "))),
+            RuleError::at(&loaded, &join.fact, format!("unknown fact table `{}`", join.fact.value), "not a fact table")
+                .with_help(format!("fact tables: {}", facts::TABLES.join(", "))),
         ));
     }
 
     let version = |v: &Option<String>| -> Result<Option<Version>, Box<RuleError>> {
         match v {
             None => Ok(None),
-            Some(text) => Version::parse(text).map(Some).ok_or_else(|| {
-                err(
-                    &def.id,
-                    format!("`{text}` in applies_to is not a version"),
-                    "in this rule",
-                )
-            }),
+            Some(text) => Version::parse(text)
+                .map(Some)
+                .ok_or_else(|| err(&def.id, format!("`{text}` in applies_to is not a version"), "in this rule")),
         }
     };
     let (applies_min, applies_below) = match &def.applies_to {
@@ -144,19 +135,8 @@ pub fn compile(loaded: LoadedRule) -> Result<CompiledRule, Box<RuleError>> {
         }
     }
 
-    let triggers = kinds
-        .iter()
-        .map(|&kind| (kind, triggers(&condition, &selections, kind)))
-        .collect();
-    Ok(CompiledRule {
-        kinds,
-        applies_min,
-        applies_below,
-        selections,
-        condition,
-        triggers,
-        loaded,
-    })
+    let triggers = kinds.iter().map(|&kind| (kind, triggers(&condition, &selections, kind))).collect();
+    Ok(CompiledRule { kinds, applies_min, applies_below, selections, condition, triggers, loaded })
 }
 
 trait SpanOf {
@@ -173,10 +153,7 @@ fn compile_fields(
     loaded: &LoadedRule,
     fields: &[(Spanned<String>, Spanned<Values>)],
 ) -> Result<Vec<FieldMatcher>, Box<RuleError>> {
-    fields
-        .iter()
-        .map(|(key, values)| compile_field(loaded, key, values))
-        .collect()
+    fields.iter().map(|(key, values)| compile_field(loaded, key, values)).collect()
 }
 
 fn compile_field(
@@ -187,12 +164,7 @@ fn compile_field(
     let mut parts = key.value.split('|');
     let field_name = parts.next().unwrap_or_default().trim();
     if field_name.is_empty() {
-        return Err(Box::new(RuleError::at(
-            loaded,
-            key,
-            "a matcher needs a field name",
-            "no field",
-        )));
+        return Err(Box::new(RuleError::at(loaded, key, "a matcher needs a field name", "no field")));
     }
     let field = match field_name {
         "any" => FieldRef::Any,
@@ -227,12 +199,7 @@ fn compile_field(
     }
     let raw = &values.value.0;
     if raw.is_empty() {
-        return Err(Box::new(RuleError::at(
-            loaded,
-            values,
-            "a matcher needs at least one value",
-            "empty",
-        )));
+        return Err(Box::new(RuleError::at(loaded, values, "a matcher needs at least one value", "empty")));
     }
     let mut regexes = Vec::new();
     let values_out = match op {
@@ -250,20 +217,12 @@ fn compile_field(
         Op::Exists => {
             let flag = raw[0].to_ascii_lowercase();
             if raw.len() != 1 || !(flag == "true" || flag == "false") {
-                return Err(Box::new(RuleError::at(
-                    loaded,
-                    values,
-                    "`exists` takes true or false",
-                    "not a boolean",
-                )));
+                return Err(Box::new(RuleError::at(loaded, values, "`exists` takes true or false", "not a boolean")));
             }
             vec![flag]
         }
         Op::Cmp(..) => {
-            if let Some(bad) = raw
-                .iter()
-                .find(|v| v.trim().parse::<f64>().is_err() && Version::parse(v).is_none())
-            {
+            if let Some(bad) = raw.iter().find(|v| v.trim().parse::<f64>().is_err() && Version::parse(v).is_none()) {
                 return Err(Box::new(RuleError::at(
                     loaded,
                     values,
@@ -275,13 +234,7 @@ fn compile_field(
         }
         _ => raw.iter().map(|v| fold(v)).collect(),
     };
-    Ok(FieldMatcher {
-        field,
-        op,
-        values: values_out,
-        regexes,
-        all,
-    })
+    Ok(FieldMatcher { field, op, values: values_out, regexes, all })
 }
 
 /// Literals one of which every record of `kind` satisfying `cond` contains (see
@@ -296,19 +249,13 @@ fn triggers(cond: &Cond, selections: &[Selection], kind: RecordKind) -> Option<V
                     continue;
                 }
                 // Any one required matcher gates the alternative; take the one with fewest literals.
-                let best = alternative
-                    .iter()
-                    .filter_map(FieldMatcher::required_literals)
-                    .min_by_key(Vec::len)?;
+                let best = alternative.iter().filter_map(FieldMatcher::required_literals).min_by_key(Vec::len)?;
                 out.extend(best);
             }
             Some(out)
         }
         Cond::Not(_) => None,
-        Cond::And(terms) => terms
-            .iter()
-            .filter_map(|t| triggers(t, selections, kind))
-            .min_by_key(Vec::len),
+        Cond::And(terms) => terms.iter().filter_map(|t| triggers(t, selections, kind)).min_by_key(Vec::len),
         Cond::Or(terms) => {
             let mut out = Vec::new();
             for term in terms {

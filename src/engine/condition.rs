@@ -30,19 +30,11 @@ pub struct ConditionError {
 /// Parses `text` against the rule's selection names.
 pub fn parse(text: &str, names: &[&str]) -> Result<Cond, ConditionError> {
     let tokens = tokenize(text);
-    let mut parser = Parser {
-        tokens,
-        pos: 0,
-        names,
-        text_len: text.len(),
-    };
+    let mut parser = Parser { tokens, pos: 0, names, text_len: text.len() };
     let cond = parser.or()?;
     match parser.tokens.get(parser.pos) {
         None => Ok(cond),
-        Some(t) => Err(ConditionError {
-            offset: t.offset,
-            message: format!("unexpected `{}`", t.text),
-        }),
+        Some(t) => Err(ConditionError { offset: t.offset, message: format!("unexpected `{}`", t.text) }),
     }
 }
 
@@ -58,10 +50,7 @@ fn tokenize(text: &str) -> Vec<Token<'_>> {
         if c.is_whitespace() {
             chars.next();
         } else if c == '(' || c == ')' {
-            tokens.push(Token {
-                text: &text[i..i + 1],
-                offset: i,
-            });
+            tokens.push(Token { text: &text[i..i + 1], offset: i });
             chars.next();
         } else {
             let start = i;
@@ -73,10 +62,7 @@ fn tokenize(text: &str) -> Vec<Token<'_>> {
                 }
                 chars.next();
             }
-            tokens.push(Token {
-                text: &text[start..end],
-                offset: start,
-            });
+            tokens.push(Token { text: &text[start..end], offset: start });
         }
     }
     tokens
@@ -91,17 +77,12 @@ struct Parser<'a, 'n> {
 
 impl Parser<'_, '_> {
     fn peek_is(&self, word: &str) -> bool {
-        self.tokens
-            .get(self.pos)
-            .is_some_and(|t| t.text.eq_ignore_ascii_case(word))
+        self.tokens.get(self.pos).is_some_and(|t| t.text.eq_ignore_ascii_case(word))
     }
 
     fn error_here(&self, message: impl Into<String>) -> ConditionError {
         let offset = self.tokens.get(self.pos).map_or(self.text_len, |t| t.offset);
-        ConditionError {
-            offset,
-            message: message.into(),
-        }
+        ConditionError { offset, message: message.into() }
     }
 
     fn or(&mut self) -> Result<Cond, ConditionError> {
@@ -110,11 +91,7 @@ impl Parser<'_, '_> {
             self.pos += 1;
             terms.push(self.and()?);
         }
-        Ok(if terms.len() == 1 {
-            terms.remove(0)
-        } else {
-            Cond::Or(terms)
-        })
+        Ok(if terms.len() == 1 { terms.remove(0) } else { Cond::Or(terms) })
     }
 
     fn and(&mut self) -> Result<Cond, ConditionError> {
@@ -123,11 +100,7 @@ impl Parser<'_, '_> {
             self.pos += 1;
             terms.push(self.unary()?);
         }
-        Ok(if terms.len() == 1 {
-            terms.remove(0)
-        } else {
-            Cond::And(terms)
-        })
+        Ok(if terms.len() == 1 { terms.remove(0) } else { Cond::And(terms) })
     }
 
     fn unary(&mut self) -> Result<Cond, ConditionError> {
@@ -153,12 +126,7 @@ impl Parser<'_, '_> {
             return Ok(inner);
         }
         let quantifier = text.eq_ignore_ascii_case("all") || text == "1" || text.eq_ignore_ascii_case("any");
-        if quantifier
-            && self
-                .tokens
-                .get(self.pos + 1)
-                .is_some_and(|t| t.text.eq_ignore_ascii_case("of"))
-        {
+        if quantifier && self.tokens.get(self.pos + 1).is_some_and(|t| t.text.eq_ignore_ascii_case("of")) {
             self.pos += 2;
             let Some(pattern) = self.tokens.get(self.pos) else {
                 return Err(self.error_here("`of` needs a selection pattern such as `sel_*` or `them`"));
@@ -175,21 +143,14 @@ impl Parser<'_, '_> {
                     message: format!("no selection matches `{pattern_text}`"),
                 });
             }
-            return Ok(if text.eq_ignore_ascii_case("all") {
-                Cond::And(matched)
-            } else {
-                Cond::Or(matched)
-            });
+            return Ok(if text.eq_ignore_ascii_case("all") { Cond::And(matched) } else { Cond::Or(matched) });
         }
         match self.names.iter().position(|n| *n == text) {
             Some(i) => {
                 self.pos += 1;
                 Ok(Cond::Selection(i))
             }
-            None => Err(ConditionError {
-                offset,
-                message: format!("`{text}` is not a selection of this rule"),
-            }),
+            None => Err(ConditionError { offset, message: format!("`{text}` is not a selection of this rule") }),
         }
     }
 }
@@ -224,10 +185,7 @@ mod tests {
 
     #[test]
     fn quantifiers() {
-        assert_eq!(
-            parse("1 of sel_*", NAMES).unwrap(),
-            Cond::Or(vec![Cond::Selection(0), Cond::Selection(1)])
-        );
+        assert_eq!(parse("1 of sel_*", NAMES).unwrap(), Cond::Or(vec![Cond::Selection(0), Cond::Selection(1)]));
         assert_eq!(
             parse("all of them", NAMES).unwrap(),
             Cond::And(vec![Cond::Selection(0), Cond::Selection(1), Cond::Selection(2)])

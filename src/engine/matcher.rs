@@ -76,11 +76,7 @@ pub struct RecordView<'r> {
 
 impl<'r> RecordView<'r> {
     pub fn new(record: &'r Record, path: &'r str) -> RecordView<'r> {
-        RecordView {
-            record,
-            path,
-            folded: vec![None; record.fields.len()],
-        }
+        RecordView { record, path, folded: vec![None; record.fields.len()] }
     }
 
     fn folded(&mut self, index: usize) -> &str {
@@ -89,10 +85,7 @@ impl<'r> RecordView<'r> {
     }
 
     fn field_indices(&self, name: &str) -> Option<usize> {
-        self.record
-            .fields
-            .iter()
-            .position(|(n, _)| n.eq_ignore_ascii_case(name))
+        self.record.fields.iter().position(|(n, _)| n.eq_ignore_ascii_case(name))
     }
 }
 
@@ -144,21 +137,13 @@ impl FieldMatcher {
                     }
                     None => false,
                 };
-                if self.all {
-                    self.regexes.iter().all(&mut test)
-                } else {
-                    self.regexes.iter().any(&mut test)
-                }
+                if self.all { self.regexes.iter().all(&mut test) } else { self.regexes.iter().any(&mut test) }
             }
             Op::Cmp(ordering, or_equal) => {
                 let test = |v: &String| {
                     compare_values(raw, v).is_some_and(|o| o == *ordering || (*or_equal && o == Ordering::Equal))
                 };
-                if self.all {
-                    self.values.iter().all(test)
-                } else {
-                    self.values.iter().any(test)
-                }
+                if self.all { self.values.iter().all(test) } else { self.values.iter().any(test) }
             }
             Op::Exists => self.values.first().is_some_and(|v| v == "true"),
             _ => self.test_folded(&fold(raw)),
@@ -173,11 +158,7 @@ impl FieldMatcher {
             Op::EndsWith => folded.ends_with(v.as_str()),
             _ => false,
         };
-        if self.all {
-            self.values.iter().all(test)
-        } else {
-            self.values.iter().any(test)
-        }
+        if self.all { self.values.iter().all(test) } else { self.values.iter().any(test) }
     }
 
     /// Whether this matcher pins records to a kind other than `kind` (`kind: ini_section`).
@@ -202,11 +183,7 @@ impl FieldMatcher {
         if self.values.iter().any(|v| v.len() < 3) {
             return None;
         }
-        if self.all {
-            self.values.first().map(|v| vec![v.clone()])
-        } else {
-            Some(self.values.clone())
-        }
+        if self.all { self.values.first().map(|v| vec![v.clone()]) } else { Some(self.values.clone()) }
     }
 }
 
@@ -254,11 +231,7 @@ mod tests {
     fn truncated_cells_equal_their_full_value() {
         let record = Record::new(RecordKind::PsObject, Span::default())
             .with("DisplayName", "Skype for Business Replica Repl...");
-        let m = matcher(
-            "DisplayName",
-            Op::Equals,
-            &["Skype for Business Replica Replicator Agent"],
-        );
+        let m = matcher("DisplayName", Op::Equals, &["Skype for Business Replica Replicator Agent"]);
         assert!(m.matches(&mut RecordView::new(&record, "x"), &mut Vec::new()));
         let other = matcher("DisplayName", Op::Equals, &["Skype for Business Server Front-End"]);
         assert!(!other.matches(&mut RecordView::new(&record, "x"), &mut Vec::new()));
@@ -267,14 +240,8 @@ mod tests {
     #[test]
     fn missing_field_only_satisfies_exists_false() {
         let record = Record::new(RecordKind::IniSection, Span::default()).with("section", "Common");
-        let absent = FieldMatcher {
-            values: vec!["false".into()],
-            ..matcher("State", Op::Exists, &[])
-        };
-        let present = FieldMatcher {
-            values: vec!["true".into()],
-            ..matcher("State", Op::Exists, &[])
-        };
+        let absent = FieldMatcher { values: vec!["false".into()], ..matcher("State", Op::Exists, &[]) };
+        let present = FieldMatcher { values: vec!["true".into()], ..matcher("State", Op::Exists, &[]) };
         assert!(absent.matches(&mut RecordView::new(&record, "x"), &mut Vec::new()));
         assert!(!present.matches(&mut RecordView::new(&record, "x"), &mut Vec::new()));
     }
@@ -282,15 +249,11 @@ mod tests {
     #[test]
     fn comparisons_read_numbers_and_versions() {
         let record = Record::new(RecordKind::PsObject, Span::default()).with("Release", "394254");
-        let below = FieldMatcher {
-            values: vec!["394254".into()],
-            ..matcher("Release", Op::Cmp(Ordering::Less, false), &[])
-        };
+        let below =
+            FieldMatcher { values: vec!["394254".into()], ..matcher("Release", Op::Cmp(Ordering::Less, false), &[]) };
         assert!(!below.matches(&mut RecordView::new(&record, "x"), &mut Vec::new()));
-        let at_most = FieldMatcher {
-            values: vec!["394254".into()],
-            ..matcher("Release", Op::Cmp(Ordering::Less, true), &[])
-        };
+        let at_most =
+            FieldMatcher { values: vec!["394254".into()], ..matcher("Release", Op::Cmp(Ordering::Less, true), &[]) };
         assert!(at_most.matches(&mut RecordView::new(&record, "x"), &mut Vec::new()));
     }
 }

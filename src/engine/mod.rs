@@ -15,6 +15,7 @@ use std::collections::BTreeSet;
 use aho_corasick::{AhoCorasick, AhoCorasickBuilder, MatchKind};
 use rayon::prelude::*;
 
+use crate::facts::derive::{self, Derived};
 use crate::facts::{Facts, InputRecords};
 use crate::input::SourceFile;
 use crate::input::classify::{self, FileKind};
@@ -22,7 +23,8 @@ use crate::input::decode;
 use crate::parse;
 use crate::record::{Problem, Record, RecordKind};
 use crate::rules::load::RuleError;
-use crate::rules::{JoinOp, RuleSet};
+use crate::rules::{JoinOp, RuleSet, Severity};
+use crate::time::Timestamp;
 use compile::CompiledRule;
 use matcher::{RecordView, fold, fold_into};
 
@@ -64,14 +66,14 @@ pub struct Evidence {
     pub excerpt: String,
     /// Captured fields and named regex groups, in rule order; joins add `fact.<column>`.
     pub captures: Vec<(String, String)>,
+    /// The severity of this piece of evidence: the rule's, unless the selection that matched
+    /// has its own (`severity_by_selection`).
+    pub severity: Severity,
 }
 
 impl Evidence {
     pub fn capture(&self, name: &str) -> Option<&str> {
-        self.captures
-            .iter()
-            .find(|(n, _)| n.eq_ignore_ascii_case(name))
-            .map(|(_, v)| v.as_str())
+        self.captures.iter().find(|(n, _)| n.eq_ignore_ascii_case(name)).map(|(_, v)| v.as_str())
     }
 }
 
@@ -96,9 +98,19 @@ impl Status {
 pub struct RuleOutcome {
     pub rule: usize,
     pub status: Status,
+    /// The highest severity among the evidence (the rule's own when nothing fired).
+    pub severity: Severity,
     pub reason: String,
     pub count: usize,
     pub evidence: Vec<Evidence>,
+}
+
+/// What a scan needs beside its sources.
+#[derive(Clone, Debug, Default)]
+pub struct ScanOptions {
+    pub max_file_size: u64,
+    /// `--now`: the reference time of expiry checks.
+    pub now: Option<Timestamp>,
 }
 
 pub struct Scan {
@@ -127,10 +139,7 @@ struct InputHits {
 impl Engine {
     pub fn new(rules: RuleSet) -> Result<Engine, Box<RuleError>> {
         let rules: Vec<CompiledRule> = rules.into_values().map(compile::compile).collect::<Result<_, _>>()?;
-        let by_kind = RecordKind::ALL
-            .iter()
-            .map(|&kind| KindIndex::build(kind, &rules))
-            .collect();
+        let by_kind = RecordKind::ALL.iter().map(|&kind| KindIndex::build(kind, &rules)).collect();
         Ok(Engine { rules, by_kind })
     }
 
@@ -139,34 +148,39 @@ impl Engine {
     }
 
     /// Reads, parses and matches every source. Call inside a rayon pool to bound the threads.
-    pub fn scan(&self, sources: &[SourceFile], max_file_size: u64) -> Scan {
-        let loaded: Vec<LoadedInput> = sources.par_iter().map(|s| load(s, max_file_size)).collect();
-        let facts = Facts::gather(
-            &loaded
-                .iter()
-                .filter_map(|l| {
-                    l.report.kind.map(|kind| InputRecords {
-                        path: &l.report.path,
-                        kind,
-                        records: &l.records,
-                    })
-                })
-                .collect::<Vec<_>>(),
-        );
-        let hits: Vec<InputHits> = loaded.par_iter().map(|input| self.match_input(input)).collect();
+    pub fn scan(&self, sources: &[SourceFile], options: &ScanOptions) -> Scan {
+        let loaded: Vec<LoadedInput> = sources.par_iter().map(|s| load(s, options.max_file_size)).collect();
+        let views: Vec<InputRecords<'_>> = loaded
+            .iter()
+            .filter_map(|l| l.report.kind.map(|kind| InputRecords { path: &l.report.path, kind, records: &l.records }))
+            .collect();
+        let facts = Facts::gather(&views, options.now);
+        let derived = derive::derive(&views, &facts);
+        let mut hits: Vec<InputHits> =
+            loaded.par_iter().map(|input| self.match_records(input, &input.records)).collect();
+        hits.push(self.match_derived(&loaded, &derived));
         let outcomes = self.outcomes(&facts, hits);
-        Scan {
-            inputs: loaded.into_iter().map(|l| l.report).collect(),
-            facts,
-            outcomes,
-        }
+        Scan { inputs: loaded.into_iter().map(|l| l.report).collect(), facts, outcomes }
     }
 
-    fn match_input(&self, input: &LoadedInput) -> InputHits {
+    /// Derived facts are matched against the input they point at, for its excerpt.
+    fn match_derived(&self, loaded: &[LoadedInput], derived: &[Derived]) -> InputHits {
+        let mut out = InputHits::default();
+        for fact in derived {
+            let Some(input) = loaded.iter().find(|l| l.report.path == fact.path) else { continue };
+            let hits = self.match_records(input, std::slice::from_ref(&fact.record));
+            out.hits.extend(hits.hits);
+            out.join_candidates.extend(hits.join_candidates);
+            out.kinds_seen.extend(hits.kinds_seen);
+        }
+        out
+    }
+
+    fn match_records(&self, input: &LoadedInput, records: &[Record]) -> InputHits {
         let mut out = InputHits::default();
         let mut haystack = String::new();
         let mut candidates: Vec<usize> = Vec::new();
-        for record in &input.records {
+        for record in records {
             out.kinds_seen.insert(record.kind);
             let index = &self.by_kind[record.kind as usize];
             candidates.clear();
@@ -191,10 +205,10 @@ impl Engine {
             for &rule_index in &candidates {
                 let rule = &self.rules[rule_index];
                 let mut captures = Vec::new();
-                if !evaluate(rule, &mut view, &mut captures) {
+                let Some(severity) = evaluate(rule, &mut view, &mut captures) else {
                     continue;
-                }
-                let evidence = evidence(rule, input, record, captures);
+                };
+                let evidence = evidence(rule, input, record, captures, severity);
                 if rule.loaded.def.join.is_some() {
                     out.join_candidates.push((rule_index, record.clone(), evidence));
                 } else {
@@ -210,6 +224,7 @@ impl Engine {
             .map(|rule| RuleOutcome {
                 rule,
                 status: Status::Passed,
+                severity: self.rules[rule].loaded.def.severity,
                 reason: String::new(),
                 count: 0,
                 evidence: Vec::new(),
@@ -231,18 +246,9 @@ impl Engine {
             let outcome = &mut outcomes[index];
             if let Some(version) = version {
                 let too_old = rule.applies_min.as_ref().is_some_and(|min| version.version < *min);
-                let too_new = rule
-                    .applies_below
-                    .as_ref()
-                    .is_some_and(|below| version.version >= *below);
+                let too_new = rule.applies_below.as_ref().is_some_and(|below| version.version >= *below);
                 if too_old || too_new {
-                    let range = rule
-                        .loaded
-                        .def
-                        .applies_to
-                        .as_ref()
-                        .map(|r| r.label())
-                        .unwrap_or_default();
+                    let range = rule.loaded.def.applies_to.as_ref().map(|r| r.label()).unwrap_or_default();
                     outcome.status = Status::NotApplicable;
                     outcome.reason = format!(
                         "Cloud Connector {} ({} version from {}) is outside the affected versions ({range})",
@@ -250,15 +256,12 @@ impl Engine {
                     );
                     outcome.evidence.clear();
                     outcome.count = 0;
+                    outcome.severity = rule.loaded.def.severity;
                     continue;
                 }
             }
             if let Some(join) = &rule.loaded.def.join {
-                let rows = facts
-                    .tables
-                    .get(join.fact.value.as_str())
-                    .map(Vec::as_slice)
-                    .unwrap_or_default();
+                let rows = facts.tables.get(join.fact.value.as_str()).map(Vec::as_slice).unwrap_or_default();
                 let candidates = &join_candidates[index];
                 if rows.is_empty() || candidates.is_empty() {
                     outcome.status = Status::NotApplicable;
@@ -282,18 +285,12 @@ impl Engine {
                     }
                     paired_rows += 1;
                     if paired.iter().any(|(record, _)| {
-                        join_holds(
-                            record.get(&join.expect.record),
-                            row.get(&join.expect.fact),
-                            join.expect.op,
-                        )
+                        join_holds(record.get(&join.expect.record), row.get(&join.expect.fact), join.expect.op)
                     }) {
                         continue;
                     }
                     let mut evidence = paired[0].1.clone();
-                    evidence
-                        .captures
-                        .extend(row.iter().map(|(k, v)| (format!("fact.{k}"), v.clone())));
+                    evidence.captures.extend(row.iter().map(|(k, v)| (format!("fact.{k}"), v.clone())));
                     push_evidence(outcome, evidence);
                 }
                 if paired_rows == 0 {
@@ -304,14 +301,13 @@ impl Engine {
             }
             if outcome.count > 0 {
                 outcome.status = Status::Fired;
+                outcome.severity = outcome.evidence.iter().map(|e| e.severity).max().unwrap_or(outcome.severity);
                 let files: BTreeSet<&str> = outcome.evidence.iter().map(|e| e.path.as_str()).collect();
                 outcome.reason = format!("matched {} time(s) in {} input(s)", outcome.count, files.len());
             } else if rule.kinds.iter().any(|k| kinds_seen.contains(k)) {
                 outcome.status = Status::Passed;
-                outcome.reason = format!(
-                    "inputs of kind {} were read and none matched",
-                    kind_list(&rule.kinds, Some(&kinds_seen))
-                );
+                outcome.reason =
+                    format!("inputs of kind {} were read and none matched", kind_list(&rule.kinds, Some(&kinds_seen)));
             } else {
                 outcome.status = Status::NotApplicable;
                 outcome.reason = format!("no input held records of kind {}", kind_list(&rule.kinds, None));
@@ -322,15 +318,12 @@ impl Engine {
 }
 
 fn kind_list(kinds: &[RecordKind], seen: Option<&BTreeSet<RecordKind>>) -> String {
-    let names: Vec<&str> = kinds
-        .iter()
-        .filter(|k| seen.is_none_or(|s| s.contains(k)))
-        .map(|k| k.name())
-        .collect();
+    let names: Vec<&str> = kinds.iter().filter(|k| seen.is_none_or(|s| s.contains(k))).map(|k| k.name()).collect();
     names.join(", ")
 }
 
 fn push_evidence(outcome: &mut RuleOutcome, evidence: Evidence) {
+    outcome.severity = if outcome.count == 0 { evidence.severity } else { outcome.severity.max(evidence.severity) };
     outcome.count += 1;
     if outcome.evidence.len() < MAX_EVIDENCE {
         outcome.evidence.push(evidence);
@@ -355,22 +348,19 @@ fn join_holds(record_value: Option<&str>, fact_value: Option<&String>, op: JoinO
             .map(|item| fold(item.trim_matches(['"', '\''])))
             .any(|item| {
                 item == wanted
-                    || item
-                        .strip_suffix(wanted.as_str())
-                        .is_some_and(|rest| rest.ends_with(['-', '_']))
-                    || item
-                        .strip_prefix(wanted.as_str())
-                        .is_some_and(|rest| rest.starts_with(['-', '_']))
+                    || item.strip_suffix(wanted.as_str()).is_some_and(|rest| rest.ends_with(['-', '_']))
+                    || item.strip_prefix(wanted.as_str()).is_some_and(|rest| rest.starts_with(['-', '_']))
             }),
     }
 }
 
-fn evaluate(rule: &CompiledRule, view: &mut RecordView<'_>, captures: &mut Vec<(String, String)>) -> bool {
+/// The severity of the evidence when the record satisfies the rule's condition.
+fn evaluate(rule: &CompiledRule, view: &mut RecordView<'_>, captures: &mut Vec<(String, String)>) -> Option<Severity> {
     if !rule.kinds.contains(&view.record.kind) {
-        return false;
+        return None;
     }
     let mut memo: Vec<Option<bool>> = vec![None; rule.selections.len()];
-    rule.condition.eval(&mut |i| {
+    let holds = rule.condition.eval(&mut |i| {
         if let Some(known) = memo[i] {
             return known;
         }
@@ -380,7 +370,12 @@ fn evaluate(rule: &CompiledRule, view: &mut RecordView<'_>, captures: &mut Vec<(
             .any(|alternative| alternative.iter().all(|m| m.matches(view, captures)));
         memo[i] = Some(result);
         result
-    })
+    });
+    if !holds {
+        return None;
+    }
+    let matched = rule.selections.iter().zip(&memo).filter(|(_, m)| **m == Some(true));
+    Some(matched.filter_map(|(s, _)| s.severity).max().unwrap_or(rule.loaded.def.severity))
 }
 
 fn evidence(
@@ -388,6 +383,7 @@ fn evidence(
     input: &LoadedInput,
     record: &Record,
     mut captures: Vec<(String, String)>,
+    severity: Severity,
 ) -> Evidence {
     for field in &rule.loaded.def.evidence.fields {
         if let Some(value) = record.get(field) {
@@ -400,6 +396,7 @@ fn evidence(
         last_line: record.span.last_line,
         excerpt: excerpt(&input.text, record),
         captures,
+        severity,
     }
 }
 
@@ -420,45 +417,25 @@ fn excerpt(text: &str, record: &Record) -> String {
         .collect();
     if lines.is_empty() {
         // Structured records (JSON objects) may have no text span worth showing.
-        lines.push(
-            record
-                .fields
-                .iter()
-                .map(|(k, v)| format!("{k}: {v}"))
-                .collect::<Vec<_>>()
-                .join("; "),
-        );
+        lines.push(record.fields.iter().map(|(k, v)| format!("{k}: {v}")).collect::<Vec<_>>().join("; "));
     }
     lines.join("\n")
 }
 
 fn load(source: &SourceFile, max_file_size: u64) -> LoadedInput {
-    let mut report = InputReport {
-        path: source.path.clone(),
-        kind: None,
-        encoding: None,
-        records: 0,
-        problems: Vec::new(),
-    };
+    let mut report =
+        InputReport { path: source.path.clone(), kind: None, encoding: None, records: 0, problems: Vec::new() };
     let bytes = match source.read(max_file_size) {
         Ok(bytes) => bytes,
         Err(message) => {
             report.problems.push(Problem::file(message));
-            return LoadedInput {
-                report,
-                text: String::new(),
-                records: Vec::new(),
-            };
+            return LoadedInput { report, text: String::new(), records: Vec::new() };
         }
     };
     if decode::looks_binary(&bytes) {
         report.kind = Some(FileKind::Binary);
         report.problems.push(Problem::file("binary file, not read as text"));
-        return LoadedInput {
-            report,
-            text: String::new(),
-            records: Vec::new(),
-        };
+        return LoadedInput { report, text: String::new(), records: Vec::new() };
     }
     let decoded = decode::decode(&bytes);
     drop(bytes);
@@ -470,11 +447,7 @@ fn load(source: &SourceFile, max_file_size: u64) -> LoadedInput {
     let parsed = parse::parse(kind, &decoded.text, producer.as_deref());
     report.records = parsed.records.len();
     report.problems.extend(parsed.problems);
-    LoadedInput {
-        report,
-        text: decoded.text,
-        records: parsed.records,
-    }
+    LoadedInput { report, text: decoded.text, records: parsed.records }
 }
 
 impl KindIndex {
@@ -501,10 +474,7 @@ impl KindIndex {
             }
         }
         if !patterns.is_empty() {
-            index.automaton = AhoCorasickBuilder::new()
-                .match_kind(MatchKind::Standard)
-                .build(&patterns)
-                .ok();
+            index.automaton = AhoCorasickBuilder::new().match_kind(MatchKind::Standard).build(&patterns).ok();
             if index.automaton.is_none() {
                 // Cannot happen for literals of bounded size; if it did, checking every record
                 // keeps the results right at the cost of speed.

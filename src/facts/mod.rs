@@ -8,8 +8,11 @@
 use std::collections::BTreeMap;
 
 use crate::input::classify::FileKind;
-use crate::record::{Record, RecordKind};
+use crate::record::{Record, RecordKind, Span};
+use crate::time::{self, Timestamp};
 use crate::version::Version;
+
+pub mod derive;
 
 /// Fact tables a rule can `join` against.
 pub const TABLES: &[&str] = &["vm_nics"];
@@ -31,13 +34,17 @@ pub struct VersionFact {
     pub role: &'static str,
     pub version: Version,
     pub path: String,
+    /// Where the input states it.
+    pub span: Span,
 }
 
 #[derive(Debug, Default)]
 pub struct Facts {
     pub versions: Vec<VersionFact>,
-    /// Newest time the inputs themselves state (transcript starts, log entries), ISO 8601.
-    pub collection_time: Option<String>,
+    /// Newest time the inputs themselves state (transcript starts and ends, log entries).
+    pub collection_time: Option<Timestamp>,
+    /// The time expiry checks compare with, and where it came from.
+    pub reference_time: Option<(Timestamp, String)>,
     pub hosts: Vec<String>,
     /// CloudConnector.ini as `section.key` (lower case) to value, first file wins.
     pub ini: BTreeMap<String, String>,
@@ -45,7 +52,9 @@ pub struct Facts {
 }
 
 impl Facts {
-    pub fn gather(inputs: &[InputRecords<'_>]) -> Facts {
+    /// Gathers facts. `now` is the user's `--now`; without it, expiry checks compare with the
+    /// collection time the inputs state, else with the clock.
+    pub fn gather(inputs: &[InputRecords<'_>], now: Option<Timestamp>) -> Facts {
         let mut facts = Facts::default();
         for input in inputs {
             for record in input.records {
@@ -55,6 +64,15 @@ impl Facts {
         facts.hosts.sort();
         facts.hosts.dedup();
         facts.tables.insert("vm_nics", vm_nics(&facts.ini));
+        facts.reference_time = match (now, facts.collection_time) {
+            (Some(now), _) => Some((now, "--now".to_owned())),
+            (None, Some(collected)) => Some((collected, "the newest time stated in the inputs".to_owned())),
+            (None, None) => std::time::SystemTime::now()
+                .duration_since(std::time::UNIX_EPOCH)
+                .ok()
+                .and_then(|d| i64::try_from(d.as_secs()).ok())
+                .map(|t| (t, "the clock of this machine".to_owned())),
+        };
         facts
     }
 
@@ -63,9 +81,7 @@ impl Facts {
             (FileKind::CloudConnectorIni, RecordKind::IniSection) => {
                 let section = record.get("section").unwrap_or_default().to_ascii_lowercase();
                 for (key, value) in record.fields.iter().skip(1).filter(|(k, _)| k != "file") {
-                    self.ini
-                        .entry(format!("{section}.{}", key.to_ascii_lowercase()))
-                        .or_insert_with(|| value.clone());
+                    self.ini.entry(format!("{section}.{}", key.to_ascii_lowercase())).or_insert_with(|| value.clone());
                 }
             }
             (FileKind::ModuleIni, RecordKind::IniSection) => {
@@ -82,6 +98,7 @@ impl Facts {
                         role,
                         version,
                         path: input.path.to_owned(),
+                        span: record.span.clone(),
                     });
                 }
             }
@@ -96,6 +113,7 @@ impl Facts {
                         role,
                         version,
                         path: input.path.to_owned(),
+                        span: record.span.clone(),
                     });
                 }
             }
@@ -111,23 +129,18 @@ impl Facts {
         }
     }
 
-    fn note_time(&mut self, time: Option<&str>) {
-        if let Some(time) = time.filter(|t| !t.is_empty())
-            && self.collection_time.as_deref().is_none_or(|current| time > current)
+    fn note_time(&mut self, text: Option<&str>) {
+        if let Some(time) = text.and_then(time::parse)
+            && self.collection_time.is_none_or(|current| time > current)
         {
-            self.collection_time = Some(time.to_owned());
+            self.collection_time = Some(time);
         }
     }
 
     /// The Cloud Connector version rules are checked against: the running version where an
     /// input states it, else the script version.
     pub fn cce_version(&self) -> Option<&VersionFact> {
-        let by_role = |role| {
-            self.versions
-                .iter()
-                .filter(|v| v.role == role)
-                .max_by(|a, b| a.version.cmp(&b.version))
-        };
+        let by_role = |role| self.versions.iter().filter(|v| v.role == role).max_by(|a, b| a.version.cmp(&b.version));
         by_role("running").or_else(|| by_role("script"))
     }
 
@@ -135,11 +148,9 @@ impl Facts {
     pub fn lookup(&self, name: &str) -> Option<String> {
         match name {
             "version" => self.cce_version().map(|v| v.version.to_string()),
-            "collection_time" => self.collection_time.clone(),
+            "collection_time" => self.collection_time.map(time::format),
             "host" => self.hosts.first().cloned(),
-            _ => name
-                .strip_prefix("ini.")
-                .and_then(|key| self.ini.get(&key.to_ascii_lowercase()).cloned()),
+            _ => name.strip_prefix("ini.").and_then(|key| self.ini.get(&key.to_ascii_lowercase()).cloned()),
         }
     }
 }
@@ -157,49 +168,21 @@ fn vm_nics(ini: &BTreeMap<String, String>) -> Vec<FactRow> {
         nics: &'static [(&'static str, &'static [&'static str])],
     }
     const ROLES: &[VmKeys] = &[
-        VmKeys {
-            role: "AD",
-            section: "common",
-            name: &["servername"],
-            nics: &[("Internal", &["ip"])],
-        },
-        VmKeys {
-            role: "CMS",
-            section: "primarycms",
-            name: &["servername"],
-            nics: &[("Internal", &["ip"])],
-        },
-        VmKeys {
-            role: "Mediation",
-            section: "mediationserver",
-            name: &["servername"],
-            nics: &[("Internal", &["ip"])],
-        },
+        VmKeys { role: "AD", section: "common", name: &["servername"], nics: &[("Internal", &["ip"])] },
+        VmKeys { role: "CMS", section: "primarycms", name: &["servername"], nics: &[("Internal", &["ip"])] },
+        VmKeys { role: "Mediation", section: "mediationserver", name: &["servername"], nics: &[("Internal", &["ip"])] },
         VmKeys {
             role: "Edge",
             section: "edgeserver",
             name: &["internalservername", "internalmachinename"],
-            nics: &[
-                ("Internal", &["internalserverips", "internalmachineips"]),
-                ("External", &["externalsipips"]),
-            ],
+            nics: &[("Internal", &["internalserverips", "internalmachineips"]), ("External", &["externalsipips"])],
         },
     ];
     let get = |section: &str, keys: &[&str]| {
-        keys.iter().find_map(|k| {
-            ini.get(&format!("{section}.{k}"))
-                .filter(|v| !v.trim().is_empty())
-                .cloned()
-        })
+        keys.iter().find_map(|k| ini.get(&format!("{section}.{k}")).filter(|v| !v.trim().is_empty()).cloned())
     };
     let mut rows = Vec::new();
-    for VmKeys {
-        role,
-        section,
-        name,
-        nics,
-    } in ROLES
-    {
+    for VmKeys { role, section, name, nics } in ROLES {
         let Some(vm) = get(section, name) else { continue };
         for (nic, ip_keys) in *nics {
             let Some(ips) = get(section, ip_keys) else { continue };
@@ -245,23 +228,15 @@ mod tests {
                 ],
             ),
         ];
-        let facts = Facts::gather(&[InputRecords {
-            path: "CloudConnector.ini",
-            kind: FileKind::CloudConnectorIni,
-            records: &records,
-        }]);
+        let facts = Facts::gather(
+            &[InputRecords { path: "CloudConnector.ini", kind: FileKind::CloudConnectorIni, records: &records }],
+            None,
+        );
         let rows = &facts.tables["vm_nics"];
-        let summary: Vec<String> = rows
-            .iter()
-            .map(|r| format!("{} {} {}", r["vm"], r["nic"], r["ip"]))
-            .collect();
+        let summary: Vec<String> = rows.iter().map(|r| format!("{} {} {}", r["vm"], r["nic"], r["ip"])).collect();
         assert_eq!(
             summary,
-            [
-                "DC Internal 192.168.213.2",
-                "cc-edge1 Internal 192.168.0.241",
-                "cc-edge1 External 192.168.1.4"
-            ]
+            ["DC Internal 192.168.213.2", "cc-edge1 Internal 192.168.0.241", "cc-edge1 External 192.168.1.4"]
         );
         assert_eq!(facts.lookup("ini.common.servername").as_deref(), Some("DC"));
     }
@@ -273,22 +248,15 @@ mod tests {
             section("BackupVersion", &[("Version", "2.0.0.0")]),
         ];
         let console = vec![
-            Record::new(RecordKind::Text, Span::default())
-                .with("line", "2.1.0.0")
-                .with("producer", "Get-CcVersion"),
+            Record::new(RecordKind::Text, Span::default()).with("line", "2.1.0.0").with("producer", "Get-CcVersion"),
         ];
-        let facts = Facts::gather(&[
-            InputRecords {
-                path: "module.ini",
-                kind: FileKind::ModuleIni,
-                records: &module,
-            },
-            InputRecords {
-                path: "Get-CcVersion.txt",
-                kind: FileKind::Console,
-                records: &console,
-            },
-        ]);
+        let facts = Facts::gather(
+            &[
+                InputRecords { path: "module.ini", kind: FileKind::ModuleIni, records: &module },
+                InputRecords { path: "Get-CcVersion.txt", kind: FileKind::Console, records: &console },
+            ],
+            None,
+        );
         assert_eq!(facts.cce_version().unwrap().version, Version::parse("2.0.1").unwrap());
         assert_eq!(facts.versions.len(), 3);
     }

@@ -68,9 +68,7 @@ pub fn classify(path: &str, text: &str) -> FileKind {
 /// `Get-Service_CMS.txt` and `get-ccversion.json` all name one.
 pub fn producer_from_name(path: &str) -> Option<String> {
     let name = file_name(path);
-    let end = name
-        .find(|c: char| !(c.is_ascii_alphanumeric() || c == '-'))
-        .unwrap_or(name.len());
+    let end = name.find(|c: char| !(c.is_ascii_alphanumeric() || c == '-')).unwrap_or(name.len());
     let stem = &name[..end];
     let (verb, noun) = stem.split_once('-')?;
     let is_word = |w: &str| w.len() >= 2 && w.chars().all(|c| c.is_ascii_alphanumeric());
@@ -90,9 +88,7 @@ fn looks_like_trace_log(head: &str) -> bool {
             line.split_once(t).is_some_and(|(source, rest)| {
                 !source.is_empty()
                     && !source.contains(' ')
-                    && rest
-                        .split_once(" : ")
-                        .is_some_and(|(id, _)| id.trim().parse::<i64>().is_ok())
+                    && rest.split_once(" : ").is_some_and(|(id, _)| id.trim().parse::<i64>().is_ok())
             })
         })
     })
@@ -107,33 +103,21 @@ mod tests {
         assert_eq!(classify("logs/CceManagementService.log", ""), FileKind::CceLog);
         assert_eq!(classify("logs/CceManagementService.log.1", ""), FileKind::CceLog);
         assert_eq!(classify("CloudConnector.ini", ""), FileKind::CloudConnectorIni);
-        assert_eq!(
-            classify("b.zip/ProgramData/CloudConnector/module.ini", ""),
-            FileKind::ModuleIni
-        );
+        assert_eq!(classify("b.zip/ProgramData/CloudConnector/module.ini", ""), FileKind::ModuleIni);
         assert_eq!(classify("other.ini", ""), FileKind::Ini);
     }
 
     #[test]
     fn content_decides_otherwise() {
-        assert_eq!(
-            classify("x.txt", "CceService Error: 0 : Unexpected exception"),
-            FileKind::CceLog
-        );
+        assert_eq!(classify("x.txt", "CceService Error: 0 : Unexpected exception"), FileKind::CceLog);
         assert_eq!(classify("x.txt", "  [\r\n  {\"Name\": 1}]"), FileKind::JsonExport);
         assert_eq!(classify("x.txt", "Import-Module : nope"), FileKind::Console);
     }
 
     #[test]
     fn producers_from_file_names() {
-        assert_eq!(
-            producer_from_name("host/Get-VMNetworkAdapter.txt").as_deref(),
-            Some("Get-VMNetworkAdapter")
-        );
-        assert_eq!(
-            producer_from_name("Get-Service_CMS.txt").as_deref(),
-            Some("Get-Service")
-        );
+        assert_eq!(producer_from_name("host/Get-VMNetworkAdapter.txt").as_deref(), Some("Get-VMNetworkAdapter"));
+        assert_eq!(producer_from_name("Get-Service_CMS.txt").as_deref(), Some("Get-Service"));
         assert_eq!(producer_from_name("console.txt"), None);
         assert_eq!(producer_from_name("2024-01-01.txt"), None);
     }

@@ -82,11 +82,7 @@ pub fn decode(bytes: &[u8]) -> Decoded {
         None => decode_unmarked(bytes, &mut problems),
     };
     let text = strip_nuls(text, &mut problems);
-    Decoded {
-        text,
-        encoding,
-        problems,
-    }
+    Decoded { text, encoding, problems }
 }
 
 /// True when the bytes are no text in any encoding [`decode`] knows, so scanning them would
@@ -223,9 +219,7 @@ fn strip_nuls(text: String, problems: &mut Vec<Problem>) -> String {
         return text;
     }
     let count = memchr::memchr_iter(0, text.as_bytes()).count();
-    problems.push(Problem::file(format!(
-        "removed {count} NUL characters (NUL-padded or damaged file)"
-    )));
+    problems.push(Problem::file(format!("removed {count} NUL characters (NUL-padded or damaged file)")));
     text.replace('\0', "")
 }
 
@@ -247,13 +241,7 @@ struct PairStats {
 
 impl PairStats {
     fn of(window: &[u8]) -> PairStats {
-        let mut s = PairStats {
-            pairs: 0,
-            nul_hi: 0,
-            nul_lo: 0,
-            control_lo: 0,
-            control_hi: 0,
-        };
+        let mut s = PairStats { pairs: 0, nul_hi: 0, nul_lo: 0, control_lo: 0, control_hi: 0 };
         for pair in window.chunks_exact(2) {
             match (pair[0], pair[1]) {
                 (0, 0) => continue,
@@ -407,11 +395,7 @@ mod tests {
         assert_eq!(d.encoding, Encoding::Utf8);
         assert_eq!(d.text, SAMPLE);
         assert_eq!(d.problems.len(), 1);
-        assert!(
-            d.problems[0]
-                .message
-                .starts_with("BOM says UTF-16LE but content is utf-8")
-        );
+        assert!(d.problems[0].message.starts_with("BOM says UTF-16LE but content is utf-8"));
     }
 
     #[test]
@@ -421,24 +405,12 @@ mod tests {
         let d = decode(&bytes);
         assert_eq!(d.encoding, Encoding::Utf16Le);
         assert_eq!(d.text, SAMPLE);
-        assert!(
-            d.problems[0]
-                .message
-                .starts_with("BOM says UTF-8 but content is utf-16le")
-        );
+        assert!(d.problems[0].message.starts_with("BOM says UTF-8 but content is utf-16le"));
     }
 
     #[test]
     fn empty_and_tiny_inputs() {
-        for bytes in [
-            &b""[..],
-            b"\0",
-            b"a",
-            b"\xFF",
-            b"\xFF\xFE",
-            b"\xFE\xFF\x00",
-            b"\xEF\xBB",
-        ] {
+        for bytes in [&b""[..], b"\0", b"a", b"\xFF", b"\xFF\xFE", b"\xFE\xFF\x00", b"\xEF\xBB"] {
             let d = decode(bytes);
             assert!(!d.text.contains('\0'), "{bytes:?}");
         }

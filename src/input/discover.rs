@@ -26,12 +26,7 @@ pub struct Limits {
 
 impl Default for Limits {
     fn default() -> Limits {
-        Limits {
-            max_file_size: 1 << 30,
-            max_zip_entries: 100_000,
-            max_zip_total: 4 << 30,
-            max_zip_depth: 3,
-        }
+        Limits { max_file_size: 1 << 30, max_zip_entries: 100_000, max_zip_total: 4 << 30, max_zip_depth: 3 }
     }
 }
 
@@ -69,10 +64,7 @@ fn walk_dir(root: &Path, limits: &Limits, out: &mut Vec<SourceFile>) {
             }
             Ok(_) => {}
             Err(e) => {
-                let shown = e
-                    .path()
-                    .and_then(|p| p.strip_prefix(root).ok())
-                    .map(|p| p.display().to_string());
+                let shown = e.path().and_then(|p| p.strip_prefix(root).ok()).map(|p| p.display().to_string());
                 out.push(SourceFile {
                     path: shown.unwrap_or_else(|| root.display().to_string()),
                     content: Content::Memory(Err(format!("cannot walk: {e}"))),
@@ -86,16 +78,10 @@ fn add_file(path: &Path, shown: String, limits: &Limits, out: &mut Vec<SourceFil
     if is_zip_name(&shown) {
         match std::fs::read(path) {
             Ok(bytes) => read_zip(&bytes, &shown, limits, 1, out),
-            Err(e) => out.push(SourceFile {
-                path: shown,
-                content: Content::Memory(Err(format!("cannot read: {e}"))),
-            }),
+            Err(e) => out.push(SourceFile { path: shown, content: Content::Memory(Err(format!("cannot read: {e}"))) }),
         }
     } else {
-        out.push(SourceFile {
-            path: shown,
-            content: Content::Disk(path.to_owned()),
-        });
+        out.push(SourceFile { path: shown, content: Content::Disk(path.to_owned()) });
     }
 }
 
@@ -106,24 +92,14 @@ fn is_zip_name(name: &str) -> bool {
 /// Reads a zip held in memory; each entry becomes a source named `<zip path>/<entry name>`.
 fn read_zip(bytes: &[u8], zip_path: &str, limits: &Limits, depth: usize, out: &mut Vec<SourceFile>) {
     let fail = |out: &mut Vec<SourceFile>, message: String| {
-        out.push(SourceFile {
-            path: zip_path.to_owned(),
-            content: Content::Memory(Err(message)),
-        });
+        out.push(SourceFile { path: zip_path.to_owned(), content: Content::Memory(Err(message)) });
     };
     let mut archive = match zip::ZipArchive::new(Cursor::new(bytes)) {
         Ok(a) => a,
         Err(e) => return fail(out, format!("not a readable zip: {e}")),
     };
     if archive.len() > limits.max_zip_entries {
-        fail(
-            out,
-            format!(
-                "zip has {} entries; only the first {} are read",
-                archive.len(),
-                limits.max_zip_entries
-            ),
-        );
+        fail(out, format!("zip has {} entries; only the first {} are read", archive.len(), limits.max_zip_entries));
     }
     let mut total: u64 = 0;
     for index in 0..archive.len().min(limits.max_zip_entries) {
@@ -151,13 +127,7 @@ fn read_zip(bytes: &[u8], zip_path: &str, limits: &Limits, depth: usize, out: &m
             continue;
         }
         if total.saturating_add(declared) > limits.max_zip_total {
-            fail(
-                out,
-                format!(
-                    "zip expands past {} bytes; the remaining entries are not read",
-                    limits.max_zip_total
-                ),
-            );
+            fail(out, format!("zip expands past {} bytes; the remaining entries are not read", limits.max_zip_total));
             break;
         }
         // The declared size can lie (zip bombs): never read more than the limit allows.
@@ -166,10 +136,9 @@ fn read_zip(bytes: &[u8], zip_path: &str, limits: &Limits, depth: usize, out: &m
         total = total.saturating_add(data.len() as u64);
         let content = match read {
             Err(e) => Err(format!("cannot inflate: {e}")),
-            Ok(_) if data.len() as u64 > limits.max_file_size => Err(format!(
-                "skipped: expands past the size limit of {} bytes",
-                limits.max_file_size
-            )),
+            Ok(_) if data.len() as u64 > limits.max_file_size => {
+                Err(format!("skipped: expands past the size limit of {} bytes", limits.max_file_size))
+            }
             Ok(_) => Ok(data),
         };
         match content {
@@ -186,10 +155,7 @@ fn read_zip(bytes: &[u8], zip_path: &str, limits: &Limits, depth: usize, out: &m
                     });
                 }
             }
-            content => out.push(SourceFile {
-                path: shown,
-                content: Content::Memory(content),
-            }),
+            content => out.push(SourceFile { path: shown, content: Content::Memory(content) }),
         }
     }
 }
@@ -215,21 +181,13 @@ mod tests {
     #[test]
     fn zip_entries_keep_their_inner_paths_and_nested_zips_are_opened() {
         let inner = zip_of(&[("deep/a.txt", b"hello")]);
-        let outer = zip_of(&[
-            ("logs/CceManagementService.log", b"x"),
-            ("inner.zip", &inner),
-            ("../evil.txt", b"y"),
-        ]);
+        let outer = zip_of(&[("logs/CceManagementService.log", b"x"), ("inner.zip", &inner), ("../evil.txt", b"y")]);
         let mut out = Vec::new();
         read_zip(&outer, "bundle.zip", &Limits::default(), 1, &mut out);
         let paths: Vec<&str> = out.iter().map(|s| s.path.as_str()).collect();
         assert_eq!(
             paths,
-            [
-                "bundle.zip/logs/CceManagementService.log",
-                "bundle.zip/inner.zip/deep/a.txt",
-                "bundle.zip/../evil.txt"
-            ]
+            ["bundle.zip/logs/CceManagementService.log", "bundle.zip/inner.zip/deep/a.txt", "bundle.zip/../evil.txt"]
         );
     }
 
@@ -245,10 +203,7 @@ mod tests {
     fn entries_past_the_size_limit_are_skipped() {
         let big = vec![b'a'; 4096];
         let z = zip_of(&[("big.txt", &big)]);
-        let limits = Limits {
-            max_file_size: 1024,
-            ..Limits::default()
-        };
+        let limits = Limits { max_file_size: 1024, ..Limits::default() };
         let mut out = Vec::new();
         read_zip(&z, "b.zip", &limits, 1, &mut out);
         assert!(matches!(&out[0].content, Content::Memory(Err(m)) if m.contains("size limit")));

@@ -28,13 +28,9 @@ impl SourceFile {
             Content::Disk(path) => {
                 let len = std::fs::metadata(path).map_err(|e| format!("cannot read: {e}"))?.len();
                 if len > max_size {
-                    return Err(format!(
-                        "skipped: {len} bytes is over the size limit of {max_size} bytes"
-                    ));
+                    return Err(format!("skipped: {len} bytes is over the size limit of {max_size} bytes"));
                 }
-                std::fs::read(path)
-                    .map(std::borrow::Cow::Owned)
-                    .map_err(|e| format!("cannot read: {e}"))
+                std::fs::read(path).map(std::borrow::Cow::Owned).map_err(|e| format!("cannot read: {e}"))
             }
             Content::Memory(Ok(bytes)) => Ok(std::borrow::Cow::Borrowed(bytes)),
             Content::Memory(Err(e)) => Err(e.clone()),

@@ -14,18 +14,8 @@ use crate::parse::lines::{Line, lines};
 use crate::record::{Parsed, Record, RecordKind, Span};
 
 /// The names of `System.Diagnostics.TraceEventType`, as `ToString()` spells them.
-const EVENT_TYPES: [&str; 10] = [
-    "Critical",
-    "Error",
-    "Warning",
-    "Information",
-    "Verbose",
-    "Start",
-    "Stop",
-    "Suspend",
-    "Resume",
-    "Transfer",
-];
+const EVENT_TYPES: [&str; 10] =
+    ["Critical", "Error", "Warning", "Information", "Verbose", "Start", "Stop", "Suspend", "Resume", "Transfer"];
 
 /// Longest event type plus its colon: how far to look for the colon after the source.
 const EVENT_TYPE_SCAN: usize = "Information:".len();
@@ -41,14 +31,8 @@ pub fn parse(text: &str) -> Parsed {
         } else if let Some(entry) = current.as_mut() {
             entry.add(line);
         } else if !line.text.trim().is_empty() {
-            let span = Span {
-                bytes: line.start..line.end,
-                first_line: line.number,
-                last_line: line.number,
-            };
-            parsed
-                .records
-                .push(Record::new(RecordKind::Text, span).with("line", line.text));
+            let span = Span { bytes: line.start..line.end, first_line: line.number, last_line: line.number };
+            parsed.records.push(Record::new(RecordKind::Text, span).with("line", line.text));
         }
     }
     parsed.records.extend(current.map(Entry::into_record));
@@ -89,12 +73,7 @@ impl<'a> Header<'a> {
         if digits.is_empty() || !digits.bytes().all(|b| b.is_ascii_digit()) {
             return None;
         }
-        Some(Header {
-            source,
-            level,
-            event_id,
-            message,
-        })
+        Some(Header { source, level, event_id, message })
     }
 }
 
@@ -160,21 +139,14 @@ impl<'a> Entry<'a> {
     }
 
     fn into_record(self) -> Record {
-        let span = Span {
-            bytes: self.bytes_start..self.bytes_end,
-            first_line: self.first_line,
-            last_line: self.last_line,
-        };
+        let span =
+            Span { bytes: self.bytes_start..self.bytes_end, first_line: self.first_line, last_line: self.last_line };
         let mut record = Record::new(RecordKind::CceLog, span)
             .with("source", self.header.source)
             .with("level", self.header.level)
             .with("event_id", self.header.event_id)
             .with("message", self.message);
-        let footer = [
-            ("datetime", self.datetime),
-            ("process_id", self.process_id),
-            ("thread_id", self.thread_id),
-        ];
+        let footer = [("datetime", self.datetime), ("process_id", self.process_id), ("thread_id", self.thread_id)];
         for (name, value) in footer {
             if let Some(value) = value {
                 record.push(name, value);
@@ -191,11 +163,8 @@ fn footer_field(line: &str) -> Option<(&str, &str)> {
         return None;
     }
     let (key, value) = trimmed.split_once('=')?;
-    matches!(
-        key,
-        "ProcessId" | "LogicalOperationStack" | "ThreadId" | "DateTime" | "Timestamp" | "Callstack"
-    )
-    .then_some((key, value))
+    matches!(key, "ProcessId" | "LogicalOperationStack" | "ThreadId" | "DateTime" | "Timestamp" | "Callstack")
+        .then_some((key, value))
 }
 
 #[cfg(test)]
@@ -248,13 +217,7 @@ mod tests {
         let kinds: Vec<_> = parsed.records.iter().map(|r| r.kind).collect();
         assert_eq!(
             kinds,
-            [
-                RecordKind::Text,
-                RecordKind::CceLog,
-                RecordKind::CceLog,
-                RecordKind::CceLog,
-                RecordKind::CceLog
-            ]
+            [RecordKind::Text, RecordKind::CceLog, RecordKind::CceLog, RecordKind::CceLog, RecordKind::CceLog]
         );
         assert_eq!(parsed.records[0].get("line"), Some("Trace log opened"));
 
@@ -262,10 +225,7 @@ mod tests {
         assert_eq!(info.get("source"), Some("CceService"));
         assert_eq!(info.get("level"), Some("Information"));
         assert_eq!(info.get("event_id"), Some("0"));
-        assert_eq!(
-            info.get("message"),
-            Some("Start reporting status to online. Appliance: CCE-HOST01, Site: Site1")
-        );
+        assert_eq!(info.get("message"), Some("Start reporting status to online. Appliance: CCE-HOST01, Site: Site1"));
         assert_eq!(info.get("datetime"), Some("2017-11-06T09:15:02.1234567Z"));
         assert_eq!(info.get("process_id"), Some("2212"));
         assert_eq!(info.get("thread_id"), Some("14"));

@@ -18,9 +18,7 @@ use crate::record::{Parsed, Record, RecordKind, Span};
 
 /// Buffer widths people actually run consoles at. A line exactly this long was almost
 /// certainly cut by the host, so its continuation joins without a separator.
-const COMMON_WIDTHS: [usize; 16] = [
-    80, 90, 100, 110, 120, 128, 130, 132, 140, 150, 160, 180, 200, 220, 240, 250,
-];
+const COMMON_WIDTHS: [usize; 16] = [80, 90, 100, 110, 120, 128, 130, 132, 140, 150, 160, 180, 200, 220, 240, 250];
 
 /// The default console widths (conhost before and after Windows 10). Word-wrap detection uses
 /// only these: with every plausible width in play, any long line would look wrapped.
@@ -161,23 +159,8 @@ const APPROVED_VERBS: &[&str] = &[
 
 /// Stream prefixes as Windows PowerShell prints them in its shipped UI languages. Unlike the
 /// error labels these are localized, so the common translations are listed.
-const WARNING_PREFIXES: &[&str] = &[
-    "WARNING",
-    "WARNUNG",
-    "AVERTISSEMENT",
-    "ADVERTENCIA",
-    "AVVISO",
-    "AVISO",
-    "警告",
-];
-const VERBOSE_PREFIXES: &[&str] = &[
-    "VERBOSE",
-    "AUSFÜHRLICH",
-    "COMMENTAIRES",
-    "DETALLADO",
-    "DETTAGLIATO",
-    "詳細",
-];
+const WARNING_PREFIXES: &[&str] = &["WARNING", "WARNUNG", "AVERTISSEMENT", "ADVERTENCIA", "AVVISO", "AVISO", "警告"];
+const VERBOSE_PREFIXES: &[&str] = &["VERBOSE", "AUSFÜHRLICH", "COMMENTAIRES", "DETALLADO", "DETTAGLIATO", "詳細"];
 const DEBUG_PREFIXES: &[&str] = &["DEBUG", "DEBUGGEN", "DÉBOGUER", "DEPURAR"];
 
 /// Words that open a localized position line (`At line:1 char:1`, `In Zeile:1 Zeichen:1`,
@@ -198,12 +181,7 @@ static SCRIPT_POSITION: LazyLock<Regex> =
 pub fn parse_lines(lines: &[Line<'_>], _full_text: &str, producer: Option<&str>, out: &mut Parsed) {
     let ls: Vec<L<'_>> = lines.iter().map(L::new).collect();
     let anchors = anchor_after(&ls);
-    let mut parser = Parser {
-        ls: &ls,
-        anchors,
-        producer,
-        out,
-    };
+    let mut parser = Parser { ls: &ls, anchors, producer, out };
     let mut i = 0;
     while i < ls.len() {
         i = parser.step(i).max(i + 1);
@@ -258,14 +236,7 @@ impl<'a> L<'a> {
         let text = strip_ansi(line.text);
         let class = classify(&text);
         let width = text.chars().count();
-        L {
-            text,
-            start: line.start,
-            end: line.end,
-            number: line.number,
-            class,
-            width,
-        }
+        L { text, start: line.start, end: line.end, number: line.number, class, width }
     }
 
     fn indented(&self) -> bool {
@@ -348,11 +319,8 @@ fn label_name(after_plus: &str) -> Option<&str> {
 
 /// `WARNING: text` (or the French `AVERTISSEMENT : text`): the stream and the message.
 fn stream_prefix(text: &str) -> Option<(Stream, &str)> {
-    let groups: [(&[&str], Stream); 3] = [
-        (WARNING_PREFIXES, Stream::Warning),
-        (VERBOSE_PREFIXES, Stream::Verbose),
-        (DEBUG_PREFIXES, Stream::Debug),
-    ];
+    let groups: [(&[&str], Stream); 3] =
+        [(WARNING_PREFIXES, Stream::Warning), (VERBOSE_PREFIXES, Stream::Verbose), (DEBUG_PREFIXES, Stream::Debug)];
     for (words, stream) in groups {
         for word in words {
             if let Some(rest) = text.strip_prefix(word) {
@@ -401,9 +369,7 @@ pub(crate) fn is_verb_noun(name: &str) -> bool {
     !verb.is_empty()
         && verb.bytes().all(|b| b.is_ascii_alphabetic())
         && !noun.is_empty()
-        && noun
-            .bytes()
-            .all(|b| b.is_ascii_alphanumeric() || b == b'_' || b == b'.' || b == b'-')
+        && noun.bytes().all(|b| b.is_ascii_alphanumeric() || b == b'_' || b == b'.' || b == b'-')
 }
 
 fn has_approved_verb(name: &str) -> bool {
@@ -481,11 +447,7 @@ fn is_position(text: &str) -> bool {
 /// The console width a block of lines was wrapped at, when the layout shows one: a line
 /// exactly as long as a common buffer width, or a longest length shared by several lines.
 fn detect_width(block: &[L<'_>]) -> Option<usize> {
-    let common = block
-        .iter()
-        .map(|l| l.width)
-        .filter(|w| COMMON_WIDTHS.contains(w))
-        .max();
+    let common = block.iter().map(|l| l.width).filter(|w| COMMON_WIDTHS.contains(w)).max();
     if common.is_some() {
         return common;
     }
@@ -699,9 +661,7 @@ impl Parser<'_, '_> {
         // The first line that names a command starts the record; a single-token prefix
         // (a function name) is trusted only on the line we started from, since wrapped
         // messages can contain `word : text`.
-        let start = (i..first_code)
-            .find(|&k| command_prefix(&ls[k].text).is_some())
-            .unwrap_or(i);
+        let start = (i..first_code).find(|&k| command_prefix(&ls[k].text).is_some()).unwrap_or(i);
         for k in i..start {
             self.text(k, None);
         }
@@ -714,10 +674,7 @@ impl Parser<'_, '_> {
                     && !POSITION_OPENERS.iter().any(|o| ls[p].text.starts_with(o))
                     && POSITION_OPENERS.iter().any(|o| ls[p - 1].text.starts_with(o));
                 if wrapped {
-                    (
-                        Some(format!("{}{}", ls[p - 1].text.trim_start(), ls[p].text.trim_end())),
-                        p - 1,
-                    )
+                    (Some(format!("{}{}", ls[p - 1].text.trim_start(), ls[p].text.trim_end())), p - 1)
                 } else {
                     (Some(ls[p].text.trim().to_string()), p)
                 }
@@ -758,11 +715,7 @@ impl Parser<'_, '_> {
         };
         let segments = std::iter::once((first_segment, ls[start].width))
             .chain((start + 1..end).map(|k| (ls[k].text.as_ref(), ls[k].width)));
-        ErrorParts {
-            command,
-            message: join_segments(segments, width),
-            ..ErrorParts::default()
-        }
+        ErrorParts { command, message: join_segments(segments, width), ..ErrorParts::default() }
     }
 
     /// The `+ Label : value` lines `anchor..=last`; indented lines in between continue the
@@ -785,13 +738,8 @@ impl Parser<'_, '_> {
 
     fn emit_error(&mut self, parts: ErrorParts, first: usize, last: usize) {
         let mut record = Record::new(RecordKind::PsError, self.span(first, last));
-        let label = |name: &str| {
-            parts
-                .labels
-                .iter()
-                .find(|(n, _)| n.eq_ignore_ascii_case(name))
-                .map(|(_, v)| v.as_str())
-        };
+        let label =
+            |name: &str| parts.labels.iter().find(|(n, _)| n.eq_ignore_ascii_case(name)).map(|(_, v)| v.as_str());
         let category_info = label("CategoryInfo");
         let fqid = label("FullyQualifiedErrorId");
         // New-PSSession and friends name the remote end as `[host] ` before the message when
@@ -826,17 +774,11 @@ impl Parser<'_, '_> {
         if let Some(category) = category {
             record.push("category", category);
         }
-        if let Some(id) = fqid
-            .and_then(|f| f.split(',').next())
-            .map(str::trim)
-            .filter(|id| !id.is_empty())
-        {
+        if let Some(id) = fqid.and_then(|f| f.split(',').next()).map(str::trim).filter(|id| !id.is_empty()) {
             record.push("error_id", id);
         }
         for (name, value) in &parts.labels {
-            if !["CategoryInfo", "FullyQualifiedErrorId", "PSComputerName"]
-                .iter()
-                .any(|k| k.eq_ignore_ascii_case(name))
+            if !["CategoryInfo", "FullyQualifiedErrorId", "PSComputerName"].iter().any(|k| k.eq_ignore_ascii_case(name))
             {
                 record.push(name.clone(), value.as_str());
             }
@@ -882,12 +824,7 @@ impl Parser<'_, '_> {
                 Gutter::Text(t) => message.push(t),
             }
         }
-        parts.message = message
-            .iter()
-            .map(|t| t.trim())
-            .filter(|t| !t.is_empty())
-            .collect::<Vec<_>>()
-            .join(" ");
+        parts.message = message.iter().map(|t| t.trim()).filter(|t| !t.is_empty()).collect::<Vec<_>>().join(" ");
         if parts.message.is_empty() {
             parts.message = rest.to_string();
         } else if !rest.is_empty() {
@@ -933,11 +870,7 @@ impl Parser<'_, '_> {
         let same_object = |l: &L<'_>| list_property(&l.text).is_some_and(|(_, c, _)| c == colon);
         if (has_approved_verb(name) || is_script_path(name)) && !ls.get(i + 1).is_some_and(same_object) {
             let (message, last) = self.continue_wrapped(i, value);
-            let parts = ErrorParts {
-                command: Some(name.to_string()),
-                message,
-                ..ErrorParts::default()
-            };
+            let parts = ErrorParts { command: Some(name.to_string()), message, ..ErrorParts::default() };
             self.emit_error(parts, i, last);
             return Some(last + 1);
         }
@@ -979,10 +912,7 @@ impl Parser<'_, '_> {
             return None;
         }
         let header_text = CharCols::new(&ls[header].text, runs.last().map_or(1, |r| r.1 + 1));
-        let names: Vec<String> = runs
-            .iter()
-            .map(|&(s, e)| header_text.slice(s, e).trim().to_string())
-            .collect();
+        let names: Vec<String> = runs.iter().map(|&(s, e)| header_text.slice(s, e).trim().to_string()).collect();
         // Every underline sits under header text; anything else is a ruler under a title.
         if names.is_empty() || names.iter().any(String::is_empty) {
             return None;
@@ -1034,11 +964,7 @@ fn gutter_content(text: &str) -> Option<Gutter<'_>> {
     let digits = trimmed.bytes().take_while(u8::is_ascii_digit).count();
     let content = trimmed[digits..].trim_start().strip_prefix('|')?;
     let content = content.strip_prefix(' ').unwrap_or(content);
-    Some(if digits > 0 || content.trim_start().starts_with('~') {
-        Gutter::Source
-    } else {
-        Gutter::Text(content)
-    })
+    Some(if digits > 0 || content.trim_start().starts_with('~') { Gutter::Source } else { Gutter::Text(content) })
 }
 
 /// Joins a `Format-List` value's lines. The formatter wraps at word boundaries, so a single
@@ -1137,14 +1063,12 @@ fn cut_row(row: &CharCols<'_>, runs: &[(usize, usize)], right_aligned: &[bool]) 
     for k in 1..runs.len() {
         let shifted = |p: usize| p.saturating_add_signed(shift);
         let gap = shifted(runs[k].0.saturating_sub(1));
-        let from_right = right_aligned[k]
-            .then(|| shifted(runs[k].1.saturating_sub(1)))
-            .and_then(|end| {
-                if row.is_space(end) {
-                    return None;
-                }
-                (cur..end).rev().find(|&p| row.is_space(p))
-            });
+        let from_right = right_aligned[k].then(|| shifted(runs[k].1.saturating_sub(1))).and_then(|end| {
+            if row.is_space(end) {
+                return None;
+            }
+            (cur..end).rev().find(|&p| row.is_space(p))
+        });
         let split = match from_right {
             Some(split) => split,
             None => {
@@ -1250,10 +1174,7 @@ mod tests {
         assert_eq!(r.get("message"), Some("Key not valid for use in specified state."));
         assert_eq!(r.get("exception"), Some("CryptographicException"));
         assert_eq!(r.get("target"), None);
-        assert_eq!(
-            r.get("error_id"),
-            Some("ImportSecureString_InvalidArgument_CryptographicError")
-        );
+        assert_eq!(r.get("error_id"), Some("ImportSecureString_InvalidArgument_CryptographicError"));
         assert_eq!(r.get("script"), Some("MtHostCommon.ps1"));
         assert_eq!(r.get("script_line"), Some("681"));
         assert_eq!(
@@ -1295,10 +1216,7 @@ mod tests {
         );
         assert_eq!(r.get("exception"), Some("PSRemotingTransportException"));
         assert_eq!(r.get("target"), Some("System.Manageme....RemoteRunspace"));
-        assert_eq!(
-            r.get("fully_qualified_error_id"),
-            Some("-2144108174,PSSessionOpenFailed")
-        );
+        assert_eq!(r.get("fully_qualified_error_id"), Some("-2144108174,PSSessionOpenFailed"));
         assert_eq!(r.get("error_id"), Some("-2144108174"));
         assert_eq!(r.get("computer"), Some("admin.vdomain.com"));
         assert_eq!(r.get("position"), Some("At line:1 char:6"));
@@ -1364,12 +1282,9 @@ mod tests {
 
     #[test]
     fn localized_position_lines() {
-        for position in [
-            "In Zeile:1 Zeichen:1",
-            "Au caractère C:\\x.ps1:12 : 5",
-            "発生場所 行:1 文字:1",
-            "En línea: 1 Carácter: 1",
-        ] {
+        for position in
+            ["In Zeile:1 Zeichen:1", "Au caractère C:\\x.ps1:12 : 5", "発生場所 行:1 文字:1", "En línea: 1 Carácter: 1"]
+        {
             let text = [
                 "Get-CcRunningVersion : message",
                 position,
@@ -1407,10 +1322,7 @@ mod tests {
         assert_eq!(script.get("exception"), Some("WriteErrorException"));
         let remote = &parsed.records[1];
         assert_eq!(remote.get("command"), None);
-        assert_eq!(
-            remote.get("message"),
-            Some("Cannot find path 'C:\\nope' because it does not exist.")
-        );
+        assert_eq!(remote.get("message"), Some("Cannot find path 'C:\\nope' because it does not exist."));
         assert_eq!(remote.get("target"), Some("C:\\nope"));
         assert_eq!(remote.get("computer"), Some("CCE-HOST01"));
         assert_eq!(remote.get("error_id"), Some("PathNotFound"));
@@ -1499,15 +1411,7 @@ mod tests {
         ]
         .join("\n");
         let parsed = parse(&text, None);
-        assert_eq!(
-            kinds(&parsed),
-            [
-                RecordKind::PsError,
-                RecordKind::PsError,
-                RecordKind::PsError,
-                RecordKind::Text
-            ]
-        );
+        assert_eq!(kinds(&parsed), [RecordKind::PsError, RecordKind::PsError, RecordKind::PsError, RecordKind::Text]);
         let first = &parsed.records[0];
         assert_eq!(first.get("command"), Some("Import-Module"));
         assert_eq!(
@@ -1518,10 +1422,7 @@ mod tests {
         );
         let block = &parsed.records[1];
         assert_eq!(block.get("command"), Some("Get-Item"));
-        assert_eq!(
-            block.get("message"),
-            Some("Cannot find path 'C:\\nope' because it does not exist.")
-        );
+        assert_eq!(block.get("message"), Some("Cannot find path 'C:\\nope' because it does not exist."));
         assert_eq!(block.get("position"), Some("C:\\Scripts\\Collect.ps1:3"));
         assert_eq!(block.get("script"), Some("Collect.ps1"));
         assert_eq!(block.get("script_line"), Some("3"));
@@ -1627,16 +1528,7 @@ mod tests {
         let property_names: Vec<&str> = m.fields.iter().map(|(n, _)| n.as_ref()).collect();
         assert_eq!(
             property_names,
-            [
-                "Name",
-                "Path",
-                "Description",
-                "ModuleType",
-                "Version",
-                "InstallPaths",
-                "ExportedFunctions",
-                "producer"
-            ]
+            ["Name", "Path", "Description", "ModuleType", "Version", "InstallPaths", "ExportedFunctions", "producer"]
         );
         assert_eq!(parsed.records[1].get("Status"), Some("Stopped"));
     }
@@ -1660,10 +1552,7 @@ mod tests {
         assert_eq!(r.get("DisplayName"), Some("Skype for Business Replica Replicator..."));
         assert_eq!(r.get("producer"), Some("Get-Service"));
         assert_eq!((r.span.first_line, r.span.last_line), (4, 4));
-        assert_eq!(
-            parsed.records[1].get("DisplayName"),
-            Some("Skype for Business Server Front-End")
-        );
+        assert_eq!(parsed.records[1].get("DisplayName"), Some("Skype for Business Server Front-End"));
     }
 
     #[test]
@@ -1681,16 +1570,7 @@ mod tests {
         let values: Vec<&str> = cms.fields.iter().map(|(_, v)| v.as_str()).collect();
         assert_eq!(
             values,
-            [
-                "2.1.0.0-CMS",
-                "Running",
-                "0",
-                "4096",
-                "12.03:44:10.1230000",
-                "Operating normally",
-                "8.0",
-                "Get-VM"
-            ]
+            ["2.1.0.0-CMS", "Running", "0", "4096", "12.03:44:10.1230000", "Operating normally", "8.0", "Get-VM"]
         );
         assert_eq!(cms.get("MemoryAssigned(M)"), Some("4096"));
         assert_eq!(parsed.records[1].get("State"), Some("Off"));
@@ -1716,26 +1596,17 @@ mod tests {
         assert_eq!(kinds(&parsed), [RecordKind::PsObject; 4]);
         let p = &parsed.records[0];
         let values: Vec<&str> = p.fields.iter().map(|(_, v)| v.as_str()).collect();
-        assert_eq!(
-            values,
-            ["532", "27", "61532", "71228", "1.45", "4312", "1", "powershell"]
-        );
+        assert_eq!(values, ["532", "27", "61532", "71228", "1.45", "4312", "1", "powershell"]);
         assert_eq!(parsed.records[1].get("Id"), Some("876"));
         let nic = &parsed.records[2];
         assert_eq!(nic.get("Name"), Some("Network Adapter"));
         assert_eq!(nic.get("VMName"), Some("2.1.0.0-CMS"));
         assert_eq!(nic.get("SwitchName"), Some("SfB CCE Corpnet Switch"));
-        assert_eq!(
-            nic.get("IPAddresses"),
-            Some("{192.168.213.3, fe80::5d1:9b2c:a1f0:1c7e}")
-        );
+        assert_eq!(nic.get("IPAddresses"), Some("{192.168.213.3, fe80::5d1:9b2c:a1f0:1c7e}"));
         let edge = &parsed.records[3];
         assert_eq!(edge.get("SwitchName"), Some("SfB CCE Internet Switc…"));
         assert_eq!(edge.get("MacAddress"), Some("00155D0A1B03"));
-        assert_eq!(
-            edge.get("IPAddresses"),
-            Some("{172.16.0.10, 172.16.0.11, fe80::2d3e:4f5a:6b7c:8d9e...}")
-        );
+        assert_eq!(edge.get("IPAddresses"), Some("{172.16.0.10, 172.16.0.11, fe80::2d3e:4f5a:6b7c:8d9e...}"));
     }
 
     #[test]
@@ -1774,10 +1645,7 @@ mod tests {
                 RecordKind::Text
             ]
         );
-        assert_eq!(
-            parsed.records[1].get("DisplayName"),
-            Some("Microsoft Online Services Sign-in A...")
-        );
+        assert_eq!(parsed.records[1].get("DisplayName"), Some("Microsoft Online Services Sign-in A..."));
         let e = &parsed.records[3];
         assert_eq!(e.get("command"), Some("Get-CsWebTicket"));
         assert_eq!(
@@ -1822,11 +1690,7 @@ mod tests {
         for sample in samples {
             let parsed = parse(sample, None);
             let non_blank = sample.lines().filter(|l| !l.trim().is_empty()).count();
-            let covered: u32 = parsed
-                .records
-                .iter()
-                .map(|r| r.span.last_line - r.span.first_line + 1)
-                .sum();
+            let covered: u32 = parsed.records.iter().map(|r| r.span.last_line - r.span.first_line + 1).sum();
             assert!(covered as usize >= non_blank.min(1), "{sample:?}");
         }
     }
@@ -1839,18 +1703,10 @@ mod tests {
         let many = "Name : v : w\n    + CategoryInfo : x\n".repeat(50_000);
         let parsed = parse(&many, None);
         assert!(!parsed.records.is_empty());
-        let table = format!(
-            "{}\n{}\n{}\n",
-            "H".repeat(5_000_000),
-            "- ".repeat(2_000_000),
-            "v".repeat(5_000_000)
-        );
+        let table = format!("{}\n{}\n{}\n", "H".repeat(5_000_000), "- ".repeat(2_000_000), "v".repeat(5_000_000));
         assert_eq!(parse(&table, None).records.len(), 3);
         let wide = format!("Name Value\n---- -----\nx    {}\n", "y".repeat(5_000_000));
-        assert_eq!(
-            parse(&wide, None).records[0].get("Value").map(str::len),
-            Some(5_000_000)
-        );
+        assert_eq!(parse(&wide, None).records[0].get("Value").map(str::len), Some(5_000_000));
         let spaces = format!("a\n{}\n", " ".repeat(5_000_000));
         assert_eq!(parse(&spaces, None).records.len(), 1);
     }

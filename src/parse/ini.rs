@@ -48,9 +48,7 @@ impl Parser {
         } else if let Some((key, value)) = text.split_once('=') {
             self.key(key.trim_end(), unquote(value.trim_start()), line);
         } else {
-            self.parsed
-                .problems
-                .push(Problem::at(line.number, "not a key=value line; skipped"));
+            self.parsed.problems.push(Problem::at(line.number, "not a key=value line; skipped"));
         }
     }
 
@@ -58,17 +56,12 @@ impl Parser {
     /// under it are not mistaken for keys of the section before.
     fn header_name<'a>(&mut self, header: &'a str, number: u32) -> &'a str {
         let Some((name, after)) = header.split_once(']') else {
-            self.parsed
-                .problems
-                .push(Problem::at(number, "section header without a closing ']'"));
+            self.parsed.problems.push(Problem::at(number, "section header without a closing ']'"));
             return header.trim();
         };
         let after = after.trim_start();
         if !(after.is_empty() || after.starts_with(';') || after.starts_with('#')) {
-            self.parsed.problems.push(Problem::at(
-                number,
-                format!("text after the section header ignored: {after}"),
-            ));
+            self.parsed.problems.push(Problem::at(number, format!("text after the section header ignored: {after}")));
         }
         name.trim()
     }
@@ -78,10 +71,7 @@ impl Parser {
         match self.headers.entry(name.to_ascii_lowercase()) {
             Entry::Occupied(first) => self.parsed.problems.push(Problem::at(
                 line.number,
-                format!(
-                    "section [{name}] appears again (first at line {}); both are kept",
-                    first.get()
-                ),
+                format!("section [{name}] appears again (first at line {}); both are kept", first.get()),
             )),
             Entry::Vacant(slot) => {
                 slot.insert(line.number);
@@ -92,9 +82,7 @@ impl Parser {
 
     fn key(&mut self, key: &str, value: &str, line: Line<'_>) {
         if key.is_empty() {
-            self.parsed
-                .problems
-                .push(Problem::at(line.number, "key=value line without a key; skipped"));
+            self.parsed.problems.push(Problem::at(line.number, "key=value line without a key; skipped"));
             return;
         }
         // Keys before any header form a section with an empty name.
@@ -137,24 +125,14 @@ impl Section {
     /// Starts at `line`: the header, or the first key of a header-less section, so findings
     /// about a missing key point at the section's first line.
     fn new(name: &str, line: Line<'_>) -> Section {
-        let span = Span {
-            bytes: line.start..line.end,
-            first_line: line.number,
-            last_line: line.number,
-        };
-        Section {
-            record: Record::new(RecordKind::IniSection, span).with("section", name),
-            keys: HashMap::new(),
-        }
+        let span = Span { bytes: line.start..line.end, first_line: line.number, last_line: line.number };
+        Section { record: Record::new(RecordKind::IniSection, span).with("section", name), keys: HashMap::new() }
     }
 }
 
 /// Strips one pair of surrounding double quotes, which some templates put around paths.
 fn unquote(value: &str) -> &str {
-    value
-        .strip_prefix('"')
-        .and_then(|v| v.strip_suffix('"'))
-        .unwrap_or(value)
+    value.strip_prefix('"').and_then(|v| v.strip_suffix('"')).unwrap_or(value)
 }
 
 #[cfg(test)]
@@ -217,18 +195,8 @@ mod tests {
         let text = "[RunningVersion]\r\nVersion=2.1.0.0\r\n[BackupVersion]\r\nVersion=2.0.1.0\r\n";
         let parsed = parse(text);
         assert!(parsed.problems.is_empty());
-        let versions: Vec<_> = parsed
-            .records
-            .iter()
-            .map(|r| (r.get("section"), r.get("version")))
-            .collect();
-        assert_eq!(
-            versions,
-            [
-                (Some("RunningVersion"), Some("2.1.0.0")),
-                (Some("BackupVersion"), Some("2.0.1.0"))
-            ]
-        );
+        let versions: Vec<_> = parsed.records.iter().map(|r| (r.get("section"), r.get("version"))).collect();
+        assert_eq!(versions, [(Some("RunningVersion"), Some("2.1.0.0")), (Some("BackupVersion"), Some("2.0.1.0"))]);
     }
 
     #[test]
@@ -240,12 +208,7 @@ mod tests {
         assert_eq!(parsed.records[0].span.first_line, 2);
         assert_eq!(
             fields(&parsed.records[1]),
-            [
-                ("section", "Paths"),
-                ("SiteRoot", "\\\\fs01\\CCE Share"),
-                ("Password", "a;b#c"),
-                ("Empty", "")
-            ]
+            [("section", "Paths"), ("SiteRoot", "\\\\fs01\\CCE Share"), ("Password", "a;b#c"), ("Empty", "")]
         );
     }
 
@@ -254,24 +217,15 @@ mod tests {
         let text = "[Common]\nSiteName=Site1\nsitename=Site2\n[Gateway]\nFQDN=gw1\n[common]\nSiteName=Site3\n";
         let parsed = parse(text);
         assert_eq!(parsed.records.len(), 3);
-        assert_eq!(
-            fields(&parsed.records[0]),
-            [("section", "Common"), ("SiteName", "Site1")]
-        );
+        assert_eq!(fields(&parsed.records[0]), [("section", "Common"), ("SiteName", "Site1")]);
         assert_eq!(parsed.records[0].span.last_line, 3);
         assert_eq!(parsed.records[2].get("sitename"), Some("Site3"));
         let problems: Vec<_> = parsed.problems.iter().map(|p| (p.line, p.message.as_str())).collect();
         assert_eq!(
             problems,
             [
-                (
-                    Some(3),
-                    "duplicate key sitename in section [Common] (lines 2 and 3); the first value is used"
-                ),
-                (
-                    Some(6),
-                    "section [common] appears again (first at line 1); both are kept"
-                ),
+                (Some(3), "duplicate key sitename in section [Common] (lines 2 and 3); the first value is used"),
+                (Some(6), "section [common] appears again (first at line 1); both are kept"),
             ]
         );
     }

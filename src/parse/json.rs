@@ -37,11 +37,7 @@ pub fn parse(text: &str, producer: Option<&str>) -> Parsed {
         let slice = &text[range.clone()];
         match serde_json::from_str::<Json>(slice) {
             Ok(value) => {
-                let span = Span {
-                    bytes: range,
-                    first_line,
-                    last_line,
-                };
+                let span = Span { bytes: range, first_line, last_line };
                 parsed.records.push(record(value, span, producer));
             }
             Err(e) => parsed.problems.push(serde_problem(text, range.start, first_line, &e)),
@@ -127,9 +123,7 @@ impl Json {
 fn version_string(properties: &[(String, Json)]) -> Option<String> {
     const KEYS: [&str; 6] = ["Major", "Minor", "Build", "Revision", "MajorRevision", "MinorRevision"];
     let has_all_keys = properties.len() == KEYS.len()
-        && KEYS
-            .iter()
-            .all(|k| properties.iter().any(|(p, _)| p.eq_ignore_ascii_case(k)));
+        && KEYS.iter().all(|k| properties.iter().any(|(p, _)| p.eq_ignore_ascii_case(k)));
     if !has_all_keys {
         return None;
     }
@@ -168,14 +162,8 @@ fn ms_date_to_iso(s: &str) -> Option<String> {
     }
     let tod = secs.rem_euclid(86_400);
     let (h, m, sec) = (tod / 3600, tod / 60 % 60, tod % 60);
-    let fraction = if millis == 0 {
-        String::new()
-    } else {
-        format!(".{millis:03}")
-    };
-    Some(format!(
-        "{year:04}-{month:02}-{day:02}T{h:02}:{m:02}:{sec:02}{fraction}Z"
-    ))
+    let fraction = if millis == 0 { String::new() } else { format!(".{millis:03}") };
+    Some(format!("{year:04}-{month:02}-{day:02}T{h:02}:{m:02}:{sec:02}{fraction}Z"))
 }
 
 /// Proleptic Gregorian date of a day count since 1970-01-01 (Howard Hinnant's algorithm).
@@ -266,11 +254,7 @@ fn top_level_values(bytes: &[u8], out: &mut Vec<std::ops::Range<usize>>) -> Resu
     let mut pos = skip_ws(bytes, 0);
     while pos < bytes.len() {
         let value_start = pos;
-        let fail = |at, reason| ScanError {
-            value_start,
-            at,
-            reason,
-        };
+        let fail = |at, reason| ScanError { value_start, at, reason };
         if bytes[pos] == b'[' {
             pos = skip_ws(bytes, pos + 1);
             if bytes.get(pos) == Some(&b']') {
@@ -301,10 +285,7 @@ fn top_level_values(bytes: &[u8], out: &mut Vec<std::ops::Range<usize>>) -> Resu
 }
 
 fn skip_ws(bytes: &[u8], pos: usize) -> usize {
-    bytes[pos.min(bytes.len())..]
-        .iter()
-        .position(|b| !b.is_ascii_whitespace())
-        .map_or(bytes.len(), |i| pos + i)
+    bytes[pos.min(bytes.len())..].iter().position(|b| !b.is_ascii_whitespace()).map_or(bytes.len(), |i| pos + i)
 }
 
 /// The end of the value starting at `pos`. Only strings and nesting are tracked; whether the
@@ -340,11 +321,7 @@ fn skip_value(bytes: &[u8], pos: usize) -> Result<usize, (usize, &'static str)> 
                 .iter()
                 .position(|b| b.is_ascii_whitespace() || matches!(b, b',' | b']' | b'}' | b'[' | b'{' | b'"'))
                 .unwrap_or(bytes.len() - pos);
-            if len == 0 {
-                Err((pos, "expected a value"))
-            } else {
-                Ok(pos + len)
-            }
+            if len == 0 { Err((pos, "expected a value")) } else { Ok(pos + len) }
         }
     }
 }
@@ -381,10 +358,7 @@ fn serde_problem(text: &str, start: usize, first_line: u32, e: &serde_json::Erro
     } else {
         e.column()
     };
-    Problem::at(
-        first_line.saturating_add(relative_line - 1),
-        format!("invalid JSON: {message} (column {column})"),
-    )
+    Problem::at(first_line.saturating_add(relative_line - 1), format!("invalid JSON: {message} (column {column})"))
 }
 
 fn line_of(text: &str, offset: usize) -> u32 {
@@ -476,10 +450,7 @@ mod tests {
                 ("Path", "C:\\Program Files\\x"),
             ]
         );
-        assert_eq!(
-            (parsed.records[0].span.first_line, parsed.records[0].span.last_line),
-            (1, 6)
-        );
+        assert_eq!((parsed.records[0].span.first_line, parsed.records[0].span.last_line), (1, 6));
     }
 
     #[test]
@@ -488,10 +459,7 @@ mod tests {
         let parsed = parse(text, None);
         assert!(parsed.problems.is_empty());
         let all: Vec<_> = parsed.records.iter().map(fields).collect();
-        assert_eq!(
-            all,
-            [vec![("A", "1")], vec![("B", "x]}\"")], vec![("value", "2.1.0.0")]]
-        );
+        assert_eq!(all, [vec![("A", "1")], vec![("B", "x]}\"")], vec![("value", "2.1.0.0")]]);
         assert_eq!(parsed.records[2].span.first_line, 2);
     }
 
@@ -502,11 +470,7 @@ mod tests {
         assert_eq!(parsed.records.len(), 2);
         assert_eq!(parsed.problems.len(), 1);
         assert_eq!(parsed.problems[0].line, Some(3));
-        assert!(
-            parsed.problems[0].message.starts_with("invalid JSON: "),
-            "{}",
-            parsed.problems[0].message
-        );
+        assert!(parsed.problems[0].message.starts_with("invalid JSON: "), "{}", parsed.problems[0].message);
 
         let parsed = parse("[\n  {\"A\": 1},\n  {\"B\": \"unterminated\n", None);
         assert_eq!(parsed.records.len(), 1);
@@ -562,22 +526,10 @@ mod tests {
     #[test]
     fn dates() {
         assert_eq!(ms_date_to_iso("/Date(0)/").as_deref(), Some("1970-01-01T00:00:00Z"));
-        assert_eq!(
-            ms_date_to_iso("/Date(1733390062000)/").as_deref(),
-            Some("2024-12-05T09:14:22Z")
-        );
-        assert_eq!(
-            ms_date_to_iso("/Date(951782400123+0100)/").as_deref(),
-            Some("2000-02-29T00:00:00.123Z")
-        );
-        assert_eq!(
-            ms_date_to_iso("/Date(-1)/").as_deref(),
-            Some("1969-12-31T23:59:59.999Z")
-        );
-        assert_eq!(
-            ms_date_to_iso("/Date(-62135596800000)/").as_deref(),
-            Some("0001-01-01T00:00:00Z")
-        );
+        assert_eq!(ms_date_to_iso("/Date(1733390062000)/").as_deref(), Some("2024-12-05T09:14:22Z"));
+        assert_eq!(ms_date_to_iso("/Date(951782400123+0100)/").as_deref(), Some("2000-02-29T00:00:00.123Z"));
+        assert_eq!(ms_date_to_iso("/Date(-1)/").as_deref(), Some("1969-12-31T23:59:59.999Z"));
+        assert_eq!(ms_date_to_iso("/Date(-62135596800000)/").as_deref(), Some("0001-01-01T00:00:00Z"));
         assert_eq!(ms_date_to_iso("/Date(9223372036854775807)/"), None);
         assert_eq!(ms_date_to_iso("/Date(12x)/"), None);
         assert_eq!(ms_date_to_iso("/Date()/"), None);

@@ -24,17 +24,8 @@ pub fn lines(text: &str) -> impl Iterator<Item = Line<'_>> {
         }
         let nl = memchr::memchr(b'\n', &bytes[start..]).map(|i| start + i);
         let line_end = nl.unwrap_or(bytes.len());
-        let end = if line_end > start && bytes[line_end - 1] == b'\r' {
-            line_end - 1
-        } else {
-            line_end
-        };
-        let line = Line {
-            text: &text[start..end],
-            start,
-            end,
-            number: number.saturating_add(1),
-        };
+        let end = if line_end > start && bytes[line_end - 1] == b'\r' { line_end - 1 } else { line_end };
+        let line = Line { text: &text[start..end], start, end, number: number.saturating_add(1) };
         number = number.saturating_add(1);
         start = nl.map_or(bytes.len(), |i| i + 1);
         Some(line)

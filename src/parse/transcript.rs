@@ -143,15 +143,7 @@ fn iso_time(raw: &str) -> Option<String> {
     let (month, day, hour, minute, second) = (n(4..6)?, n(6..8)?, n(8..10)?, n(10..12)?, n(12..14)?);
     let valid = (1..=12).contains(&month) && (1..=31).contains(&day) && hour < 24 && minute < 60 && second < 61;
     valid.then(|| {
-        format!(
-            "{}-{}-{}T{}:{}:{}",
-            &raw[..4],
-            &raw[4..6],
-            &raw[6..8],
-            &raw[8..10],
-            &raw[10..12],
-            &raw[12..14]
-        )
+        format!("{}-{}-{}T{}:{}:{}", &raw[..4], &raw[4..6], &raw[6..8], &raw[8..10], &raw[10..12], &raw[12..14])
     })
 }
 
@@ -159,10 +151,8 @@ fn iso_time(raw: &str) -> Option<String> {
 /// assignment (`$s = New-PSSession ...`) the first `Verb-Noun` after the `=`.
 fn command_name(command: &str) -> Option<String> {
     let first_line = command.lines().next()?.trim();
-    let assignment = first_line
-        .starts_with(['$', '['])
-        .then(|| first_line.split_once('=').map(|(_, rhs)| rhs))
-        .flatten();
+    let assignment =
+        first_line.starts_with(['$', '[']).then(|| first_line.split_once('=').map(|(_, rhs)| rhs)).flatten();
     let clean = |token: &str| {
         let token = token.trim_start_matches(['(', '&']);
         let token = token.split([')', '|', ';', '{']).next().unwrap_or(token);
@@ -271,10 +261,7 @@ impl Parser<'_, '_> {
         }
         let last = if closed { j } else { j - 1 };
         let mut next = last + 1;
-        if lines
-            .get(next)
-            .is_some_and(|l| l.text.starts_with("Transcript started"))
-        {
+        if lines.get(next).is_some_and(|l| l.text.starts_with("Transcript started")) {
             next += 1;
         }
 
@@ -419,11 +406,7 @@ impl Parser<'_, '_> {
 }
 
 fn span(lines: &[Line<'_>], first: usize, last: usize) -> Span {
-    Span {
-        bytes: lines[first].start..lines[last].end,
-        first_line: lines[first].number,
-        last_line: lines[last].number,
-    }
+    Span { bytes: lines[first].start..lines[last].end, first_line: lines[first].number, last_line: lines[last].number }
 }
 
 #[cfg(test)]
@@ -586,11 +569,7 @@ Transcript started, output file is C:\\Users\\admin\\Documents\\PowerShell_trans
         let error = &parsed.records[5];
         assert_eq!(error.get("producer"), Some("New-PSSession"));
         assert_eq!(error.get("computer"), Some("admin.vdomain.com"));
-        assert!(
-            error
-                .get("message")
-                .is_some_and(|m| m.ends_with("about_Remote_Troubleshooting Help topic."))
-        );
+        assert!(error.get("message").is_some_and(|m| m.ends_with("about_Remote_Troubleshooting Help topic.")));
         assert_eq!(error.get("exception"), Some("PSRemotingTransportException"));
         let service = &parsed.records[7];
         assert_eq!(service.get("Status"), Some("Stopped"));
@@ -619,10 +598,7 @@ Version          : 2.0\n";
         assert_eq!(session.kind, RecordKind::PsSession);
         assert_eq!(session.get("username"), Some("CONTOSO\\admin"));
         assert_eq!(session.get("machine"), Some("CCE-OLD"));
-        assert_eq!(
-            session.get("machine_os"),
-            Some("Microsoft Windows NT 6.1.7601 Service Pack 1")
-        );
+        assert_eq!(session.get("machine_os"), Some("Microsoft Windows NT 6.1.7601 Service Pack 1"));
         assert_eq!(session.get("start_time_iso"), Some("2010-06-12T15:13:11"));
         assert_eq!(session.get("ps_version"), None);
         assert_eq!(session.get("end_time"), None);
@@ -708,10 +684,7 @@ Version          : 2.0\n";
     #[test]
     fn command_names() {
         let cases = [
-            (
-                "$s = New-PSSession -ConnectionUri https://x -Credential $cred",
-                Some("New-PSSession"),
-            ),
+            ("$s = New-PSSession -ConnectionUri https://x -Credential $cred", Some("New-PSSession")),
             ("$cred=Get-Credential", Some("Get-Credential")),
             ("$n = 5", Some("5")),
             ("(Get-VM).Count", Some("Get-VM")),
@@ -746,14 +719,7 @@ Version          : 2.0\n";
         assert!(!looks_like_transcript(&late));
         let parsed = parse("**********************\n**********************\nhello\n");
         let lines: Vec<Option<&str>> = parsed.records.iter().map(|r| r.get("line")).collect();
-        assert_eq!(
-            lines,
-            [
-                Some("**********************"),
-                Some("**********************"),
-                Some("hello")
-            ]
-        );
+        assert_eq!(lines, [Some("**********************"), Some("**********************"), Some("hello")]);
     }
 
     #[test]

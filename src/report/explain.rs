@@ -8,11 +8,7 @@ use crate::rules::SelectionDef;
 pub fn render(rule: &CompiledRule) -> String {
     let def = &rule.loaded.def;
     let mut out = String::new();
-    let _ = writeln!(
-        out,
-        "{} {} ({})\n{}\n",
-        def.id.value, def.name.value, def.severity, def.title
-    );
+    let _ = writeln!(out, "{} {} ({})\n{}\n", def.id.value, def.name.value, def.severity, def.title);
     let _ = writeln!(out, "What it detects\n  {}\n", def.docs.what.trim());
     let _ = writeln!(out, "Why it matters\n  {}\n", def.docs.why.trim());
     if let Some(example) = &def.docs.example {
@@ -52,11 +48,7 @@ pub fn render(rule: &CompiledRule) -> String {
     }
     let _ = writeln!(out, "\nHow to fix");
     for (i, step) in def.remediation.iter().enumerate() {
-        let label = step
-            .when
-            .as_ref()
-            .map(|w| format!("[Cloud Connector {}] ", w.label()))
-            .unwrap_or_default();
+        let label = step.when.as_ref().map(|w| format!("[Cloud Connector {}] ", w.label())).unwrap_or_default();
         let _ = writeln!(out, "  {}. {label}{}", i + 1, step.text);
         if let Some(command) = &step.command {
             for line in command.lines() {

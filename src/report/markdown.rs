@@ -54,13 +54,7 @@ pub fn render(report: &Report) -> String {
     let mut any = false;
     for outcome in report.outcomes.iter().filter(|o| o.status == Status::NotApplicable) {
         any = true;
-        let _ = writeln!(
-            out,
-            "- **{}** {}: {}",
-            outcome.rule_id,
-            outcome.name,
-            markdown_inline(&outcome.reason)
-        );
+        let _ = writeln!(out, "- **{}** {}: {}", outcome.rule_id, outcome.name, markdown_inline(&outcome.reason));
     }
     if !any {
         out.push_str("Every rule could be checked.\n");
@@ -84,12 +78,7 @@ fn finding_section(out: &mut String, finding: &Finding) {
         finding.name,
         markdown_inline(&finding.title)
     );
-    let _ = writeln!(
-        out,
-        "**Evidence** ({} match{}):\n",
-        finding.count,
-        if finding.count == 1 { "" } else { "es" }
-    );
+    let _ = writeln!(out, "**Evidence** ({} match{}):\n", finding.count, if finding.count == 1 { "" } else { "es" });
     for evidence in finding.evidence.iter().take(SHOWN_EVIDENCE) {
         let _ = writeln!(out, "- {} line {}\n", markdown_inline(&evidence.path), evidence.line);
         for line in markdown_code_block(&evidence.excerpt, "text").lines() {
@@ -102,11 +91,7 @@ fn finding_section(out: &mut String, finding: &Finding) {
     }
     out.push_str("**Fix**:\n\n");
     for (i, step) in finding.remediation.iter().enumerate() {
-        let label = step
-            .label
-            .as_ref()
-            .map(|l| format!("*{}*: ", markdown_inline(l)))
-            .unwrap_or_default();
+        let label = step.label.as_ref().map(|l| format!("*{}*: ", markdown_inline(l))).unwrap_or_default();
         let _ = writeln!(out, "{}. {label}{}", i + 1, markdown_inline(&step.text));
         if let Some(command) = &step.command {
             out.push('\n');

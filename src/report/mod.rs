@@ -97,7 +97,7 @@ impl Report {
             findings.push(Finding {
                 rule_id: def.id.value.clone(),
                 name: def.name.value.clone(),
-                severity: def.severity,
+                severity: outcome.severity,
                 title: def.title.clone(),
                 count: outcome.count,
                 evidence: outcome.evidence.clone(),
@@ -115,20 +115,10 @@ impl Report {
         findings.sort_by(|a, b| b.severity.cmp(&a.severity).then_with(|| a.rule_id.cmp(&b.rule_id)));
         let host = HostSummary {
             hosts: scan.facts.hosts.clone(),
-            collection_time: scan.facts.collection_time.clone(),
-            versions: scan
-                .facts
-                .versions
-                .iter()
-                .map(|v| format!("{} ({}, {})", v.version, v.role, v.path))
-                .collect(),
+            collection_time: scan.facts.collection_time.map(crate::time::format),
+            versions: scan.facts.versions.iter().map(|v| format!("{} ({}, {})", v.version, v.role, v.path)).collect(),
         };
-        Report {
-            inputs: scan.inputs,
-            host,
-            findings,
-            outcomes,
-        }
+        Report { inputs: scan.inputs, host, findings, outcomes }
     }
 
     /// The exit code for `--fail-on`: 1 when a finding is at or above the threshold.
@@ -147,16 +137,8 @@ impl Report {
 
 fn in_range(range: &VersionRange, version: &crate::version::Version) -> bool {
     use crate::version::Version;
-    let min_ok = range
-        .min
-        .as_deref()
-        .and_then(Version::parse)
-        .is_none_or(|min| *version >= min);
-    let below_ok = range
-        .below
-        .as_deref()
-        .and_then(Version::parse)
-        .is_none_or(|below| *version < below);
+    let min_ok = range.min.as_deref().and_then(Version::parse).is_none_or(|min| *version >= min);
+    let below_ok = range.below.as_deref().and_then(Version::parse).is_none_or(|below| *version < below);
     min_ok && below_ok
 }
 
@@ -171,10 +153,8 @@ pub fn fill(template: &str, evidence: Option<&Evidence>, facts: &Facts) -> Strin
             break;
         };
         let name = &rest[open + 1..close];
-        let plausible = !name.is_empty()
-            && name
-                .chars()
-                .all(|c| c.is_ascii_alphanumeric() || matches!(c, '_' | '.' | '-'));
+        let plausible =
+            !name.is_empty() && name.chars().all(|c| c.is_ascii_alphanumeric() || matches!(c, '_' | '.' | '-'));
         out.push_str(&rest[..open]);
         if plausible {
             let value = evidence
@@ -214,6 +194,7 @@ mod tests {
             last_line: 1,
             excerpt: String::new(),
             captures: vec![("user".into(), "kenmyer@litwareinc.com".into())],
+            severity: Severity::Error,
         };
         let facts = Facts::default();
         assert_eq!(

@@ -60,10 +60,7 @@ mod tests {
 
     #[test]
     fn markdown_cannot_be_injected() {
-        assert_eq!(
-            markdown_inline("[x](http://e) <script>"),
-            "\\[x\\]\\(http://e\\) \\<script\\>"
-        );
+        assert_eq!(markdown_inline("[x](http://e) <script>"), "\\[x\\]\\(http://e\\) \\<script\\>");
         let block = markdown_code_block("a ``` b", "");
         assert!(block.starts_with("````\n"));
         assert!(block.ends_with("\n````\n"));

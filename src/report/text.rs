@@ -17,11 +17,7 @@ struct Style {
 
 impl Style {
     fn paint(&self, code: &str, text: &str) -> String {
-        if self.color {
-            format!("\u{1b}[{code}m{text}\u{1b}[0m")
-        } else {
-            text.to_owned()
-        }
+        if self.color { format!("\u{1b}[{code}m{text}\u{1b}[0m") } else { text.to_owned() }
     }
 
     fn severity(&self, severity: Severity) -> String {
@@ -63,12 +59,7 @@ fn finding_block(out: &mut String, finding: &Finding, style: &Style) {
         finding.name,
         finding.title
     );
-    let _ = writeln!(
-        out,
-        "  evidence ({} match{}):",
-        finding.count,
-        if finding.count == 1 { "" } else { "es" }
-    );
+    let _ = writeln!(out, "  evidence ({} match{}):", finding.count, if finding.count == 1 { "" } else { "es" });
     for evidence in finding.evidence.iter().take(SHOWN_EVIDENCE) {
         let _ = writeln!(
             out,
@@ -103,12 +94,7 @@ fn summary(out: &mut String, report: &Report, style: &Style) {
     for input in &report.inputs {
         let kind = input.kind.map_or("unread", |k| k.name());
         let encoding = input.encoding.unwrap_or("-");
-        let _ = writeln!(
-            out,
-            "  {}  [{kind}, {encoding}, {} records]",
-            terminal(&input.path, false),
-            input.records
-        );
+        let _ = writeln!(out, "  {}  [{kind}, {encoding}, {} records]", terminal(&input.path, false), input.records);
         for problem in &input.problems {
             let _ = writeln!(out, "    problem: {}", terminal(&problem.to_string(), false));
         }
@@ -139,10 +125,6 @@ fn summary(out: &mut String, report: &Report, style: &Style) {
         count(Status::NotApplicable)
     );
     for outcome in report.outcomes.iter().filter(|o| o.status == Status::NotApplicable) {
-        let _ = writeln!(
-            out,
-            "  not checked: {} {}: {}",
-            outcome.rule_id, outcome.name, outcome.reason
-        );
+        let _ = writeln!(out, "  not checked: {} {}: {}", outcome.rule_id, outcome.name, outcome.reason);
     }
 }

@@ -88,12 +88,7 @@ pub fn parse_rule(file: &str, text: &str, origin: Origin) -> Result<LoadedRule, 
     let options = serde_saphyr::options! { with_snippet: false };
     let def: RuleDef = serde_saphyr::from_str_with_options(text, options)
         .map_err(|e| LoadError::Yaml(serde_saphyr::miette::to_miette_report(&e, text, file)))?;
-    Ok(LoadedRule {
-        def,
-        file: file.to_owned(),
-        source,
-        origin,
-    })
+    Ok(LoadedRule { def, file: file.to_owned(), source, origin })
 }
 
 /// The built-in pack.
@@ -107,10 +102,7 @@ pub fn built_in() -> Result<RuleSet, LoadError> {
 
 /// Reads every `*.yaml`/`*.yml` file directly in `dir` (sorted, so the pack is deterministic).
 pub fn from_dir(dir: &Path) -> Result<RuleSet, LoadError> {
-    let io = |source| LoadError::Io {
-        path: dir.to_owned(),
-        source,
-    };
+    let io = |source| LoadError::Io { path: dir.to_owned(), source };
     let mut paths: Vec<PathBuf> = std::fs::read_dir(dir)
         .map_err(io)?
         .filter_map(|e| e.ok().map(|e| e.path()))
@@ -119,10 +111,7 @@ pub fn from_dir(dir: &Path) -> Result<RuleSet, LoadError> {
     paths.sort();
     let mut set = RuleSet::new();
     for path in paths {
-        let text = std::fs::read_to_string(&path).map_err(|source| LoadError::Io {
-            path: path.clone(),
-            source,
-        })?;
+        let text = std::fs::read_to_string(&path).map_err(|source| LoadError::Io { path: path.clone(), source })?;
         let rule = parse_rule(&path.display().to_string(), &text, Origin::User(path.clone()))?;
         insert_new(&mut set, rule)?;
     }
@@ -132,11 +121,7 @@ pub fn from_dir(dir: &Path) -> Result<RuleSet, LoadError> {
 fn insert_new(set: &mut RuleSet, rule: LoadedRule) -> Result<(), LoadError> {
     let id = rule.def.id.value.clone();
     if let Some(first) = set.get(&id) {
-        return Err(LoadError::Duplicate {
-            path: rule.file,
-            id,
-            first: first.file.clone(),
-        });
+        return Err(LoadError::Duplicate { path: rule.file, id, first: first.file.clone() });
     }
     set.insert(id, rule);
     Ok(())

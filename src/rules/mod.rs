@@ -45,6 +45,10 @@ pub struct RuleDef {
     pub name: Spanned<String>,
     pub title: String,
     pub severity: Severity,
+    /// Evidence from these selections has its own severity (a predictive form is a warning
+    /// where the error itself is an error); the finding takes the highest.
+    #[serde(default)]
+    pub severity_by_selection: BTreeMap<String, Severity>,
     /// Record kinds the rule reads (`cce_log`, `ps_error`, ...).
     pub sources: Vec<Spanned<String>>,
     /// Versions of Cloud Connector the issue exists in; absent means every version.
