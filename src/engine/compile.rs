@@ -37,6 +37,8 @@ pub struct CompiledRule {
     /// must contain for the condition to hold; `None` when it can hold without any, and the
     /// rule must see every record of that kind.
     pub triggers: Vec<(RecordKind, Option<Vec<String>>)>,
+    /// The derived facts the rule reads (`fact: name`), to tell "passed" from "not checked".
+    pub facts_read: Vec<String>,
 }
 
 impl CompiledRule {
@@ -136,7 +138,13 @@ pub fn compile(loaded: LoadedRule) -> Result<CompiledRule, Box<RuleError>> {
     }
 
     let triggers = kinds.iter().map(|&kind| (kind, triggers(&condition, &selections, kind))).collect();
-    Ok(CompiledRule { kinds, applies_min, applies_below, selections, condition, triggers, loaded })
+    let facts_read = selections
+        .iter()
+        .flat_map(|s| s.alternatives.iter().flatten())
+        .filter(|m| m.field == FieldRef::Named("fact".to_owned()) && m.op == Op::Equals)
+        .flat_map(|m| m.values.iter().cloned())
+        .collect();
+    Ok(CompiledRule { kinds, applies_min, applies_below, selections, condition, triggers, facts_read, loaded })
 }
 
 trait SpanOf {

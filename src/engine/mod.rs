@@ -158,8 +158,8 @@ impl Engine {
         let derived = derive::derive(&views, &facts);
         let mut hits: Vec<InputHits> =
             loaded.par_iter().map(|input| self.match_records(input, &input.records)).collect();
-        hits.push(self.match_derived(&loaded, &derived));
-        let outcomes = self.outcomes(&facts, hits);
+        hits.push(self.match_derived(&loaded, &derived.derived));
+        let outcomes = self.outcomes(&facts, &derived.checked, hits);
         Scan { inputs: loaded.into_iter().map(|l| l.report).collect(), facts, outcomes }
     }
 
@@ -219,7 +219,7 @@ impl Engine {
         out
     }
 
-    fn outcomes(&self, facts: &Facts, per_input: Vec<InputHits>) -> Vec<RuleOutcome> {
+    fn outcomes(&self, facts: &Facts, checked: &BTreeSet<&'static str>, per_input: Vec<InputHits>) -> Vec<RuleOutcome> {
         let mut outcomes: Vec<RuleOutcome> = (0..self.rules.len())
             .map(|rule| RuleOutcome {
                 rule,
@@ -304,13 +304,34 @@ impl Engine {
                 outcome.severity = outcome.evidence.iter().map(|e| e.severity).max().unwrap_or(outcome.severity);
                 let files: BTreeSet<&str> = outcome.evidence.iter().map(|e| e.path.as_str()).collect();
                 outcome.reason = format!("matched {} time(s) in {} input(s)", outcome.count, files.len());
-            } else if rule.kinds.iter().any(|k| kinds_seen.contains(k)) {
-                outcome.status = Status::Passed;
-                outcome.reason =
-                    format!("inputs of kind {} were read and none matched", kind_list(&rule.kinds, Some(&kinds_seen)));
             } else {
-                outcome.status = Status::NotApplicable;
-                outcome.reason = format!("no input held records of kind {}", kind_list(&rule.kinds, None));
+                let kinds: Vec<RecordKind> = rule.kinds.iter().copied().filter(|k| *k != RecordKind::Fact).collect();
+                let facts_checked: Vec<&str> =
+                    rule.facts_read.iter().map(String::as_str).filter(|f| checked.contains(f)).collect();
+                let kinds_read = kind_list(&kinds, Some(&kinds_seen));
+                if !kinds_read.is_empty() || !facts_checked.is_empty() {
+                    outcome.status = Status::Passed;
+                    let mut read = Vec::new();
+                    if !kinds_read.is_empty() {
+                        read.push(format!("inputs of kind {kinds_read} were read"));
+                    }
+                    if !facts_checked.is_empty() {
+                        read.push(format!("{} checked", facts_checked.join(", ")));
+                    }
+                    outcome.reason = format!("{}; nothing matched", read.join(", "));
+                } else {
+                    outcome.status = Status::NotApplicable;
+                    let mut wanted = Vec::new();
+                    if !kinds.is_empty() {
+                        wanted.push(format!("records of kind {}", kind_list(&kinds, None)));
+                    }
+                    for need in rule.facts_read.iter().filter_map(|f| derive::needs(f)) {
+                        if !wanted.iter().any(|w| w == need) {
+                            wanted.push(need.to_owned());
+                        }
+                    }
+                    outcome.reason = format!("needs {}", wanted.join(", or "));
+                }
             }
         }
         outcomes

@@ -7,7 +7,7 @@
 //! required exclusions against a list, dates against the reference time, sessions counted
 //! over transcripts.
 
-use std::collections::BTreeMap;
+use std::collections::{BTreeMap, BTreeSet};
 
 use super::{Facts, InputRecords};
 use crate::record::{Record, RecordKind, Span};
@@ -26,8 +26,49 @@ pub struct Derived {
     pub record: Record,
 }
 
-pub fn derive(inputs: &[InputRecords<'_>], facts: &Facts) -> Vec<Derived> {
-    let mut out = Vec::new();
+/// What derivation concluded, and which checks had the inputs they need: a rule reading a
+/// fact that was never checked is "not applicable", one whose fact was checked and not found
+/// has "passed".
+#[derive(Default)]
+pub struct Derivation {
+    pub derived: Vec<Derived>,
+    pub checked: BTreeSet<&'static str>,
+}
+
+impl Derivation {
+    fn found(&mut self, path: impl Into<String>, record: Record) {
+        self.derived.push(Derived { path: path.into(), record });
+    }
+
+    fn check(&mut self, fact: &'static str) {
+        self.checked.insert(fact);
+    }
+}
+
+/// The inputs a fact needs, for the "why was this not checked" of a report.
+pub fn needs(fact: &str) -> Option<&'static str> {
+    Some(match fact {
+        "version_mismatch" => "Get-CcVersion output and a running version (Get-CcRunningVersion, module.ini)",
+        "module_ini_copies_differ" => "both module.ini copies (user profile and ProgramData)",
+        "running_version_empty" => "Get-CcRunningVersion output",
+        "stale_module" => "Get-Module CloudConnector output and an installed version (Get-CcVersion, module.ini)",
+        "mediation_server_unregistered" => "CloudConnector.ini and Get-CsHybridMediationServer output",
+        "appliance_registration_conflict" => {
+            "CloudConnector.ini, Get-CsHybridPSTNAppliance output and the host name (from a transcript)"
+        }
+        "antivirus_exclusions_missing" => "Get-MpPreference output",
+        "certificate_expiring" => "a certificate listing (Get-ChildItem Cert:\\...)",
+        "user_sessions_over_limit" | "tenant_sessions_over_limit" => "transcripts that open remote sessions",
+        "vm_switch_disconnected" => "CloudConnector.ini and Get-VMNetworkAdapter output",
+        "vm_not_domain_joined" | "vm_dns_not_ad" => {
+            "CloudConnector.ini and systeminfo, ipconfig /all or Win32_ComputerSystem output of the CMS or Mediation VM"
+        }
+        _ => return None,
+    })
+}
+
+pub fn derive(inputs: &[InputRecords<'_>], facts: &Facts) -> Derivation {
+    let mut out = Derivation::default();
     version_mismatch(facts, &mut out);
     module_ini_copies(inputs, &mut out);
     running_version_empty(inputs, &mut out);
@@ -37,6 +78,7 @@ pub fn derive(inputs: &[InputRecords<'_>], facts: &Facts) -> Vec<Derived> {
     certificates_expiring(inputs, facts, &mut out);
     remote_sessions(inputs, &mut out);
     adapter_switches(inputs, facts, &mut out);
+    domain_membership(inputs, facts, &mut out);
     out
 }
 
@@ -61,9 +103,10 @@ fn objects<'a>(
 }
 
 /// CCE210: the running version differs from the version of the scripts in use.
-fn version_mismatch(facts: &Facts, out: &mut Vec<Derived>) {
+fn version_mismatch(facts: &Facts, out: &mut Derivation) {
     let newest = |role| facts.versions.iter().filter(|v| v.role == role).max_by(|a, b| a.version.cmp(&b.version));
     let (Some(running), Some(script)) = (newest("running"), newest("script")) else { return };
+    out.check("version_mismatch");
     if running.version == script.version {
         return;
     }
@@ -72,16 +115,17 @@ fn version_mismatch(facts: &Facts, out: &mut Vec<Derived>) {
         .with("running_source", running.path.clone())
         .with("script", script.version.to_string())
         .with("script_source", script.path.clone());
-    out.push(Derived { path: running.path.clone(), record });
+    out.found(running.path.clone(), record);
 }
 
 /// CCE209: the user-profile and ProgramData copies of module.ini disagree.
-fn module_ini_copies(inputs: &[InputRecords<'_>], out: &mut Vec<Derived>) {
+fn module_ini_copies(inputs: &[InputRecords<'_>], out: &mut Derivation) {
     use crate::input::classify::FileKind;
     let copies: Vec<&InputRecords<'_>> = inputs.iter().filter(|i| i.kind == FileKind::ModuleIni).collect();
     let is_programdata = |path: &str| path.to_ascii_lowercase().contains("programdata");
     let Some(programdata) = copies.iter().find(|i| is_programdata(i.path)) else { return };
     let Some(profile) = copies.iter().find(|i| !is_programdata(i.path)) else { return };
+    out.check("module_ini_copies_differ");
     let entries = |input: &InputRecords<'_>| -> BTreeMap<String, String> {
         input
             .records
@@ -102,7 +146,11 @@ fn module_ini_copies(inputs: &[InputRecords<'_>], out: &mut Vec<Derived>) {
     for key in ours.keys().chain(theirs.keys().filter(|k| !ours.contains_key(*k))) {
         let (a, b) = (ours.get(key), theirs.get(key));
         if a != b {
-            let show = |v: Option<&String>| v.map_or("(missing)".to_owned(), Clone::clone);
+            let show = |v: Option<&String>| match v {
+                None => "(missing)".to_owned(),
+                Some(v) if v.trim().is_empty() => "(empty)".to_owned(),
+                Some(v) => v.clone(),
+            };
             differences.push(format!("{key}: ProgramData {} / profile {}", show(a), show(b)));
         }
     }
@@ -114,22 +162,25 @@ fn module_ini_copies(inputs: &[InputRecords<'_>], out: &mut Vec<Derived>) {
         .with("programdata_path", programdata.path)
         .with("profile_path", profile.path)
         .with("differences", differences.join("; "));
-    out.push(Derived { path: programdata.path.to_owned(), record });
+    out.found(programdata.path.to_owned(), record);
 }
 
 /// CCE209: `Get-CcRunningVersion` ran and printed nothing.
-fn running_version_empty(inputs: &[InputRecords<'_>], out: &mut Vec<Derived>) {
+fn running_version_empty(inputs: &[InputRecords<'_>], out: &mut Derivation) {
     const COMMAND: &str = "Get-CcRunningVersion";
     for input in inputs {
         let printed = input.records.iter().any(|r| {
             r.kind != RecordKind::PsCommand && r.get("producer").is_some_and(|p| p.eq_ignore_ascii_case(COMMAND))
         });
-        if printed {
-            continue;
-        }
         let ran = input.records.iter().find(|r| {
             r.kind == RecordKind::PsCommand && r.get("command_name").is_some_and(|c| c.eq_ignore_ascii_case(COMMAND))
         });
+        if printed || ran.is_some() {
+            out.check("running_version_empty");
+        }
+        if printed {
+            continue;
+        }
         let named = super::super::input::classify::producer_from_name(input.path)
             .is_some_and(|p| p.eq_ignore_ascii_case(COMMAND));
         let span = match (ran, named) {
@@ -137,24 +188,25 @@ fn running_version_empty(inputs: &[InputRecords<'_>], out: &mut Vec<Derived>) {
             (None, true) if input.records.is_empty() => Span { bytes: 0..0, first_line: 1, last_line: 1 },
             _ => continue,
         };
-        out.push(Derived { path: input.path.to_owned(), record: fact("running_version_empty", &span) });
+        out.found(input.path.to_owned(), fact("running_version_empty", &span));
     }
 }
 
 /// CCE219: the CloudConnector module loaded in a console is older than the version installed.
-fn stale_module(inputs: &[InputRecords<'_>], facts: &Facts, out: &mut Vec<Derived>) {
+fn stale_module(inputs: &[InputRecords<'_>], facts: &Facts, out: &mut Derivation) {
     let Some(newest) = facts.versions.iter().max_by(|a, b| a.version.cmp(&b.version)) else { return };
     for (input, record) in objects(inputs, "Get-Module") {
         if !record.get("Name").is_some_and(|n| n.eq_ignore_ascii_case("CloudConnector")) {
             continue;
         }
         let Some(loaded) = record.get("Version").and_then(Version::parse) else { continue };
+        out.check("stale_module");
         if loaded < newest.version {
             let record = fact("stale_module", &record.span)
                 .with("loaded", loaded.to_string())
                 .with("newest", newest.version.to_string())
                 .with("newest_source", newest.path.clone());
-            out.push(Derived { path: input.path.to_owned(), record });
+            out.found(input.path.to_owned(), record);
         }
     }
 }
@@ -174,7 +226,7 @@ fn mediation_fqdns(facts: &Facts) -> Vec<String> {
 }
 
 /// CCE206 and CCE208: the ini's Mediation Server against the hybrid configuration online.
-fn mediation_server(inputs: &[InputRecords<'_>], facts: &Facts, out: &mut Vec<Derived>) {
+fn mediation_server(inputs: &[InputRecords<'_>], facts: &Facts, out: &mut Derivation) {
     let fqdns = mediation_fqdns(facts);
     let ini_ip = facts.ini.get("mediationserver.ip").map(|ip| ip.split('/').next().unwrap_or(ip).trim().to_owned());
     let ini_path = inputs.iter().find(|i| i.kind == crate::input::classify::FileKind::CloudConnectorIni);
@@ -182,6 +234,7 @@ fn mediation_server(inputs: &[InputRecords<'_>], facts: &Facts, out: &mut Vec<De
 
     let registered: Vec<_> = objects(inputs, "Get-CsHybridMediationServer").collect();
     if let (false, Some(ini)) = (registered.is_empty() || fqdns.is_empty(), ini_path) {
+        out.check("mediation_server_unregistered");
         let found = registered.iter().any(|(_, r)| is_ours(r.get("Fqdn")) || is_ours(r.get("Identity")));
         if !found {
             let section = ini
@@ -195,12 +248,15 @@ fn mediation_server(inputs: &[InputRecords<'_>], facts: &Facts, out: &mut Vec<De
                 .with("expected_fqdn", fqdns[0].clone())
                 .with("candidates", fqdns.join(", "))
                 .with("registered", listed.join(", "));
-            out.push(Derived { path: ini.path.to_owned(), record });
+            out.found(ini.path.to_owned(), record);
         }
     }
 
     let appliance = facts.hosts.first();
     for (input, record) in objects(inputs, "Get-CsHybridPSTNAppliance") {
+        if appliance.is_some() && (!fqdns.is_empty() || ini_ip.is_some()) {
+            out.check("appliance_registration_conflict");
+        }
         let same_fqdn = is_ours(record.get("MediationServerFqdn"));
         let same_ip =
             ini_ip.as_deref().is_some_and(|ip| record.get("MediationServerIPAddress").is_some_and(|r| r.trim() == ip));
@@ -219,13 +275,13 @@ fn mediation_server(inputs: &[InputRecords<'_>], facts: &Facts, out: &mut Vec<De
                     "site",
                     record.get("Site").or(facts.ini.get("common.sitename").map(String::as_str)).unwrap_or_default(),
                 );
-            out.push(Derived { path: input.path.to_owned(), record });
+            out.found(input.path.to_owned(), record);
         }
     }
 }
 
 /// CCE222: Defender exclusions that Cloud Connector needs and the host lacks.
-fn exclusions_missing(inputs: &[InputRecords<'_>], out: &mut Vec<Derived>) {
+fn exclusions_missing(inputs: &[InputRecords<'_>], out: &mut Derivation) {
     const PATHS: [&str; 3] = [
         r"%ProgramFiles%\Skype for Business Cloud Connector Edition",
         r"%ALLUSERSPROFILE%\CloudConnector",
@@ -246,11 +302,15 @@ fn exclusions_missing(inputs: &[InputRecords<'_>], out: &mut Vec<Derived>) {
         }
     }
     for (input, record) in objects(inputs, "Get-MpPreference") {
-        let (Some(paths), Some(processes)) = (record.get("ExclusionPath"), record.get("ExclusionProcess")) else {
-            continue;
-        };
+        // An empty list is printed as nothing at all; only a listing without the property says nothing.
+        let Some(paths) = record.get("ExclusionPath") else { continue };
+        out.check("antivirus_exclusions_missing");
+        let processes = record.get("ExclusionProcess").unwrap_or_default();
         // Format-List cuts long lists with `...`: what is not shown is unknown, not missing.
-        let complete = |list: &str| !list.trim_end().ends_with("...") && !list.trim_end().ends_with('\u{2026}');
+        let complete = |list: &str| {
+            let end = list.trim_end().trim_end_matches('}');
+            !end.ends_with("...") && !end.ends_with('\u{2026}')
+        };
         let mut missing = Vec::new();
         if complete(paths) {
             let have = list_items(paths);
@@ -280,7 +340,7 @@ fn exclusions_missing(inputs: &[InputRecords<'_>], out: &mut Vec<Derived>) {
             .with("missing", missing.iter().map(|(_, v)| v.as_str()).collect::<Vec<_>>().join("; "))
             .with("commands", commands.join("\n"))
             .with("count", missing.len().to_string());
-        out.push(Derived { path: input.path.to_owned(), record });
+        out.found(input.path.to_owned(), record);
     }
 }
 
@@ -309,7 +369,7 @@ fn normalize_path(path: &str) -> String {
 }
 
 /// CCE211: certificates that expire within the warning window of the reference time.
-fn certificates_expiring(inputs: &[InputRecords<'_>], facts: &Facts, out: &mut Vec<Derived>) {
+fn certificates_expiring(inputs: &[InputRecords<'_>], facts: &Facts, out: &mut Derivation) {
     let Some((now, now_source)) = &facts.reference_time else { return };
     for input in inputs {
         for record in input.records.iter().filter(|r| r.kind == RecordKind::PsObject) {
@@ -319,6 +379,7 @@ fn certificates_expiring(inputs: &[InputRecords<'_>], facts: &Facts, out: &mut V
                 continue;
             };
             let Some(expiry) = time::parse(not_after) else { continue };
+            out.check("certificate_expiring");
             let days_left = time::days_between(*now, expiry);
             if days_left > CERTIFICATE_WARNING_DAYS {
                 continue;
@@ -336,7 +397,7 @@ fn certificates_expiring(inputs: &[InputRecords<'_>], facts: &Facts, out: &mut V
                 .with("days_left", days_left.to_string())
                 .with("state", state)
                 .with("reference", now_source.clone());
-            out.push(Derived { path: input.path.to_owned(), record });
+            out.found(input.path.to_owned(), record);
         }
     }
 }
@@ -345,7 +406,7 @@ fn certificates_expiring(inputs: &[InputRecords<'_>], facts: &Facts, out: &mut V
 /// per administrator and for the whole tenant, counted in time order. A session closes with
 /// `Remove-PSSession` (all of them with `Get-PSSession | Remove-PSSession`) or when the
 /// PowerShell process that opened it ends (its transcript footer).
-fn remote_sessions(inputs: &[InputRecords<'_>], out: &mut Vec<Derived>) {
+fn remote_sessions(inputs: &[InputRecords<'_>], out: &mut Derivation) {
     enum Event<'a> {
         Open(&'a str, usize),
         Close(&'a str, usize, bool),
@@ -397,6 +458,8 @@ fn remote_sessions(inputs: &[InputRecords<'_>], out: &mut Vec<Derived>) {
             Event::End(session) => open.retain(|(_, s), _| s != session),
         }
         let Event::Open(user, _) = event else { continue };
+        out.check("user_sessions_over_limit");
+        out.check("tenant_sessions_over_limit");
         let per_user = |u: &str| open.iter().filter(|((o, _), _)| *o == u).map(|(_, c)| c).sum::<usize>();
         let held = per_user(user);
         if held > USER_SESSION_LIMIT && !reported_users.contains(user) {
@@ -405,7 +468,7 @@ fn remote_sessions(inputs: &[InputRecords<'_>], out: &mut Vec<Derived>) {
                 .with("user", *user)
                 .with("open", held.to_string())
                 .with("limit", USER_SESSION_LIMIT.to_string());
-            out.push(Derived { path: (*path).to_owned(), record });
+            out.found((*path).to_owned(), record);
         }
         let total: usize = open.values().sum();
         if total > TENANT_SESSION_LIMIT && !tenant_reported {
@@ -419,7 +482,7 @@ fn remote_sessions(inputs: &[InputRecords<'_>], out: &mut Vec<Derived>) {
                 .with("open", total.to_string())
                 .with("limit", TENANT_SESSION_LIMIT.to_string())
                 .with("holders", who.join(", "));
-            out.push(Derived { path: (*path).to_owned(), record });
+            out.found((*path).to_owned(), record);
         }
     }
 }
@@ -429,7 +492,7 @@ fn remote_sessions(inputs: &[InputRecords<'_>], out: &mut Vec<Derived>) {
 ///
 /// An adapter with no switch alone proves nothing: the management adapter is disconnected on
 /// purpose once deployment ends. What matters is the switch the VM should be on.
-fn adapter_switches(inputs: &[InputRecords<'_>], facts: &Facts, out: &mut Vec<Derived>) {
+fn adapter_switches(inputs: &[InputRecords<'_>], facts: &Facts, out: &mut Derivation) {
     let switch = |key: &str, default: &str| facts.ini.get(key).map_or(default.to_owned(), |s| s.trim().to_owned());
     let corpnet = switch("network.corpnetswitchname", "SfB CCE Corpnet Switch");
     let internet = switch("network.internetswitchname", "SfB CCE Internet Switch");
@@ -451,6 +514,7 @@ fn adapter_switches(inputs: &[InputRecords<'_>], facts: &Facts, out: &mut Vec<De
             })
             .collect();
         let Some((input, first)) = of_vm.first() else { continue };
+        out.check("vm_switch_disconnected");
         let on = |wanted: &str| {
             of_vm.iter().any(|(_, r)| {
                 let connected = r.get("SwitchName").map(str::trim).unwrap_or_default();
@@ -474,7 +538,81 @@ fn adapter_switches(inputs: &[InputRecords<'_>], facts: &Facts, out: &mut Vec<De
                 .with("role", *role)
                 .with("switch", wanted)
                 .with("connected", connected.join(", "));
-            out.push(Derived { path: input.path.to_owned(), record });
+            out.found(input.path.to_owned(), record);
+        }
+    }
+}
+
+/// CCE202: output collected on the CMS or Mediation VM (`systeminfo`, `ipconfig /all`,
+/// `Win32_ComputerSystem`) showing it outside the Cloud Connector domain, or resolving names
+/// with a DNS server other than the AD server of CloudConnector.ini.
+fn domain_membership(inputs: &[InputRecords<'_>], facts: &Facts, out: &mut Derivation) {
+    let members: Vec<(String, &str)> = facts
+        .tables
+        .get("vm_nics")
+        .into_iter()
+        .flatten()
+        .filter(|r| matches!(r.get("role").map(String::as_str), Some("CMS" | "Mediation")))
+        .filter_map(|r| Some((r.get("vm")?.to_ascii_lowercase(), r.get("role")?.as_str())))
+        .collect();
+    if members.is_empty() {
+        return;
+    }
+    let ad_ip = facts.ini.get("common.ip").map(|ip| ip.split('/').next().unwrap_or(ip).trim().to_owned());
+    let expected = facts.ini.get("common.virtualmachinedomain").cloned().unwrap_or_default();
+    for input in inputs {
+        // `Host Name:` (systeminfo) and `Host Name . . . :` (ipconfig) both end in the value.
+        let value_after = |line: &str, label: &str| -> Option<String> {
+            let rest = line.trim_start().strip_prefix(label)?;
+            let value = rest.trim_start_matches([' ', '.']).strip_prefix(':')?.trim();
+            (!value.is_empty()).then(|| value.to_owned())
+        };
+        let mut host = None;
+        let mut workgroup: Option<&Record> = None;
+        let mut dns: Vec<(String, &Record)> = Vec::new();
+        for record in input.records {
+            match record.kind {
+                RecordKind::Text => {
+                    let line = record.get("line").unwrap_or_default();
+                    if let Some(h) = value_after(line, "Host Name") {
+                        host = Some(h);
+                    } else if value_after(line, "Domain").is_some_and(|d| d.eq_ignore_ascii_case("WORKGROUP")) {
+                        workgroup = Some(record);
+                    } else if let Some(server) = value_after(line, "DNS Servers") {
+                        dns.push((server, record));
+                    }
+                }
+                RecordKind::PsObject if record.get("PartOfDomain").is_some_and(|p| p.eq_ignore_ascii_case("False")) => {
+                    host = record.get("Name").or(record.get("DNSHostName")).map(str::to_owned).or(host);
+                    workgroup = Some(record);
+                }
+                _ => {}
+            }
+        }
+        let Some(host) = host else { continue };
+        let Some((_, role)) = members.iter().find(|(name, _)| host.eq_ignore_ascii_case(name)) else { continue };
+        out.check("vm_not_domain_joined");
+        if !dns.is_empty() {
+            out.check("vm_dns_not_ad");
+        }
+        if let Some(record) = workgroup {
+            let record = fact("vm_not_domain_joined", &record.span)
+                .with("vm", host.clone())
+                .with("role", *role)
+                .with("expected_domain", expected.clone())
+                .with("ad_ip", ad_ip.clone().unwrap_or_default());
+            out.found(input.path.to_owned(), record);
+        }
+        if let (Some(ad_ip), Some((server, record))) = (&ad_ip, dns.first())
+            && !dns.iter().any(|(s, _)| s == ad_ip)
+        {
+            let record = fact("vm_dns_not_ad", &record.span)
+                .with("vm", host.clone())
+                .with("role", *role)
+                .with("dns_server", server.clone())
+                .with("ad_ip", ad_ip.clone())
+                .with("expected_domain", expected.clone());
+            out.found(input.path.to_owned(), record);
         }
     }
 }

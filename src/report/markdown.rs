@@ -84,6 +84,9 @@ fn finding_section(out: &mut String, finding: &Finding) {
         for line in markdown_code_block(&evidence.excerpt, "text").lines() {
             let _ = writeln!(out, "  {line}");
         }
+        if !evidence.captures.is_empty() {
+            let _ = writeln!(out, "\n  {}", markdown_inline(&super::text::captures_line(&evidence.captures)));
+        }
         out.push('\n');
     }
     if finding.count > SHOWN_EVIDENCE {

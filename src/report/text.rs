@@ -69,6 +69,9 @@ fn finding_block(out: &mut String, finding: &Finding, style: &Style) {
         for line in evidence.excerpt.lines() {
             let _ = writeln!(out, "      | {}", terminal(line, false));
         }
+        if !evidence.captures.is_empty() {
+            let _ = writeln!(out, "      = {}", terminal(&captures_line(&evidence.captures), false));
+        }
     }
     if finding.count > SHOWN_EVIDENCE {
         let _ = writeln!(out, "    ... and {} more", finding.count - SHOWN_EVIDENCE);
@@ -127,4 +130,20 @@ fn summary(out: &mut String, report: &Report, style: &Style) {
     for outcome in report.outcomes.iter().filter(|o| o.status == Status::NotApplicable) {
         let _ = writeln!(out, "  not checked: {} {}: {}", outcome.rule_id, outcome.name, outcome.reason);
     }
+}
+
+/// Captured fields on one line, each value cut to a readable length.
+pub fn captures_line(captures: &[(String, String)]) -> String {
+    const VALUE_CHARS: usize = 120;
+    let shown: Vec<String> = captures
+        .iter()
+        .map(|(k, v)| {
+            let v = v.replace(['\n', '\r'], " ");
+            match v.char_indices().nth(VALUE_CHARS) {
+                Some((cut, _)) => format!("{k}: {}...", &v[..cut]),
+                None => format!("{k}: {v}"),
+            }
+        })
+        .collect();
+    shown.join("; ")
 }
