@@ -102,6 +102,20 @@ enum RulesCommand {
         #[command(flatten)]
         pack: PackArgs,
     },
+    /// Run rules against their fixtures: each must fire on every case under
+    /// `fixtures/<ID>/positive/` and stay quiet on every case under `fixtures/<ID>/negative/`.
+    Test {
+        /// Rule pack folders to test (their *.yaml, with fixtures in DIR/fixtures); without
+        /// one, the built-in pack is tested against ./fixtures.
+        #[arg(value_name = "DIR")]
+        dirs: Vec<PathBuf>,
+        /// Where the fixtures are, instead of DIR/fixtures or ./fixtures.
+        #[arg(long, value_name = "DIR")]
+        fixtures: Option<PathBuf>,
+        /// Also write the results as JUnit XML, for CI.
+        #[arg(long, value_name = "FILE")]
+        junit: Option<PathBuf>,
+    },
     /// Show a rule's documentation, signatures, remediation and source article.
     Explain {
         /// Rule id (CCE213) or name (credential-key-invalid).
@@ -123,6 +137,7 @@ pub fn run() -> ExitCode {
         Command::Scan(args) => scan(args),
         Command::Rules(RulesCommand::List { format, pack }) => list(format, &pack),
         Command::Rules(RulesCommand::Explain { rule, pack }) => explain(&rule, &pack),
+        Command::Rules(RulesCommand::Test { dirs, fixtures, junit }) => test(&dirs, fixtures, junit),
     };
     match result {
         Ok(code) => code,
@@ -237,4 +252,40 @@ fn explain(wanted: &str, pack: &PackArgs) -> miette::Result<ExitCode> {
     };
     write_stdout(&crate::report::explain::render(rule))?;
     Ok(ExitCode::SUCCESS)
+}
+
+fn test(dirs: &[PathBuf], fixtures: Option<PathBuf>, junit: Option<PathBuf>) -> miette::Result<ExitCode> {
+    let pack = PackArgs { rules: dirs.to_vec() };
+    let engine = engine(&pack)?;
+    // With folders, only their rules are under test; the built-in pack still runs beside them.
+    let ids: Vec<String> = if dirs.is_empty() {
+        engine.rules().iter().map(|r| r.id().to_owned()).collect()
+    } else {
+        let mut ids = Vec::new();
+        for dir in dirs {
+            ids.extend(load::from_dir(dir).map_err(load_error)?.into_keys());
+        }
+        ids
+    };
+    let mut results = Vec::new();
+    let roots: Vec<PathBuf> = match (&fixtures, dirs.is_empty()) {
+        (Some(root), _) => vec![root.clone()],
+        (None, true) => vec![PathBuf::from("fixtures")],
+        (None, false) => dirs.iter().map(|d| d.join("fixtures")).collect(),
+    };
+    for root in &roots {
+        if !root.is_dir() {
+            return Err(miette::miette!("no fixtures folder at {}; name one with --fixtures", root.display()));
+        }
+    }
+    for id in &ids {
+        let root = roots.iter().find(|r| r.join(id).is_dir()).unwrap_or(&roots[0]);
+        results.extend(crate::ruletest::run(&engine, root, std::slice::from_ref(id)));
+    }
+    write_stdout(&crate::ruletest::render(&results))?;
+    if let Some(path) = junit {
+        std::fs::write(&path, crate::ruletest::junit(&results))
+            .map_err(|e| miette::miette!("cannot write {}: {e}", path.display()))?;
+    }
+    Ok(if results.iter().all(crate::ruletest::RuleResult::passed) { ExitCode::SUCCESS } else { ExitCode::from(1) })
 }

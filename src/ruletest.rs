@@ -102,3 +102,72 @@ pub fn run(engine: &Engine, fixtures: &Path, rule_ids: &[String]) -> Vec<RuleRes
         })
         .collect()
 }
+
+/// The human summary: one line per rule, the failing cases under it, and a closing count.
+pub fn render(results: &[RuleResult]) -> String {
+    use std::fmt::Write as _;
+    let mut out = String::new();
+    for result in results {
+        let positive = result.cases.iter().filter(|c| c.expect == Expect::Fires).count();
+        let negative = result.cases.len() - positive;
+        let verdict = if result.passed() { "ok  " } else { "FAIL" };
+        let _ = writeln!(out, "{verdict} {} ({positive} positive, {negative} negative)", result.rule_id);
+        for missing in &result.missing {
+            let _ = writeln!(out, "       {missing}");
+        }
+        for case in result.cases.iter().filter(|c| !c.passed()) {
+            let wanted = if case.expect == Expect::Fires { "to fire" } else { "to stay quiet" };
+            let got = case.status.map_or("missing", Status::name);
+            let _ = writeln!(out, "       {}: expected {wanted}, got {got} ({})", case.case.display(), case.reason);
+        }
+    }
+    let failed = results.iter().filter(|r| !r.passed()).count();
+    let _ = writeln!(out, "\nrules: {} passed, {failed} failed", results.len() - failed);
+    out
+}
+
+/// JUnit XML: a test suite of rules, one test case per fixture case (and one per missing
+/// fixture kind), as CI systems display them.
+pub fn junit(results: &[RuleResult]) -> String {
+    use std::fmt::Write as _;
+    let escape = |text: &str| {
+        text.replace('&', "&amp;")
+            .replace('<', "&lt;")
+            .replace('>', "&gt;")
+            .replace('"', "&quot;")
+            .replace('\'', "&apos;")
+    };
+    let cases: usize = results.iter().map(|r| r.cases.len() + r.missing.len()).sum();
+    let failures: usize =
+        results.iter().map(|r| r.cases.iter().filter(|c| !c.passed()).count() + r.missing.len()).sum();
+    let mut out = String::from("<?xml version=\"1.0\" encoding=\"UTF-8\"?>\n");
+    let _ = writeln!(out, "<testsuites name=\"ccdiag rules test\" tests=\"{cases}\" failures=\"{failures}\">");
+    let _ = writeln!(out, "  <testsuite name=\"ccdiag-rules\" tests=\"{cases}\" failures=\"{failures}\">");
+    for result in results {
+        let class = escape(&result.rule_id);
+        for case in &result.cases {
+            let kind = if case.expect == Expect::Fires { "positive" } else { "negative" };
+            let name = escape(&format!("{kind}: {}", case.case.display()));
+            if case.passed() {
+                let _ = writeln!(out, "    <testcase classname=\"{class}\" name=\"{name}\"/>");
+            } else {
+                let message = format!(
+                    "expected {kind} case to {}, got {}",
+                    if kind == "positive" { "fire" } else { "stay quiet" },
+                    case.status.map_or("missing", Status::name)
+                );
+                let _ = writeln!(out, "    <testcase classname=\"{class}\" name=\"{name}\">");
+                let _ =
+                    writeln!(out, "      <failure message=\"{}\">{}</failure>", escape(&message), escape(&case.reason));
+                let _ = writeln!(out, "    </testcase>");
+            }
+        }
+        for missing in &result.missing {
+            let _ = writeln!(out, "    <testcase classname=\"{class}\" name=\"fixtures\">");
+            let _ = writeln!(out, "      <failure message=\"{}\"/>", escape(missing));
+            let _ = writeln!(out, "    </testcase>");
+        }
+    }
+    out.push_str("  </testsuite>\n</testsuites>\n");
+    out
+}

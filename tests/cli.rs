@@ -210,3 +210,38 @@ fn explain_shows_docs_signatures_and_source() {
     }
     assert_eq!(ccdiag(&["rules", "explain", "nope"]).status.code(), Some(2));
 }
+
+#[test]
+fn rules_test_passes_over_the_built_in_pack_and_writes_junit() {
+    let junit = tempfile::NamedTempFile::new().unwrap();
+    let output = Command::new(env!("CARGO_BIN_EXE_ccdiag"))
+        .args(["rules", "test", "--junit", junit.path().to_str().unwrap()])
+        .current_dir(env!("CARGO_MANIFEST_DIR"))
+        .output()
+        .unwrap();
+    let text = String::from_utf8_lossy(&output.stdout);
+    assert_eq!(output.status.code(), Some(0), "{text}");
+    assert!(text.contains("ok   CCE213"), "{text}");
+    let xml = std::fs::read_to_string(junit.path()).unwrap();
+    assert!(xml.contains("<testsuite name=\"ccdiag-rules\"") && xml.contains("failures=\"0\""), "{xml}");
+}
+
+#[test]
+fn rules_test_fails_a_user_rule_without_negative_fixture_or_that_misfires() {
+    let pack = tempfile::tempdir().unwrap();
+    std::fs::write(pack.path().join("x.yaml"), GOOD_RULE).unwrap();
+    let positive = pack.path().join("fixtures/X001/positive/boom");
+    std::fs::create_dir_all(&positive).unwrap();
+    std::fs::write(positive.join("console.txt"), "it went boom\r\n").unwrap();
+    let output = ccdiag(&["rules", "test", pack.path().to_str().unwrap()]);
+    let text = String::from_utf8_lossy(&output.stdout);
+    assert_eq!(output.status.code(), Some(1), "{text}");
+    assert!(text.contains("FAIL X001 (1 positive, 0 negative)") && text.contains("no negative fixture"), "{text}");
+
+    let negative = pack.path().join("fixtures/X001/negative/also-boom");
+    std::fs::create_dir_all(&negative).unwrap();
+    std::fs::write(negative.join("console.txt"), "boom again\r\n").unwrap();
+    let text = String::from_utf8_lossy(&ccdiag(&["rules", "test", pack.path().to_str().unwrap()]).stdout).into_owned();
+    assert!(text.contains("expected to stay quiet, got fired"), "{text}");
+    assert!(text.contains("rules: 0 passed, 1 failed"), "{text}");
+}
