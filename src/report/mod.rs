@@ -173,8 +173,10 @@ pub fn fill(template: &str, evidence: Option<&Evidence>, facts: &Facts) -> Strin
                 }
             }
         } else {
-            // PowerShell script blocks `{ ... }` are not placeholders.
-            out.push_str(&rest[open..=close]);
+            // A PowerShell script block `{ ... }` is not a placeholder, but may hold some.
+            out.push('{');
+            rest = &rest[open + 1..];
+            continue;
         }
         rest = &rest[close + 1..];
     }
