@@ -60,6 +60,7 @@ pub fn needs(fact: &str) -> Option<&'static str> {
         "certificate_expiring" => "a certificate listing (Get-ChildItem Cert:\\...)",
         "user_sessions_over_limit" | "tenant_sessions_over_limit" => "transcripts that open remote sessions",
         "vm_switch_disconnected" => "CloudConnector.ini and Get-VMNetworkAdapter output",
+        "host_corpnet_unreachable" => "CloudConnector.ini and the host's Get-NetIPAddress or ipconfig /all output",
         "vm_not_domain_joined" | "vm_dns_not_ad" => {
             "CloudConnector.ini and systeminfo, ipconfig /all or Win32_ComputerSystem output of the CMS or Mediation VM"
         }
@@ -79,6 +80,7 @@ pub fn derive(inputs: &[InputRecords<'_>], facts: &Facts) -> Derivation {
     remote_sessions(inputs, &mut out);
     adapter_switches(inputs, facts, &mut out);
     domain_membership(inputs, facts, &mut out);
+    host_corpnet(inputs, facts, &mut out);
     out
 }
 
@@ -614,5 +616,76 @@ fn domain_membership(inputs: &[InputRecords<'_>], facts: &Facts, out: &mut Deriv
                 .with("expected_domain", expected.clone());
             out.found(input.path.to_owned(), record);
         }
+    }
+}
+
+/// An IPv4 address with a prefix length: `192.168.213.2/24`.
+fn ipv4_with_prefix(text: &str, default_prefix: u32) -> Option<(std::net::Ipv4Addr, u32)> {
+    let (ip, prefix) = text.trim().split_once('/').map_or((text.trim(), None), |(ip, p)| (ip, p.trim().parse().ok()));
+    let prefix = prefix.unwrap_or(default_prefix);
+    (prefix <= 32).then_some(())?;
+    Some((ip.parse().ok()?, prefix))
+}
+
+fn same_subnet(a: std::net::Ipv4Addr, b: std::net::Ipv4Addr, prefix: u32) -> bool {
+    let mask = if prefix == 0 { 0 } else { u32::MAX << (32 - prefix) };
+    u32::from(a) & mask == u32::from(b) & mask
+}
+
+/// CCE106: the host's interface on the Corpnet switch (`vEthernet (<CorpnetSwitchName>)`) has
+/// no IPv4 address in the Corpnet subnet, so detection and recovery cannot reach the VMs.
+/// Output without any `vEthernet` interface is a VM's, not the host's, and is not judged.
+fn host_corpnet(inputs: &[InputRecords<'_>], facts: &Facts, out: &mut Derivation) {
+    let prefix_default =
+        facts.ini.get("network.corpnetipprefixlength").and_then(|p| p.trim().parse().ok()).unwrap_or(24);
+    let Some((ad_ip, prefix)) = facts.ini.get("common.ip").and_then(|ip| ipv4_with_prefix(ip, prefix_default)) else {
+        return;
+    };
+    let switch = facts.ini.get("network.corpnetswitchname").map_or("SfB CCE Corpnet Switch", |s| s.trim());
+    let alias = format!("vEthernet ({switch})");
+    for input in inputs {
+        let mut addresses: Vec<(String, String, &Record)> = Vec::new();
+        let mut adapter = String::new();
+        for record in input.records {
+            match record.kind {
+                RecordKind::PsObject => {
+                    if let (Some(a), Some(ip)) = (record.get("InterfaceAlias"), record.get("IPAddress")) {
+                        addresses.push((a.trim().to_owned(), ip.trim().to_owned(), record));
+                    }
+                }
+                RecordKind::Text => {
+                    let line = record.get("line").unwrap_or_default();
+                    if let Some((_, name)) = line.trim_end().strip_suffix(':').and_then(|l| l.split_once(" adapter ")) {
+                        adapter = name.trim().to_owned();
+                    } else if let Some(value) = line.trim_start().strip_prefix("IPv4 Address") {
+                        let ip = value.trim_start_matches([' ', '.']).trim_start_matches(':').trim();
+                        let ip = ip.split('(').next().unwrap_or(ip).trim();
+                        addresses.push((adapter.clone(), ip.to_owned(), record));
+                    }
+                }
+                _ => {}
+            }
+        }
+        if !addresses.iter().any(|(a, _, _)| a.to_ascii_lowercase().starts_with("vethernet")) {
+            continue;
+        }
+        out.check("host_corpnet_unreachable");
+        let on_switch: Vec<&(String, String, &Record)> =
+            addresses.iter().filter(|(a, _, _)| a.eq_ignore_ascii_case(&alias)).collect();
+        let reachable = on_switch
+            .iter()
+            .any(|(_, ip, _)| ip.parse::<std::net::Ipv4Addr>().is_ok_and(|ip| same_subnet(ip, ad_ip, prefix)));
+        if reachable {
+            continue;
+        }
+        let shown = on_switch.first().map_or(addresses[0].2, |(_, _, r)| *r);
+        let held: Vec<&str> = on_switch.iter().map(|(_, ip, _)| ip.as_str()).collect();
+        let mask = if prefix == 0 { 0 } else { u32::MAX << (32 - prefix) };
+        let network = std::net::Ipv4Addr::from(u32::from(ad_ip) & mask);
+        let record = fact("host_corpnet_unreachable", &shown.span)
+            .with("interface", alias.clone())
+            .with("subnet", format!("{network}/{prefix}"))
+            .with("addresses", if held.is_empty() { "none".to_owned() } else { held.join(", ") });
+        out.found(input.path, record);
     }
 }
