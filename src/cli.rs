@@ -116,6 +116,11 @@ enum RulesCommand {
         #[arg(long, value_name = "FILE")]
         junit: Option<PathBuf>,
     },
+    /// Print the literal signature strings of the pack, one per line (for `rg -F -f`).
+    Signatures {
+        #[command(flatten)]
+        pack: PackArgs,
+    },
     /// Show a rule's documentation, signatures, remediation and source article.
     Explain {
         /// Rule id (CCE213) or name (credential-key-invalid).
@@ -137,6 +142,7 @@ pub fn run() -> ExitCode {
         Command::Scan(args) => scan(args),
         Command::Rules(RulesCommand::List { format, pack }) => list(format, &pack),
         Command::Rules(RulesCommand::Explain { rule, pack }) => explain(&rule, &pack),
+        Command::Rules(RulesCommand::Signatures { pack }) => signatures(&pack),
         Command::Rules(RulesCommand::Test { dirs, fixtures, junit }) => test(&dirs, fixtures, junit),
     };
     match result {
@@ -288,4 +294,15 @@ fn test(dirs: &[PathBuf], fixtures: Option<PathBuf>, junit: Option<PathBuf>) -> 
             .map_err(|e| miette::miette!("cannot write {}: {e}", path.display()))?;
     }
     Ok(if results.iter().all(crate::ruletest::RuleResult::passed) { ExitCode::SUCCESS } else { ExitCode::from(1) })
+}
+
+fn signatures(pack: &PackArgs) -> miette::Result<ExitCode> {
+    let engine = engine(pack)?;
+    let mut all: Vec<&str> = engine.rules().iter().flat_map(|r| r.signatures()).collect();
+    all.sort_unstable();
+    all.dedup();
+    let mut text = all.join("\n");
+    text.push('\n');
+    write_stdout(&text)?;
+    Ok(ExitCode::SUCCESS)
 }

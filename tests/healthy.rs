@@ -20,7 +20,8 @@ fn healthy_bundle_has_no_finding_and_checks_every_rule() {
     let mut wrong = Vec::new();
     for outcome in &scan.outcomes {
         let id = engine.rules()[outcome.rule].id();
-        let out_of_range = outcome.status == Status::NotApplicable && outcome.reason.contains("outside the affected versions");
+        let out_of_range =
+            outcome.status == Status::NotApplicable && outcome.reason.contains("outside the affected versions");
         if outcome.status != Status::Passed && !out_of_range {
             wrong.push(format!("{id}: {} ({})", outcome.status.name(), outcome.reason));
         }

@@ -45,6 +45,15 @@ impl CompiledRule {
     pub fn id(&self) -> &str {
         &self.loaded.def.id.value
     }
+
+    /// The literal strings the prefilter looks for, as written in the rule.
+    pub fn signatures(&self) -> Vec<&str> {
+        self.selections
+            .iter()
+            .flat_map(|s| s.alternatives.iter().flatten())
+            .flat_map(|m| m.written_literals())
+            .collect()
+    }
 }
 
 pub fn compile(loaded: LoadedRule) -> Result<CompiledRule, Box<RuleError>> {
@@ -242,7 +251,7 @@ fn compile_field(
         }
         _ => raw.iter().map(|v| fold(v)).collect(),
     };
-    Ok(FieldMatcher { field, op, values: values_out, regexes, all })
+    Ok(FieldMatcher { field, op, values: values_out, written: raw.clone(), regexes, all })
 }
 
 /// Literals one of which every record of `kind` satisfying `cond` contains (see

@@ -62,6 +62,8 @@ pub struct FieldMatcher {
     pub op: Op,
     /// Folded values for string operators, raw for comparisons, `true`/`false` for `exists`.
     pub values: Vec<String>,
+    /// The values as the rule wrote them, for `rules signatures`.
+    pub written: Vec<String>,
     pub regexes: Vec<Regex>,
     /// `|all`: every value must match, instead of any.
     pub all: bool,
@@ -185,6 +187,15 @@ impl FieldMatcher {
         }
         if self.all { self.values.first().map(|v| vec![v.clone()]) } else { Some(self.values.clone()) }
     }
+
+    /// The prefilter literals as the rule wrote them.
+    pub fn written_literals(&self) -> Vec<&str> {
+        match self.required_literals() {
+            None => Vec::new(),
+            Some(_) if self.all => self.written.iter().take(1).map(String::as_str).collect(),
+            Some(_) => self.written.iter().map(String::as_str).collect(),
+        }
+    }
 }
 
 /// `Format-Table` cuts long cells and ends them with `...`; such a cell equals any value that
@@ -206,6 +217,7 @@ mod tests {
             field: FieldRef::Named(field.into()),
             op,
             values: values.iter().map(|v| fold(v)).collect(),
+            written: values.iter().map(|v| v.to_string()).collect(),
             regexes: Vec::new(),
             all: false,
         }

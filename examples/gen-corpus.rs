@@ -1,0 +1,138 @@
+//! Writes a deterministic benchmark corpus: many hosts, each with a CceManagementService.log
+//! of realistic entries (CRLF, UTF-8, exception continuation lines) and console captures
+//! (UTF-16LE with BOM, about 30% of the bytes), with a few real issues buried deep.
+//!
+//! cargo run --release --example gen-corpus -- <out-dir> <size, e.g. 64MiB or 1GiB>
+
+use std::fs::{self, File};
+use std::io::{BufWriter, Write};
+use std::path::Path;
+
+/// xorshift64*: deterministic, fast, good enough for picking lines.
+struct Rng(u64);
+
+impl Rng {
+    fn next(&mut self) -> u64 {
+        self.0 ^= self.0 >> 12;
+        self.0 ^= self.0 << 25;
+        self.0 ^= self.0 >> 27;
+        self.0.wrapping_mul(0x2545_F491_4F6C_DD1D)
+    }
+
+    fn pick<'a>(&mut self, items: &[&'a str]) -> &'a str {
+        items[(self.next() % items.len() as u64) as usize]
+    }
+}
+
+const HOST_BYTES: u64 = 32 << 20;
+
+const LOG_LINES: &[&str] = &[
+    "CceService Information: 0 : Reporting status to online for appliance {host}.",
+    "CceService Information: 0 : Successfully reported status to online.",
+    "CceService Verbose: 0 : Checking appliance health: all monitored services are running.",
+    "CceService Information: 0 : Windows Update check completed: no updates to install in this time window.",
+    "CceService Verbose: 0 : Heartbeat from {host}: CPU 4%, memory 61%, disk C: 48% free.",
+    "CceService Warning: 0 : Status report took 41 seconds; online service answered slowly.",
+    "CceService Information: 0 : Bits update check: running version 2.1.0.0 is current.",
+];
+
+const EXCEPTION: &str = "CceService Error: 0 : Unexpected exception when checking VM {host}-EDGE1: System.Management.Automation.Remoting.PSRemotingTransportException: Connecting to remote server EDGE1 failed with the following error message : WinRM cannot complete the operation.\r\n ---> System.Net.WebException: The operation has timed out\r\n   at System.Net.HttpWebRequest.GetResponse()\r\n   at Microsoft.Rtc.CCE.ManagementService.HealthChecker.CheckVm(String name)\r\n   --- End of inner exception stack trace ---\r\n   at Microsoft.Rtc.CCE.ManagementService.HealthChecker.Run()";
+
+const CONSOLE_BLOCKS: &[&str] = &[
+    "PS C:\\Users\\cceadmin> Get-Service -ComputerName EDGE1 RTC*\r\n\r\nStatus   Name               DisplayName\r\n------   ----               -----------\r\nRunning  RTCDATAPROXY       Skype for Business Server Web Confe...\r\nRunning  RTCMEDIARELAY      Skype for Business Server Audio/Vid...\r\nRunning  RTCMRAUTH          Skype for Business Server Audio/Vid...\r\nRunning  RTCSRV             Skype for Business Server Access Edge\r\n\r\n",
+    "PS C:\\Users\\cceadmin> Get-VM\r\n\r\nName          State   CPUUsage(%) MemoryAssigned(M) Uptime           Status             Version\r\n----          -----   ----------- ----------------- ------           ------             -------\r\n2.1.0.0-CMS   Running 0           4096              12.03:44:10      Operating normally 8.0\r\n2.1.0.0-MS1   Running 1           4096              12.03:44:02      Operating normally 8.0\r\n\r\n",
+    "PS C:\\Users\\cceadmin> Get-Item C:\\missing\r\nGet-Item : Cannot find path 'C:\\missing' because it does not exist.\r\nAt line:1 char:1\r\n+ Get-Item C:\\missing\r\n+ ~~~~~~~~~~~~~~~~~~~\r\n    + CategoryInfo          : ObjectNotFound: (C:\\missing:String) [Get-Item], ItemNotFoundException\r\n    + FullyQualifiedErrorId : PathNotFound,Microsoft.PowerShell.Commands.GetItemCommand\r\n\r\n",
+    "PS C:\\Users\\cceadmin> Get-CcVersion\r\n2.1.0.0\r\nWARNING: The appliance directory is on drive C: with 31 GB free.\r\n",
+];
+
+/// Buried issues: (host index, where in the file as a fraction, text).
+const LOG_ISSUE: &str = "CceService Error: 0 : Unexpected exception when reporting status to online: System.Management.Automation.RuntimeException: ConvertTo-SecureString : Key not valid for use in specified state.\r\n ---> System.Security.Cryptography.CryptographicException: Key not valid for use in specified state.\r\n   at Microsoft.PowerShell.SecureStringHelper.Unprotect(String input)";
+const CONSOLE_ISSUE: &str = "New-PSSession : [admin0a.online.lync.com] Connecting to remote server admin0a.online.lync.com failed with the following\r\nerror message : The WS-Management service cannot process the request. The maximum number of concurrent shells for this u\r\nser has been exceeded. Close existing shells or raise the quota for this user. For more information, see the about_Remot\r\ne_Troubleshooting Help topic.\r\n    + CategoryInfo          : OpenError: (System.Manageme....RemoteRunspace:RemoteRunspace) [New-PSSession], PSRemotingTransportException\r\n    + FullyQualifiedErrorId : -2144108174,PSSessionOpenFailed\r\n";
+
+fn parse_size(text: &str) -> Option<u64> {
+    let (digits, unit) = text.split_at(text.find(|c: char| !c.is_ascii_digit()).unwrap_or(text.len()));
+    let n: u64 = digits.parse().ok()?;
+    let scale = match unit.to_ascii_lowercase().as_str() {
+        "" | "b" => 1,
+        "kib" | "k" => 1 << 10,
+        "mib" | "m" => 1 << 20,
+        "gib" | "g" => 1 << 30,
+        _ => return None,
+    };
+    Some(n * scale)
+}
+
+fn write_log(path: &Path, host: &str, bytes: u64, rng: &mut Rng, issue: bool) -> std::io::Result<()> {
+    let mut out = BufWriter::with_capacity(1 << 20, File::create(path)?);
+    let mut written = 0u64;
+    let issue_at = bytes * 3 / 4;
+    let mut issue_done = !issue;
+    let mut second = 0u64;
+    while written < bytes {
+        let line = if rng.next() % 40 == 0 { EXCEPTION } else { rng.pick(LOG_LINES) };
+        let text = line.replace("{host}", host);
+        second += 1 + rng.next() % 5;
+        let stamp = format!(
+            "    DateTime=2026-11-{:02}T{:02}:{:02}:{:02}.0000000Z",
+            1 + (second / 86_400) % 28,
+            (second / 3600) % 24,
+            (second / 60) % 60,
+            second % 60
+        );
+        for piece in [text.as_str(), "\r\n", stamp.as_str(), "\r\n"] {
+            out.write_all(piece.as_bytes())?;
+            written += piece.len() as u64;
+        }
+        if !issue_done && written >= issue_at {
+            out.write_all(LOG_ISSUE.as_bytes())?;
+            out.write_all(b"\r\n")?;
+            written += LOG_ISSUE.len() as u64 + 2;
+            issue_done = true;
+        }
+    }
+    out.flush()
+}
+
+fn write_console(path: &Path, bytes: u64, rng: &mut Rng, issue: bool) -> std::io::Result<()> {
+    let mut out = BufWriter::with_capacity(1 << 20, File::create(path)?);
+    out.write_all(&[0xFF, 0xFE])?;
+    let mut written = 2u64;
+    let issue_at = bytes * 2 / 3;
+    let mut issue_done = !issue;
+    let mut units = Vec::new();
+    while written < bytes {
+        let block = if !issue_done && written >= issue_at {
+            issue_done = true;
+            CONSOLE_ISSUE
+        } else {
+            rng.pick(CONSOLE_BLOCKS)
+        };
+        units.clear();
+        units.extend(block.encode_utf16().flat_map(u16::to_le_bytes));
+        out.write_all(&units)?;
+        written += units.len() as u64;
+    }
+    out.flush()
+}
+
+fn main() -> std::io::Result<()> {
+    let args: Vec<String> = std::env::args().collect();
+    let (Some(out_dir), Some(size)) = (args.get(1), args.get(2).and_then(|s| parse_size(s))) else {
+        eprintln!("usage: gen-corpus <out-dir> <size such as 64MiB or 1GiB>");
+        std::process::exit(2);
+    };
+    let hosts = size.div_ceil(HOST_BYTES).max(1);
+    let per_host = size / hosts;
+    let mut rng = Rng(0x9E37_79B9_7F4A_7C15);
+    for index in 0..hosts {
+        let host = format!("CCE-HOST{index:03}");
+        let dir = Path::new(out_dir).join(&host);
+        fs::create_dir_all(&dir)?;
+        // About 70% log, 30% UTF-16 console capture; issues buried in every seventh host, the first among them.
+        let buried = index % 7 == 0;
+        write_log(&dir.join("CceManagementService.log"), &host, per_host * 7 / 10, &mut rng, buried)?;
+        write_console(&dir.join("console.txt"), per_host * 3 / 10, &mut rng, buried)?;
+    }
+    println!("{hosts} hosts, {} bytes in {out_dir}", hosts * per_host);
+    Ok(())
+}
