@@ -69,7 +69,7 @@ fn write_log(path: &Path, host: &str, bytes: u64, rng: &mut Rng, issue: bool) ->
     let mut issue_done = !issue;
     let mut second = 0u64;
     while written < bytes {
-        let line = if rng.next() % 40 == 0 { EXCEPTION } else { rng.pick(LOG_LINES) };
+        let line = if rng.next().is_multiple_of(40) { EXCEPTION } else { rng.pick(LOG_LINES) };
         let text = line.replace("{host}", host);
         second += 1 + rng.next() % 5;
         let stamp = format!(
@@ -129,7 +129,7 @@ fn main() -> std::io::Result<()> {
         let dir = Path::new(out_dir).join(&host);
         fs::create_dir_all(&dir)?;
         // About 70% log, 30% UTF-16 console capture; issues buried in every seventh host, the first among them.
-        let buried = index % 7 == 0;
+        let buried = index.is_multiple_of(7);
         write_log(&dir.join("CceManagementService.log"), &host, per_host * 7 / 10, &mut rng, buried)?;
         write_console(&dir.join("console.txt"), per_host * 3 / 10, &mut rng, buried)?;
     }
