@@ -385,10 +385,15 @@ fn evaluate(rule: &CompiledRule, view: &mut RecordView<'_>, captures: &mut Vec<(
         if let Some(known) = memo[i] {
             return known;
         }
-        let result = rule.selections[i]
-            .alternatives
-            .iter()
-            .any(|alternative| alternative.iter().all(|m| m.matches(view, captures)));
+        let result = rule.selections[i].alternatives.iter().any(|alternative| {
+            // Groups captured by a matcher of an alternative that fails are not evidence.
+            let mark = captures.len();
+            let holds = alternative.iter().all(|m| m.matches(view, captures));
+            if !holds {
+                captures.truncate(mark);
+            }
+            holds
+        });
         memo[i] = Some(result);
         result
     });

@@ -70,9 +70,8 @@ pub fn producer_from_name(path: &str) -> Option<String> {
     let name = file_name(path);
     let end = name.find(|c: char| !(c.is_ascii_alphanumeric() || c == '-')).unwrap_or(name.len());
     let stem = &name[..end];
-    let (verb, noun) = stem.split_once('-')?;
-    let is_word = |w: &str| w.len() >= 2 && w.chars().all(|c| c.is_ascii_alphanumeric());
-    (is_word(verb) && is_word(noun) && verb.chars().all(|c| c.is_ascii_alphabetic())).then(|| stem.to_owned())
+    // An approved verb, so that `ticket-notes.txt` names no cmdlet.
+    crate::parse::console::has_approved_verb(stem).then(|| stem.to_owned())
 }
 
 fn looks_like_ini(head: &str) -> bool {
@@ -120,5 +119,6 @@ mod tests {
         assert_eq!(producer_from_name("Get-Service_CMS.txt").as_deref(), Some("Get-Service"));
         assert_eq!(producer_from_name("console.txt"), None);
         assert_eq!(producer_from_name("2024-01-01.txt"), None);
+        assert_eq!(producer_from_name("ticket-notes.txt"), None);
     }
 }

@@ -372,7 +372,7 @@ pub(crate) fn is_verb_noun(name: &str) -> bool {
         && noun.bytes().all(|b| b.is_ascii_alphanumeric() || b == b'_' || b == b'.' || b == b'-')
 }
 
-fn has_approved_verb(name: &str) -> bool {
+pub(crate) fn has_approved_verb(name: &str) -> bool {
     is_verb_noun(name)
         && name
             .rsplit('\\')
