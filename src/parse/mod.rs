@@ -3,6 +3,7 @@
 pub mod cce_log;
 pub mod clixml;
 pub mod console;
+pub mod csv;
 pub mod ini;
 pub mod json;
 pub mod lines;
