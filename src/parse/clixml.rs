@@ -82,6 +82,18 @@ pub fn producer_for_type(type_name: &str) -> Option<&'static str> {
         .map(|&(_, p)| p)
 }
 
+/// Whether text is an Export-Clixml file: an `<Objs>` root, after an optional XML declaration.
+pub fn looks_like_clixml(text: &str) -> bool {
+    let mut head = text.trim_start_matches('\u{feff}').trim_start();
+    if head.starts_with("<?xml")
+        && let Some(end) = head.find("?>")
+    {
+        head = head[end + 2..].trim_start();
+    }
+    head.strip_prefix("<Objs")
+        .is_some_and(|rest| rest.starts_with(|c: char| c.is_whitespace() || c == '>' || c == '/'))
+}
+
 pub fn parse(text: &str, producer: Option<&str>) -> Parsed {
     let mut reader = Reader::new(text);
     let mut out = Parsed::default();
@@ -1535,6 +1547,18 @@ mod tests {
         assert!(parsed.problems.is_empty(), "{:?}", parsed.problems);
         assert_eq!(parsed.records[0].get("A"), Some("<raw> & more"));
         assert_eq!(parsed.records[0].get("B"), Some("&boom;"));
+    }
+
+    #[test]
+    fn sniffing() {
+        assert!(looks_like_clixml(GET_SERVICE));
+        assert!(looks_like_clixml(
+            "\u{feff}<?xml version=\"1.0\"?>\r\n<Objs Version=\"1.1.0.1\">"
+        ));
+        assert!(looks_like_clixml("<Objs/>"));
+        assert!(!looks_like_clixml("<Objects><Object/></Objects>"));
+        assert!(!looks_like_clixml("<?xml version=\"1.0\"?><configuration/>"));
+        assert!(!looks_like_clixml("<?xml"));
     }
 
     #[test]
