@@ -42,6 +42,7 @@ pub fn parse(text: &str, producer: Option<&str>) -> Parsed {
     while let Some(row) = scanner.row(&mut out.problems) {
         let mut record = Record::new(RecordKind::PsObject, row.span);
         let width = row.cells.len().max(names.len());
+        record.fields.reserve_exact(width + 2);
         let mut cells = row.cells.into_iter();
         for i in 0..width {
             let name = names.get(i).cloned().unwrap_or_else(|| format!("column{}", i + 1));
