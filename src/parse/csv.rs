@@ -21,7 +21,7 @@ use super::clixml::producer_for_type;
 use crate::record::{Parsed, Problem, Record, RecordKind, Span};
 
 /// The header Event Viewer writes (English UI); the rows carry the message as a sixth cell.
-pub const EVENT_VIEWER_HEADER: &str = "Level,Date and Time,Source,Event ID,Task Category";
+const EVENT_VIEWER_HEADER: &str = "Level,Date and Time,Source,Event ID,Task Category";
 
 pub fn parse(text: &str, producer: Option<&str>) -> Parsed {
     let mut out = Parsed::default();

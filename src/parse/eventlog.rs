@@ -15,7 +15,7 @@
 use crate::record::{Record, RecordKind};
 
 /// The producer given to event records that came without one.
-pub const PRODUCER: &str = "Get-WinEvent";
+const PRODUCER: &str = "Get-WinEvent";
 
 /// How an event record names its fields.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
