@@ -1,7 +1,7 @@
 //! Tells what kind of input a file is, by name first and then by content, and which cmdlet
 //! produced it when its name says so (`Get-VM.txt`).
 
-use crate::parse::transcript;
+use crate::parse::{clixml, csv, transcript};
 
 /// The kinds of file ccdiag reads. Unknown text is read as console text, so a literal
 /// signature is found in any file.
@@ -14,6 +14,10 @@ pub enum FileKind {
     Transcript,
     Console,
     JsonExport,
+    /// An `Export-Clixml` file (`<Objs>` root).
+    ClixmlExport,
+    /// An `Export-Csv` file or an Event Viewer CSV.
+    CsvExport,
     /// Not text; reported and skipped.
     Binary,
 }
@@ -29,6 +33,8 @@ impl FileKind {
             FileKind::Transcript => "ps_transcript",
             FileKind::Console => "ps_console",
             FileKind::JsonExport => "json_export",
+            FileKind::ClixmlExport => "clixml_export",
+            FileKind::CsvExport => "csv_export",
             FileKind::Binary => "binary",
         }
     }
@@ -51,6 +57,13 @@ pub fn classify(path: &str, text: &str) -> FileKind {
             _ => FileKind::Ini,
         };
     }
+    // `.xml` is only a CLIXML export when its content says so; other XML stays text.
+    if name.ends_with(".clixml") || clixml::looks_like_clixml(text) {
+        return FileKind::ClixmlExport;
+    }
+    if name.ends_with(".csv") {
+        return FileKind::CsvExport;
+    }
     let head = text.trim_start();
     if name.ends_with(".json") || head.starts_with('{') || head.starts_with('[') && !looks_like_ini(head) {
         return FileKind::JsonExport;
@@ -60,6 +73,9 @@ pub fn classify(path: &str, text: &str) -> FileKind {
     }
     if looks_like_trace_log(head) {
         return FileKind::CceLog;
+    }
+    if csv::looks_like_csv(text) {
+        return FileKind::CsvExport;
     }
     FileKind::Console
 }
@@ -111,6 +127,27 @@ mod tests {
         assert_eq!(classify("x.txt", "CceService Error: 0 : Unexpected exception"), FileKind::CceLog);
         assert_eq!(classify("x.txt", "  [\r\n  {\"Name\": 1}]"), FileKind::JsonExport);
         assert_eq!(classify("x.txt", "Import-Module : nope"), FileKind::Console);
+    }
+
+    #[test]
+    fn exports_by_name_and_content() {
+        let clixml = "<Objs Version=\"1.1.0.1\" xmlns=\"http://schemas.microsoft.com/powershell/2004/04\">\r\n</Objs>";
+        assert_eq!(classify("Get-Service.xml", clixml), FileKind::ClixmlExport);
+        assert_eq!(classify("services", clixml), FileKind::ClixmlExport);
+        assert_eq!(classify("vm.clixml", ""), FileKind::ClixmlExport);
+        assert_eq!(classify("web.config.xml", "<configuration/>"), FileKind::Console);
+        assert_eq!(classify("Application.csv", "Level,Date and Time"), FileKind::CsvExport);
+        assert_eq!(
+            classify(
+                "events.txt",
+                "#TYPE System.Diagnostics.Eventing.Reader.EventLogRecord\r\n\"Id\"\r\n"
+            ),
+            FileKind::CsvExport
+        );
+        assert_eq!(
+            classify("services.txt", "\"Name\",\"Status\"\r\n\"REPLICA\",\"Running\"\r\n"),
+            FileKind::CsvExport
+        );
     }
 
     #[test]

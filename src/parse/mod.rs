@@ -1,7 +1,10 @@
 //! One parser per input kind; each turns decoded text into [`crate::record::Record`]s.
 
 pub mod cce_log;
+pub mod clixml;
 pub mod console;
+pub mod csv;
+pub mod eventlog;
 pub mod ini;
 pub mod json;
 pub mod lines;
@@ -12,8 +15,11 @@ use crate::record::Parsed;
 
 /// Parses one decoded file of a known kind. `producer` is the cmdlet the file's name says
 /// produced it, for console text and exports.
+///
+/// Event log records get their `Get-WinEvent` names here, after whichever parser read them,
+/// so an event reads the same from Format-List text, a CSV, CLIXML or JSON (see [`eventlog`]).
 pub fn parse(kind: FileKind, text: &str, producer: Option<&str>) -> Parsed {
-    match kind {
+    let mut parsed = match kind {
         FileKind::CceLog => cce_log::parse(text),
         FileKind::CloudConnectorIni => tag_ini(ini::parse(text), "cloudconnector"),
         FileKind::ModuleIni => tag_ini(ini::parse(text), "module"),
@@ -21,8 +27,12 @@ pub fn parse(kind: FileKind, text: &str, producer: Option<&str>) -> Parsed {
         FileKind::Transcript => transcript::parse(text),
         FileKind::Console => console::parse(text, producer),
         FileKind::JsonExport => json::parse(text, producer),
+        FileKind::ClixmlExport => clixml::parse(text, producer),
+        FileKind::CsvExport => csv::parse(text, producer),
         FileKind::Binary => Parsed::default(),
-    }
+    };
+    eventlog::normalize(&mut parsed.records);
+    parsed
 }
 
 /// Ini records say which ini they come from, so one rule can tell CloudConnector.ini from
