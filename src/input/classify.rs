@@ -138,16 +138,10 @@ mod tests {
         assert_eq!(classify("web.config.xml", "<configuration/>"), FileKind::Console);
         assert_eq!(classify("Application.csv", "Level,Date and Time"), FileKind::CsvExport);
         assert_eq!(
-            classify(
-                "events.txt",
-                "#TYPE System.Diagnostics.Eventing.Reader.EventLogRecord\r\n\"Id\"\r\n"
-            ),
+            classify("events.txt", "#TYPE System.Diagnostics.Eventing.Reader.EventLogRecord\r\n\"Id\"\r\n"),
             FileKind::CsvExport
         );
-        assert_eq!(
-            classify("services.txt", "\"Name\",\"Status\"\r\n\"REPLICA\",\"Running\"\r\n"),
-            FileKind::CsvExport
-        );
+        assert_eq!(classify("services.txt", "\"Name\",\"Status\"\r\n\"REPLICA\",\"Running\"\r\n"), FileKind::CsvExport);
     }
 
     #[test]

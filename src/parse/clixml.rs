@@ -55,10 +55,7 @@ const TYPE_PRODUCERS: &[(&str, &str)] = &[
     ("Microsoft.HyperV.PowerShell.VirtualMachine", "Get-VM"),
     ("Microsoft.HyperV.PowerShell.VMNetworkAdapter", "Get-VMNetworkAdapter"),
     ("Microsoft.HyperV.PowerShell.VMSwitch", "Get-VMSwitch"),
-    (
-        "System.Security.Cryptography.X509Certificates.X509Certificate2",
-        "Get-ChildItem",
-    ),
+    ("System.Security.Cryptography.X509Certificates.X509Certificate2", "Get-ChildItem"),
     ("System.Diagnostics.Eventing.Reader.EventLogRecord", "Get-WinEvent"),
     ("System.Diagnostics.EventLogEntry", "Get-EventLog"),
     ("System.Management.Automation.PSModuleInfo", "Get-Module"),
@@ -78,15 +75,9 @@ pub fn producer_for_type(type_name: &str) -> Option<&'static str> {
     let name = name.strip_prefix("Deserialized.").unwrap_or(name);
     if let Some(class_path) = name.strip_prefix("Microsoft.Management.Infrastructure.CimInstance#") {
         let class = class_path.rsplit('/').next().unwrap_or(class_path);
-        return CIM_PRODUCERS
-            .iter()
-            .find(|(c, _)| c.eq_ignore_ascii_case(class))
-            .map(|&(_, p)| p);
+        return CIM_PRODUCERS.iter().find(|(c, _)| c.eq_ignore_ascii_case(class)).map(|&(_, p)| p);
     }
-    TYPE_PRODUCERS
-        .iter()
-        .find(|(t, _)| t.eq_ignore_ascii_case(name))
-        .map(|&(_, p)| p)
+    TYPE_PRODUCERS.iter().find(|(t, _)| t.eq_ignore_ascii_case(name)).map(|&(_, p)| p)
 }
 
 /// Whether text is an Export-Clixml file: an `<Objs>` root, after an optional XML declaration.
@@ -97,8 +88,7 @@ pub fn looks_like_clixml(text: &str) -> bool {
     {
         head = head[end + 2..].trim_start();
     }
-    head.strip_prefix("<Objs")
-        .is_some_and(|rest| rest.starts_with(|c: char| c.is_whitespace() || c == '>' || c == '/'))
+    head.strip_prefix("<Objs").is_some_and(|rest| rest.starts_with(|c: char| c.is_whitespace() || c == '>' || c == '/'))
 }
 
 pub fn parse(text: &str, producer: Option<&str>) -> Parsed {
@@ -106,8 +96,7 @@ pub fn parse(text: &str, producer: Option<&str>) -> Parsed {
     let mut out = Parsed::default();
     if let Err(error) = reader.document(producer, &mut out) {
         let line = reader.lines.line_at(text, error.at);
-        out.problems
-            .push(Problem::at(line, format!("invalid CLIXML: {}", error.message)));
+        out.problems.push(Problem::at(line, format!("invalid CLIXML: {}", error.message)));
     }
     out
 }
@@ -173,10 +162,7 @@ struct Render {
 
 impl Render {
     fn new(budget: usize) -> Render {
-        Render {
-            left: budget,
-            cut: false,
-        }
+        Render { left: budget, cut: false }
     }
 
     /// Takes `cost` bytes from the budget; false (and cut) once it is spent.
@@ -213,12 +199,7 @@ impl Render {
     fn display(&mut self, value: &Value) -> String {
         let mut out = String::new();
         match value {
-            Value::Obj(obj)
-                if obj
-                    .items
-                    .as_ref()
-                    .is_some_and(|items| items.iter().all(Value::is_scalar)) =>
-            {
+            Value::Obj(obj) if obj.items.as_ref().is_some_and(|items| items.iter().all(Value::is_scalar)) => {
                 self.join(obj.items.as_deref().unwrap_or_default(), &mut out, 1);
             }
             other => self.compact(other, &mut out, 1),
@@ -375,10 +356,7 @@ impl<'a> Reader<'a> {
     }
 
     fn error(&self, at: usize, message: impl Into<String>) -> XmlError {
-        XmlError {
-            at,
-            message: message.into(),
-        }
+        XmlError { at, message: message.into() }
     }
 
     fn next(&mut self) -> Result<Option<Token<'a>>, XmlError> {
@@ -462,14 +440,8 @@ impl<'a> Reader<'a> {
 
     fn span(&mut self, bytes: Range<usize>) -> Span {
         let first_line = self.lines.line_at(self.text, bytes.start);
-        let last_line = self
-            .lines
-            .line_at(self.text, bytes.end.saturating_sub(1).max(bytes.start));
-        Span {
-            bytes,
-            first_line,
-            last_line,
-        }
+        let last_line = self.lines.line_at(self.text, bytes.end.saturating_sub(1).max(bytes.start));
+        Span { bytes, first_line, last_line }
     }
 
     /// The value of the element `tag` opened, at nesting `depth`.
@@ -477,10 +449,7 @@ impl<'a> Reader<'a> {
         if depth > MAX_DEPTH {
             if !self.too_deep {
                 self.too_deep = true;
-                self.pending.push((
-                    tag.at,
-                    format!("values nested deeper than {MAX_DEPTH} levels are left out"),
-                ));
+                self.pending.push((tag.at, format!("values nested deeper than {MAX_DEPTH} levels are left out")));
             }
             self.skip(tag)?;
             return Ok(Value::Null);
@@ -493,8 +462,7 @@ impl<'a> Reader<'a> {
                 match self.objects.get(id.as_ref()) {
                     Some(obj) => Value::Obj(Rc::clone(obj)),
                     None => {
-                        self.pending
-                            .push((tag.at, format!("<Ref RefId=\"{id}\"> names no earlier object")));
+                        self.pending.push((tag.at, format!("<Ref RefId=\"{id}\"> names no earlier object")));
                         Value::Null
                     }
                 }
@@ -756,10 +724,7 @@ impl<'a> Tokenizer<'a> {
                 return Ok(Some(Token::Text(&self.text[start..end])));
             }
             let rest = &self.text[start..];
-            let unterminated = |what: &str| XmlError {
-                at: start,
-                message: format!("unterminated {what}"),
-            };
+            let unterminated = |what: &str| XmlError { at: start, message: format!("unterminated {what}") };
             if rest.starts_with("<!--") {
                 self.pos = find_after(rest, "-->", 4).ok_or_else(|| unterminated("comment"))? + start;
                 continue;
@@ -781,10 +746,7 @@ impl<'a> Tokenizer<'a> {
             if let Some(after) = rest.strip_prefix("</") {
                 let close = memchr::memchr(b'>', after.as_bytes()).ok_or_else(|| unterminated("end tag"))?;
                 self.pos = start + 2 + close + 1;
-                return Ok(Some(Token::End {
-                    name: after[..close].trim(),
-                    at: start,
-                }));
+                return Ok(Some(Token::End { name: after[..close].trim(), at: start }));
             }
             let close = tag_end(rest).ok_or_else(|| unterminated("tag"))?;
             self.pos = start + close + 1;
@@ -793,22 +755,12 @@ impl<'a> Tokenizer<'a> {
                 Some(inner) => (inner, true),
                 None => (inner, false),
             };
-            let name_end = inner
-                .find(|c: char| c.is_whitespace() || c == '/')
-                .unwrap_or(inner.len());
+            let name_end = inner.find(|c: char| c.is_whitespace() || c == '/').unwrap_or(inner.len());
             let name = &inner[..name_end];
             if name.is_empty() {
-                return Err(XmlError {
-                    at: start,
-                    message: "a tag without a name".to_owned(),
-                });
+                return Err(XmlError { at: start, message: "a tag without a name".to_owned() });
             }
-            return Ok(Some(Token::Start(Tag {
-                name,
-                attrs: &inner[name_end..],
-                empty,
-                at: start,
-            })));
+            return Ok(Some(Token::Start(Tag { name, attrs: &inner[name_end..], empty, at: start })));
         }
     }
 }
@@ -975,9 +927,7 @@ fn timespan(text: &str) -> Option<String> {
             rest = after;
             continue;
         }
-        let number_len = rest
-            .find(|c: char| !(c.is_ascii_digit() || c == '.'))
-            .unwrap_or(rest.len());
+        let number_len = rest.find(|c: char| !(c.is_ascii_digit() || c == '.')).unwrap_or(rest.len());
         let (number, after) = rest.split_at(number_len);
         let unit = after.chars().next()?;
         rest = &after[unit.len_utf8()..];
@@ -994,14 +944,8 @@ fn timespan(text: &str) -> Option<String> {
         {
             return None;
         }
-        let fraction_ticks: u128 = if fraction.is_empty() {
-            0
-        } else {
-            format!("{fraction:0<7}").parse().ok()?
-        };
-        ticks = ticks
-            .checked_add(whole.checked_mul(per_unit)?)?
-            .checked_add(fraction_ticks)?;
+        let fraction_ticks: u128 = if fraction.is_empty() { 0 } else { format!("{fraction:0<7}").parse().ok()? };
+        ticks = ticks.checked_add(whole.checked_mul(per_unit)?)?.checked_add(fraction_ticks)?;
         seen_any = true;
     }
     if !seen_any {
@@ -1177,10 +1121,7 @@ mod tests {
         assert_eq!(rtcsrv.get("type_name"), Some("System.ServiceProcess.ServiceController"));
         assert_eq!((rtcsrv.span.first_line, rtcsrv.span.last_line), (58, 79));
         // The file name wins over the type.
-        assert_eq!(
-            parse(&text, Some("Get-Service_Edge")).records[0].get("producer"),
-            Some("Get-Service_Edge")
-        );
+        assert_eq!(parse(&text, Some("Get-Service_Edge")).records[0].get("producer"), Some("Get-Service_Edge"));
     }
 
     /// `Get-VM 2.1.0.0-CMS | Export-Clixml` (trimmed): state enum, TimeSpan, Version, GUIDs,
@@ -1382,10 +1323,7 @@ mod tests {
                     "EnhancedKeyUsageList",
                     "Server Authentication (1.3.6.1.5.5.7.3.1), Client Authentication (1.3.6.1.5.5.7.3.2)"
                 ),
-                (
-                    "type_name",
-                    "System.Security.Cryptography.X509Certificates.X509Certificate2"
-                ),
+                ("type_name", "System.Security.Cryptography.X509Certificates.X509Certificate2"),
                 ("producer", "Get-ChildItem"),
             ]
         );
@@ -1424,10 +1362,7 @@ mod tests {
         );
         // A top-level back-reference repeats the object it names.
         assert_eq!(parsed.records[1].fields, parsed.records[0].fields);
-        assert_eq!(
-            fields(&parsed.records[2]),
-            [("value", "2.1.0.0"), ("producer", "Get-Thing")]
-        );
+        assert_eq!(fields(&parsed.records[2]), [("value", "2.1.0.0"), ("producer", "Get-Thing")]);
     }
 
     #[test]
@@ -1452,10 +1387,7 @@ mod tests {
         assert_eq!(decode_escapes("_xD83D__xDE00_"), "\u{1F600}");
         assert_eq!(decode_escapes("_xD83D_ alone"), "\u{FFFD} alone");
         assert_eq!(decode_escapes("_xZZZZ_"), "_xZZZZ_");
-        assert_eq!(
-            unescape("a &lt;b&gt; &amp; &quot;c&quot; &apos;d&apos; &#65;&#x42;"),
-            "a <b> & \"c\" 'd' AB"
-        );
+        assert_eq!(unescape("a &lt;b&gt; &amp; &quot;c&quot; &apos;d&apos; &#65;&#x42;"), "a <b> & \"c\" 'd' AB");
         assert_eq!(unescape("AT&T &bogus; &#xD800; &#0;"), "AT&T &bogus; \u{FFFD} \u{FFFD}");
         let text = objs(r#"<Obj RefId="0"><MS><S N="Path_x0020_Name">C:\a &amp; b</S><C N="Letter">65</C></MS></Obj>"#);
         let record = &parse(&text, None).records[0];
@@ -1487,10 +1419,7 @@ mod tests {
                 "Microsoft.Management.Infrastructure.CimInstance#root/standardcimv2/MSFT_NetFirewallRule",
                 "Get-NetFirewallRule",
             ),
-            (
-                "Microsoft.Management.Infrastructure.CimInstance#MSFT_NetIPAddress",
-                "Get-NetIPAddress",
-            ),
+            ("Microsoft.Management.Infrastructure.CimInstance#MSFT_NetIPAddress", "Get-NetIPAddress"),
             (
                 "Microsoft.Management.Infrastructure.CimInstance#root/Microsoft/Windows/Defender/MSFT_MpPreference",
                 "Get-MpPreference",
@@ -1500,10 +1429,7 @@ mod tests {
             assert_eq!(producer_for_type(type_name), Some(producer), "{type_name}");
         }
         assert_eq!(producer_for_type("System.String"), None);
-        assert_eq!(
-            producer_for_type("Microsoft.Management.Infrastructure.CimInstance#Other"),
-            None
-        );
+        assert_eq!(producer_for_type("Microsoft.Management.Infrastructure.CimInstance#Other"), None);
     }
 
     #[test]
@@ -1522,11 +1448,7 @@ mod tests {
         assert_eq!(parsed.records[0].get("Name"), Some("top"));
         assert_eq!(parsed.records[1].get("Name"), Some("next"));
         assert_eq!(parsed.problems.len(), 1);
-        assert!(
-            parsed.problems[0].message.contains("deeper than 64"),
-            "{:?}",
-            parsed.problems
-        );
+        assert!(parsed.problems[0].message.contains("deeper than 64"), "{:?}", parsed.problems);
     }
 
     #[test]
@@ -1542,12 +1464,7 @@ mod tests {
         let text = objs(&body);
         let parsed = parse(&text, None);
         assert_eq!(parsed.records.len(), 41);
-        let total: usize = parsed
-            .records
-            .iter()
-            .flat_map(|r| &r.fields)
-            .map(|(n, v)| n.len() + v.len())
-            .sum();
+        let total: usize = parsed.records.iter().flat_map(|r| &r.fields).map(|(n, v)| n.len() + v.len()).sum();
         assert!(total <= RENDER_ALLOWANCE + RENDER_FACTOR * text.len(), "{total}");
         assert_eq!(parsed.problems.len(), 1, "{:?}", parsed.problems);
         assert!(parsed.problems[0].message.contains("values are cut"));
@@ -1573,20 +1490,15 @@ mod tests {
         let parsed = parse(&text, None);
         assert_eq!(parsed.records.len(), 2001);
         let fields: usize = parsed.records.iter().map(|r| r.fields.len()).sum();
-        assert!(
-            fields <= (RENDER_ALLOWANCE + RENDER_FACTOR * text.len()) / FIELD_COST + 2001,
-            "{fields}"
-        );
+        assert!(fields <= (RENDER_ALLOWANCE + RENDER_FACTOR * text.len()) / FIELD_COST + 2001, "{fields}");
         assert_eq!(parsed.records[0].get("p999"), Some("v"));
         assert_eq!(parsed.problems.len(), 1, "{:?}", parsed.problems);
     }
 
     #[test]
     fn broken_files_are_problems_with_lines() {
-        let parsed = parse(
-            "<Objs>\n<Obj RefId=\"0\"><MS><S N=\"A\">1</S></MS></Obj>\n<Obj><MS><S N=\"B\">2</MS>",
-            None,
-        );
+        let parsed =
+            parse("<Objs>\n<Obj RefId=\"0\"><MS><S N=\"A\">1</S></MS></Obj>\n<Obj><MS><S N=\"B\">2</MS>", None);
         assert_eq!(parsed.records.len(), 1);
         assert_eq!(parsed.problems.len(), 1);
         assert_eq!(parsed.problems[0].line, Some(3));
@@ -1620,9 +1532,7 @@ mod tests {
     #[test]
     fn sniffing() {
         assert!(looks_like_clixml(GET_SERVICE));
-        assert!(looks_like_clixml(
-            "\u{feff}<?xml version=\"1.0\"?>\r\n<Objs Version=\"1.1.0.1\">"
-        ));
+        assert!(looks_like_clixml("\u{feff}<?xml version=\"1.0\"?>\r\n<Objs Version=\"1.1.0.1\">"));
         assert!(looks_like_clixml("<Objs/>"));
         assert!(!looks_like_clixml("<Objects><Object/></Objects>"));
         assert!(!looks_like_clixml("<?xml version=\"1.0\"?><configuration/>"));

@@ -62,11 +62,8 @@ pub fn parse(text: &str, producer: Option<&str>) -> Parsed {
 /// Whether text without a telling file name is a CSV export: a `#TYPE` line, Event Viewer's
 /// header, or a header and a first row that are both fully quoted, as `Export-Csv` writes them.
 pub fn looks_like_csv(text: &str) -> bool {
-    let mut lines = text
-        .trim_start_matches('\u{feff}')
-        .lines()
-        .map(|l| l.trim_end_matches('\r'))
-        .filter(|l| !l.trim().is_empty());
+    let mut lines =
+        text.trim_start_matches('\u{feff}').lines().map(|l| l.trim_end_matches('\r')).filter(|l| !l.trim().is_empty());
     let Some(first) = lines.next() else {
         return false;
     };
@@ -92,11 +89,7 @@ fn column_names(header: &Row, problems: &mut Vec<Problem>) -> Vec<String> {
         .enumerate()
         .map(|(i, cell)| {
             let name = cell.trim();
-            let name = if name.is_empty() {
-                format!("column{}", i + 1)
-            } else {
-                name.to_owned()
-            };
+            let name = if name.is_empty() { format!("column{}", i + 1) } else { name.to_owned() };
             if !seen.insert(name.to_ascii_lowercase()) {
                 problems.push(Problem::at(
                     header.span.first_line,
@@ -158,9 +151,7 @@ impl<'a> Scanner<'a> {
         let bytes = self.text.as_bytes();
         loop {
             let line_end = memchr::memchr(b'\n', &bytes[self.pos..]).map_or(bytes.len(), |i| self.pos + i);
-            let blank = bytes[self.pos..line_end]
-                .iter()
-                .all(|&b| matches!(b, b' ' | b'\t' | b'\r'));
+            let blank = bytes[self.pos..line_end].iter().all(|&b| matches!(b, b' ' | b'\t' | b'\r'));
             if !blank || line_end == bytes.len() {
                 if blank {
                     self.pos = bytes.len();
@@ -187,11 +178,7 @@ impl<'a> Scanner<'a> {
             match bytes.get(self.pos) {
                 Some(&b) if b == self.delimiter => self.pos += 1,
                 Some(b'\n') => {
-                    let end = if self.pos > start && bytes[self.pos - 1] == b'\r' {
-                        self.pos - 1
-                    } else {
-                        self.pos
-                    };
+                    let end = if self.pos > start && bytes[self.pos - 1] == b'\r' { self.pos - 1 } else { self.pos };
                     let last_line = self.line;
                     self.pos += 1;
                     self.line = self.line.saturating_add(1);
@@ -201,14 +188,7 @@ impl<'a> Scanner<'a> {
             }
         };
         let (end, last_line) = end;
-        Some(Row {
-            cells,
-            span: Span {
-                bytes: start..end.max(start),
-                first_line,
-                last_line,
-            },
-        })
+        Some(Row { cells, span: Span { bytes: start..end.max(start), first_line, last_line } })
     }
 
     /// One cell; leaves `pos` on the delimiter, the `\n` or the end of the text.
@@ -231,10 +211,8 @@ impl<'a> Scanner<'a> {
                         }
                     }
                     None => {
-                        problems.push(Problem::at(
-                            quote_line,
-                            "quoted value never closed; it runs to the end of the file",
-                        ));
+                        problems
+                            .push(Problem::at(quote_line, "quoted value never closed; it runs to the end of the file"));
                         self.take(&mut cell, bytes.len());
                         return cell;
                     }
@@ -243,11 +221,8 @@ impl<'a> Scanner<'a> {
         }
         // An unquoted cell, or text after a closing quote (kept as Import-Csv keeps it).
         let end = memchr::memchr2(self.delimiter, b'\n', &bytes[self.pos..]).map_or(bytes.len(), |i| self.pos + i);
-        let keep = if bytes.get(end) == Some(&b'\n') && end > self.pos && bytes[end - 1] == b'\r' {
-            end - 1
-        } else {
-            end
-        };
+        let keep =
+            if bytes.get(end) == Some(&b'\n') && end > self.pos && bytes[end - 1] == b'\r' { end - 1 } else { end };
         cell.push_str(&self.text[self.pos..keep]);
         self.pos = end;
         cell
@@ -288,10 +263,7 @@ mod tests {
         assert_eq!(
             fields(first),
             [
-                (
-                    "Message",
-                    "Appliance cannot be recovered automatically, please recover manually."
-                ),
+                ("Message", "Appliance cannot be recovered automatically, please recover manually."),
                 ("Id", "20006"),
                 ("Level", "2"),
                 ("ProviderName", "CceManagementService"),
@@ -323,33 +295,17 @@ Information,12/5/2026 10:14:22 AM,User32,1074,None,\"The process C:\\Windows\\sy
         assert!(parsed.problems.is_empty());
         let r = &parsed.records[0];
         let names: Vec<&str> = r.fields.iter().map(|(n, _)| n.as_ref()).collect();
-        assert_eq!(
-            names,
-            [
-                "Level",
-                "Date and Time",
-                "Source",
-                "Event ID",
-                "Task Category",
-                "column6",
-                "producer"
-            ]
-        );
+        assert_eq!(names, ["Level", "Date and Time", "Source", "Event ID", "Task Category", "column6", "producer"]);
         assert!(r.get("column6").is_some_and(|m| m.ends_with("Comment: ")));
         assert_eq!((r.span.first_line, r.span.last_line), (2, 5));
     }
 
     #[test]
     fn semicolons_tabs_short_rows_and_blank_lines() {
-        let parsed = parse(
-            "\"Name\";\"Status\";\"Note\"\n\n\"REPLICA\";\"Running\"\n\"a,b\";\"Stopped\";\"x\"\n",
-            None,
-        );
+        let parsed =
+            parse("\"Name\";\"Status\";\"Note\"\n\n\"REPLICA\";\"Running\"\n\"a,b\";\"Stopped\";\"x\"\n", None);
         assert_eq!(parsed.records.len(), 2);
-        assert_eq!(
-            fields(&parsed.records[0]),
-            [("Name", "REPLICA"), ("Status", "Running"), ("Note", "")]
-        );
+        assert_eq!(fields(&parsed.records[0]), [("Name", "REPLICA"), ("Status", "Running"), ("Note", "")]);
         assert_eq!(parsed.records[0].span.first_line, 3);
         assert_eq!(parsed.records[1].get("Name"), Some("a,b"));
 
@@ -362,23 +318,14 @@ Information,12/5/2026 10:14:22 AM,User32,1074,None,\"The process C:\\Windows\\sy
         let parsed = parse("Name,name,,\nx,y,z,w,v\n\"q\"tail,\"open\n", None);
         assert_eq!(
             fields(&parsed.records[0]),
-            [
-                ("Name", "x"),
-                ("name", "y"),
-                ("column3", "z"),
-                ("column4", "w"),
-                ("column5", "v")
-            ]
+            [("Name", "x"), ("name", "y"), ("column3", "z"), ("column4", "w"), ("column5", "v")]
         );
         assert_eq!(fields(&parsed.records[1])[..2], [("Name", "qtail"), ("name", "open\n")]);
         let messages: Vec<(Option<u32>, &str)> = parsed.problems.iter().map(|p| (p.line, p.message.as_str())).collect();
         assert_eq!(
             messages,
             [
-                (
-                    Some(1),
-                    "column name `name` appears more than once; rules see the first of them"
-                ),
+                (Some(1), "column name `name` appears more than once; rules see the first of them"),
                 (Some(3), "quoted value never closed; it runs to the end of the file"),
             ]
         );
@@ -387,12 +334,8 @@ Information,12/5/2026 10:14:22 AM,User32,1074,None,\"The process C:\\Windows\\sy
     #[test]
     fn sniffing() {
         assert!(looks_like_csv(WINEVENT_CSV));
-        assert!(looks_like_csv(
-            "\u{feff}\"Name\",\"Status\"\r\n\"REPLICA\",\"Running\"\r\n"
-        ));
-        assert!(looks_like_csv(
-            "Level,Date and Time,Source,Event ID,Task Category\r\nError,..."
-        ));
+        assert!(looks_like_csv("\u{feff}\"Name\",\"Status\"\r\n\"REPLICA\",\"Running\"\r\n"));
+        assert!(looks_like_csv("Level,Date and Time,Source,Event ID,Task Category\r\nError,..."));
         assert!(!looks_like_csv("\"quoted\" text, \"more\"\nplain"));
         assert!(!looks_like_csv("Name    : REPLICA\nStatus  : Running\n"));
         assert!(!looks_like_csv(""));

@@ -66,13 +66,7 @@ fn normalize_event(record: &mut Record, layout: Layout) {
         Layout::WinEvent => Vec::new(),
         Layout::EventLog => vec![
             ("TimeCreated", record.get("TimeGenerated").map(str::to_owned)),
-            (
-                "Id",
-                record
-                    .get("EventID")
-                    .or_else(|| record.get("InstanceId"))
-                    .map(str::to_owned),
-            ),
+            ("Id", record.get("EventID").or_else(|| record.get("InstanceId")).map(str::to_owned)),
             ("ProviderName", record.get("Source").map(str::to_owned)),
             ("LevelDisplayName", record.get("EntryType").map(str::to_owned)),
         ],
@@ -95,20 +89,13 @@ fn normalize_event(record: &mut Record, layout: Layout) {
             insert_before_meta(record, name, value);
         }
     }
-    if let Some((_, value)) = record
-        .fields
-        .iter_mut()
-        .find(|(n, _)| n.eq_ignore_ascii_case("TimeCreated"))
+    if let Some((_, value)) = record.fields.iter_mut().find(|(n, _)| n.eq_ignore_ascii_case("TimeCreated"))
         && let Some(iso) = iso_time(value)
     {
         *value = iso;
     }
     if record.get("producer").is_none() {
-        let producer = if layout == Layout::EventLog {
-            "Get-EventLog"
-        } else {
-            PRODUCER
-        };
+        let producer = if layout == Layout::EventLog { "Get-EventLog" } else { PRODUCER };
         record.push("producer", producer);
     }
 }
@@ -116,11 +103,7 @@ fn normalize_event(record: &mut Record, layout: Layout) {
 /// Inserts a field after the event's own fields, before the `type_name` and `producer` the
 /// parsers append, so the record reads like the object it stands for.
 fn insert_before_meta(record: &mut Record, name: &'static str, value: String) {
-    let at = record
-        .fields
-        .iter()
-        .position(|(n, _)| n == "type_name" || n == "producer")
-        .unwrap_or(record.fields.len());
+    let at = record.fields.iter().position(|(n, _)| n == "type_name" || n == "producer").unwrap_or(record.fields.len());
     record.fields.insert(at, (name.into(), value));
 }
 
@@ -157,14 +140,8 @@ pub fn iso_time(text: &str) -> Option<String> {
         Some(pm) if (1..=12).contains(&hour) => hour % 12 + if pm { 12 } else { 0 },
         _ => return None,
     };
-    let fraction = if fraction.is_empty() {
-        String::new()
-    } else {
-        format!(".{fraction}")
-    };
-    Some(format!(
-        "{year:04}-{month:02}-{day:02}T{hour:02}:{minute:02}:{second:02}{fraction}"
-    ))
+    let fraction = if fraction.is_empty() { String::new() } else { format!(".{fraction}") };
+    Some(format!("{year:04}-{month:02}-{day:02}T{hour:02}:{minute:02}:{second:02}{fraction}"))
 }
 
 /// `AM`/`PM` (any case, with or without dots): whether it is PM.
@@ -186,16 +163,8 @@ fn date_parts(date: &str, month_first: bool) -> Option<(u32, u32, u32)> {
         (number(a, 4)?, number(b, 2)?, number(c, 2)?)
     } else if c.len() == 4 {
         let (first, second, year) = (number(a, 2)?, number(b, 2)?, number(c, 4)?);
-        let (month, day) = if month_first && separator == '/' {
-            (first, second)
-        } else {
-            (second, first)
-        };
-        if month > 12 {
-            (year, day, month)
-        } else {
-            (year, month, day)
-        }
+        let (month, day) = if month_first && separator == '/' { (first, second) } else { (second, first) };
+        if month > 12 { (year, day, month) } else { (year, month, day) }
     } else {
         // Two-digit years (`12/5/26`) are not what exports write; guessing the century is
         // worse than leaving the text as it is.
@@ -317,19 +286,13 @@ Error,12/5/2026 10:14:22 AM,CceManagementService,20006,None,\"Appliance cannot b
                 ("Source", "CceManagementService"),
                 ("Event ID", "20006"),
                 ("Task Category", "None"),
-                (
-                    "column6",
-                    "Appliance cannot be recovered automatically, please recover manually."
-                ),
+                ("column6", "Appliance cannot be recovered automatically, please recover manually."),
                 ("TimeCreated", "2026-12-05T10:14:22"),
                 ("Id", "20006"),
                 ("ProviderName", "CceManagementService"),
                 ("LevelDisplayName", "Error"),
                 ("TaskDisplayName", "None"),
-                (
-                    "Message",
-                    "Appliance cannot be recovered automatically, please recover manually."
-                ),
+                ("Message", "Appliance cannot be recovered automatically, please recover manually."),
                 ("producer", "Get-WinEvent"),
             ]
         );

@@ -70,8 +70,8 @@ fn record(value: Json, span: Span, producer: Option<&str>) -> Record {
     record
 }
 
-/// A JSON value that keeps properties in file order (serde_json's `Map` sorts them unless a
-/// feature we do not enable is on).
+/// A JSON value that keeps properties in file order whatever serde_json's features (its `Map`
+/// sorts keys without `preserve_order`), so a record's fields follow the export.
 #[derive(Debug, PartialEq)]
 enum Json {
     Null,

@@ -49,9 +49,9 @@ pub fn render(rule: &CompiledRule) -> String {
     let _ = writeln!(out, "\nHow to fix");
     for (i, step) in def.remediation.iter().enumerate() {
         let label = step.when.as_ref().map(|w| format!("[Cloud Connector {}] ", w.label())).unwrap_or_default();
-        let _ = writeln!(out, "  {}. {label}{}", i + 1, step.text);
+        let _ = writeln!(out, "  {}. {label}{}", i + 1, step.text.trim());
         if let Some(command) = &step.command {
-            for line in command.lines() {
+            for line in command.trim_end().lines() {
                 let _ = writeln!(out, "       {line}");
             }
         }
