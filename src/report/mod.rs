@@ -1,6 +1,7 @@
 //! Reports: one data model built from a scan, rendered per format.
 
 pub mod explain;
+pub mod html;
 pub mod json;
 pub mod markdown;
 pub mod sanitize;
@@ -15,6 +16,8 @@ pub enum Format {
     Text,
     Markdown,
     Json,
+    /// One self-contained page for a ticket: no script, no fetch.
+    Html,
 }
 
 /// Everything a format shows, in display order.
@@ -23,6 +26,8 @@ pub struct Report {
     pub host: HostSummary,
     pub findings: Vec<Finding>,
     pub outcomes: Vec<Outcome>,
+    /// Personal data was replaced with pseudonyms (`--redact`); formats say so.
+    pub redacted: bool,
 }
 
 pub struct HostSummary {
@@ -30,6 +35,8 @@ pub struct HostSummary {
     pub collection_time: Option<String>,
     /// `2.1.0.0 (running, module.ini)` style lines.
     pub versions: Vec<String>,
+    /// DNS domains CloudConnector.ini names (`SIPDomains`, `VirtualMachineDomain`, ...).
+    pub domains: Vec<String>,
 }
 
 pub struct Finding {
@@ -122,12 +129,14 @@ impl Report {
                 .iter()
                 .map(|v| format!("{} ({}, {})", v.version, v.role, v.path))
                 .collect(),
+            domains: ini_domains(&scan.facts),
         };
         Report {
             inputs: scan.inputs,
             host,
             findings,
             outcomes,
+            redacted: false,
         }
     }
 
@@ -141,8 +150,26 @@ impl Report {
             Format::Text => text::render(self, color),
             Format::Markdown => markdown::render(self),
             Format::Json => json::render(self),
+            Format::Html => html::render(self),
         }
     }
+}
+
+/// The DNS domains CloudConnector.ini names: every value of a key called `...Domain` or
+/// `...Domains` (`SIPDomains` may list several).
+fn ini_domains(facts: &Facts) -> Vec<String> {
+    let mut domains: Vec<String> = facts
+        .ini
+        .iter()
+        .filter(|(key, _)| key.ends_with("domain") || key.ends_with("domains"))
+        .flat_map(|(_, value)| value.split([',', ';', ' ']))
+        .map(|d| d.trim().trim_end_matches('.'))
+        .filter(|d| d.contains('.'))
+        .map(str::to_owned)
+        .collect();
+    domains.sort_by_key(|d| d.to_ascii_lowercase());
+    domains.dedup_by(|a, b| a.eq_ignore_ascii_case(b));
+    domains
 }
 
 fn in_range(range: &VersionRange, version: &crate::version::Version) -> bool {
