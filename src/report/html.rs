@@ -517,6 +517,7 @@ mod tests {
                 status: Status::Fired,
                 reason: hostile.into(),
             }],
+            rules: Vec::new(),
             redacted: false,
         }
     }

@@ -5,11 +5,12 @@ pub mod html;
 pub mod json;
 pub mod markdown;
 pub mod sanitize;
+pub mod sarif;
 pub mod text;
 
 use crate::engine::{Engine, Evidence, InputReport, Scan, Status};
 use crate::facts::Facts;
-use crate::rules::{Severity, VersionRange};
+use crate::rules::{Reference, RuleDef, Severity, VersionRange};
 
 #[derive(Clone, Copy, Debug, PartialEq, Eq, clap::ValueEnum)]
 pub enum Format {
@@ -18,6 +19,8 @@ pub enum Format {
     Json,
     /// One self-contained page for a ticket: no script, no fetch.
     Html,
+    /// SARIF 2.1.0, for code-scanning dashboards and CI.
+    Sarif,
 }
 
 /// Everything a format shows, in display order.
@@ -26,6 +29,8 @@ pub struct Report {
     pub host: HostSummary,
     pub findings: Vec<Finding>,
     pub outcomes: Vec<Outcome>,
+    /// Every rule of the pack, fired or not: SARIF describes them all.
+    pub rules: Vec<RuleDoc>,
     /// Personal data was replaced with pseudonyms (`--redact`); formats say so.
     pub redacted: bool,
 }
@@ -62,6 +67,25 @@ pub struct Outcome {
     pub name: String,
     pub status: Status,
     pub reason: String,
+}
+
+/// A rule as its documentation reads, independent of any scan.
+pub struct RuleDoc {
+    pub id: String,
+    pub name: String,
+    pub severity: Severity,
+    pub title: String,
+    /// What it detects.
+    pub what: String,
+    /// Why it matters.
+    pub why: String,
+    /// The record kinds it reads.
+    pub sources: Vec<String>,
+    /// The Cloud Connector versions it applies to, when the rule says.
+    pub applies_to: Option<String>,
+    /// Steps with placeholders shown as `<name>`, each labelled with its versions if any.
+    pub remediation: Vec<Step>,
+    pub references: Vec<String>,
 }
 
 impl Report {
@@ -109,14 +133,7 @@ impl Report {
                 count: outcome.count,
                 evidence: outcome.evidence.clone(),
                 remediation,
-                references: def
-                    .references
-                    .iter()
-                    .map(|r| match &r.anchor {
-                        Some(anchor) => format!("{}#{anchor} ({})", r.article, r.section),
-                        None => format!("{} ({})", r.article, r.section),
-                    })
-                    .collect(),
+                references: def.references.iter().map(reference).collect(),
             });
         }
         findings.sort_by(|a, b| b.severity.cmp(&a.severity).then_with(|| a.rule_id.cmp(&b.rule_id)));
@@ -136,6 +153,7 @@ impl Report {
             host,
             findings,
             outcomes,
+            rules: rules.iter().map(|r| rule_doc(&r.loaded.def)).collect(),
             redacted: false,
         }
     }
@@ -151,7 +169,44 @@ impl Report {
             Format::Markdown => markdown::render(self),
             Format::Json => json::render(self),
             Format::Html => html::render(self),
+            Format::Sarif => sarif::render(self),
         }
+    }
+}
+
+fn reference(r: &Reference) -> String {
+    match &r.anchor {
+        Some(anchor) => format!("{}#{anchor} ({})", r.article, r.section),
+        None => format!("{} ({})", r.article, r.section),
+    }
+}
+
+fn rule_doc(def: &RuleDef) -> RuleDoc {
+    // No evidence and no facts: every placeholder shows as `<name>`, which is what a rule's
+    // documentation should say ("<vm> should have <ip>").
+    let no_facts = Facts::default();
+    RuleDoc {
+        id: def.id.value.clone(),
+        name: def.name.value.clone(),
+        severity: def.severity,
+        title: def.title.clone(),
+        what: def.docs.what.trim().to_owned(),
+        why: def.docs.why.trim().to_owned(),
+        sources: def.sources.iter().map(|s| s.value.clone()).collect(),
+        applies_to: def
+            .applies_to
+            .as_ref()
+            .map(|r| format!("Cloud Connector {}", r.label())),
+        remediation: def
+            .remediation
+            .iter()
+            .map(|step| Step {
+                text: fill(step.text.trim(), None, &no_facts),
+                command: step.command.as_ref().map(|c| fill(c.trim_end(), None, &no_facts)),
+                label: step.when.as_ref().map(|w| format!("Cloud Connector {}", w.label())),
+            })
+            .collect(),
+        references: def.references.iter().map(reference).collect(),
     }
 }
 
