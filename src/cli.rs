@@ -8,7 +8,7 @@ use clap::{Args, Parser, Subcommand, ValueEnum};
 
 use crate::engine::Engine;
 use crate::input::discover::{self, Limits};
-use crate::report::{Format, Report};
+use crate::report::{Format, Report, redact};
 use crate::rules::{self, RuleSet, Severity, load};
 
 #[derive(Parser)]
@@ -62,6 +62,12 @@ struct ScanArgs {
     /// Largest file read, in bytes; larger files are reported and skipped.
     #[arg(long, value_name = "BYTES", default_value_t = Limits::default().max_file_size)]
     max_file_size: u64,
+    /// Replace user, host, domain and tenant names and IP addresses with stable pseudonyms.
+    #[arg(long)]
+    redact: bool,
+    /// Write the pseudonyms (original -> pseudonym) as JSON to FILE; implies --redact.
+    #[arg(long, value_name = "FILE")]
+    redact_map: Option<PathBuf>,
 }
 
 #[derive(Clone, Copy, ValueEnum)]
@@ -163,7 +169,14 @@ fn scan(args: ScanArgs) -> miette::Result<ExitCode> {
         let sources = discover::discover(&args.paths, &limits, &mut std::io::stdin().lock());
         engine.scan(&sources, limits.max_file_size)
     });
-    let report = Report::build(&engine, scan);
+    let mut report = Report::build(&engine, scan);
+    if args.redact || args.redact_map.is_some() {
+        let mappings = redact::redact(&mut report);
+        if let Some(path) = &args.redact_map {
+            std::fs::write(path, redact::map_json(&mappings))
+                .map_err(|e| miette::miette!("cannot write {}: {e}", path.display()))?;
+        }
+    }
     let to_terminal = args.output.is_none() && std::io::stdout().is_terminal();
     let color = match args.color {
         ColorChoice::Always => true,

@@ -6,7 +6,7 @@
 use std::path::{Path, PathBuf};
 
 use ccdiag::engine::Engine;
-use ccdiag::report::{Format, Report};
+use ccdiag::report::{Format, Report, redact};
 use ccdiag::rules::load;
 use ccdiag::ruletest;
 use serde_json::Value;
@@ -36,9 +36,13 @@ fn assert_valid(sarif: &str) -> Value {
     document
 }
 
-fn sarif_of(path: &Path) -> String {
+fn sarif_of(path: &Path, redacted: bool) -> String {
     let engine = engine();
-    Report::build(&engine, ruletest::scan_case(&engine, path)).render(Format::Sarif, false)
+    let mut report = Report::build(&engine, ruletest::scan_case(&engine, path));
+    if redacted {
+        redact::redact(&mut report);
+    }
+    report.render(Format::Sarif, false)
 }
 
 fn example() -> PathBuf {
@@ -47,7 +51,7 @@ fn example() -> PathBuf {
 
 #[test]
 fn the_example_report_is_valid_sarif() {
-    let document = assert_valid(&sarif_of(&example()));
+    let document = assert_valid(&sarif_of(&example(), false));
     assert_eq!(document["version"], "2.1.0");
     assert!(
         document["$schema"]
@@ -136,7 +140,7 @@ fn problems_and_odd_paths_stay_valid() {
     .unwrap();
     std::fs::write(dir.join("blob.bin"), [0u8, 159, 146, 150, 0, 0, 1, 2, 3, 255, 0, 0]).unwrap();
     std::fs::write(dir.join("broken.ini"), "[Common\r\nState\r\n").unwrap();
-    let sarif = sarif_of(&dir);
+    let sarif = sarif_of(&dir, false);
     let _ = std::fs::remove_dir_all(&dir);
     let document = assert_valid(&sarif);
     let run = &document["runs"][0];
@@ -150,10 +154,16 @@ fn problems_and_odd_paths_stay_valid() {
     );
 }
 
+#[test]
+fn a_redacted_report_is_valid_sarif() {
+    let document = assert_valid(&sarif_of(&example(), true));
+    assert_eq!(document["runs"][0]["properties"]["redacted"], true);
+}
+
 /// The check above is only worth something if the schema rejects what a careless writer emits.
 #[test]
 fn the_schema_catches_mistakes() {
-    let good: Value = serde_json::from_str(&sarif_of(&example())).unwrap();
+    let good: Value = serde_json::from_str(&sarif_of(&example(), false)).unwrap();
     let validator = validator();
     assert!(validator.is_valid(&good));
     let mistakes: [(&str, Value); 4] = [
