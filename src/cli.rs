@@ -8,6 +8,7 @@ use clap::{Args, Parser, Subcommand, ValueEnum};
 
 use crate::engine::Engine;
 use crate::input::discover::{self, Limits};
+use crate::report::progress::Progress;
 use crate::report::{Format, Report, redact};
 use crate::rules::{self, RuleSet, Severity, load};
 
@@ -68,6 +69,9 @@ struct ScanArgs {
     /// Write the pseudonyms (original -> pseudonym) as JSON to FILE; implies --redact.
     #[arg(long, value_name = "FILE")]
     redact_map: Option<PathBuf>,
+    /// No progress bar on stderr.
+    #[arg(long, short)]
+    quiet: bool,
 }
 
 #[derive(Clone, Copy, ValueEnum)]
@@ -167,7 +171,8 @@ fn scan(args: ScanArgs) -> miette::Result<ExitCode> {
         .map_err(|e| miette::miette!("cannot start worker threads: {e}"))?;
     let scan = pool.install(|| {
         let sources = discover::discover(&args.paths, &limits, &mut std::io::stdin().lock());
-        engine.scan(&sources, limits.max_file_size)
+        let progress = Progress::start(sources.len(), !args.quiet && std::io::stderr().is_terminal());
+        engine.scan_with_progress(&sources, limits.max_file_size, &|| progress.step())
     });
     let mut report = Report::build(&engine, scan);
     if args.redact || args.redact_map.is_some() {

@@ -140,7 +140,20 @@ impl Engine {
 
     /// Reads, parses and matches every source. Call inside a rayon pool to bound the threads.
     pub fn scan(&self, sources: &[SourceFile], max_file_size: u64) -> Scan {
-        let loaded: Vec<LoadedInput> = sources.par_iter().map(|s| load(s, max_file_size)).collect();
+        self.scan_with_progress(sources, max_file_size, &|| {})
+    }
+
+    /// [`Engine::scan`], calling `step` from the worker threads twice per source, when it is
+    /// read and parsed and when it is matched (2 × `sources.len()` calls), for a progress display.
+    pub fn scan_with_progress(&self, sources: &[SourceFile], max_file_size: u64, step: &(dyn Fn() + Sync)) -> Scan {
+        let loaded: Vec<LoadedInput> = sources
+            .par_iter()
+            .map(|s| {
+                let input = load(s, max_file_size);
+                step();
+                input
+            })
+            .collect();
         let facts = Facts::gather(
             &loaded
                 .iter()
@@ -153,7 +166,14 @@ impl Engine {
                 })
                 .collect::<Vec<_>>(),
         );
-        let hits: Vec<InputHits> = loaded.par_iter().map(|input| self.match_input(input)).collect();
+        let hits: Vec<InputHits> = loaded
+            .par_iter()
+            .map(|input| {
+                let hits = self.match_input(input);
+                step();
+                hits
+            })
+            .collect();
         let outcomes = self.outcomes(&facts, hits);
         Scan {
             inputs: loaded.into_iter().map(|l| l.report).collect(),

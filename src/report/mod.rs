@@ -4,6 +4,7 @@ pub mod explain;
 pub mod html;
 pub mod json;
 pub mod markdown;
+pub mod progress;
 pub mod redact;
 pub mod sanitize;
 pub mod sarif;
