@@ -329,7 +329,8 @@ fn finding_section(out: &mut String, finding: &Finding) {
     if unkept > 0 {
         let _ = writeln!(
             out,
-            "<p class=\"more\">and {unkept} more (the first {MAX_EVIDENCE} matches of a finding are kept)</p>"
+            "<p class=\"more\">and {unkept} more match{} (a finding keeps its first {MAX_EVIDENCE})</p>",
+            if unkept == 1 { "" } else { "es" }
         );
     }
     out.push_str("<h4>Fix</h4>\n<ol class=\"steps\">\n");
@@ -540,7 +541,7 @@ mod tests {
         let page = render(&hostile_report());
         assert_eq!(page.matches("<div class=\"evidence\">").count(), 5);
         assert!(page.contains("<details><summary>Show 2 more excerpts</summary>"));
-        assert!(page.contains("and 55 more"));
+        assert!(page.contains("and 55 more matches (a finding keeps its first 50)"));
     }
 
     #[test]
