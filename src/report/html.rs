@@ -278,7 +278,7 @@ fn summary(out: &mut String, report: &Report) {
         for finding in &report.findings {
             let _ = writeln!(
                 out,
-                "<li><a href=\"#{anchor}\"><span class=\"toc-sev {severity}\"></span><code>{id}</code> {title}</a></li>",
+                "<li><a href=\"#{anchor}\"><span class=\"toc-sev {severity}\" aria-hidden=\"true\"></span><code>{id}</code> {title}</a></li>",
                 anchor = anchor(&finding.rule_id),
                 severity = finding.severity.name(),
                 id = esc(&finding.rule_id, false),
