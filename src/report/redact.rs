@@ -10,9 +10,11 @@
 //! text), the same value by the same pseudonym, so the report still reads: `host-1` in the
 //! path is `host-1` in the excerpt.
 //!
-//! What stays: product, cmdlet and service names, error text, file names, GUIDs, versions, and
-//! addresses that identify nothing (loopback, unspecified, 169.254.0.0/16 link-local, broadcast
-//! and netmasks), which are often the diagnosis itself ("the adapter has 169.254.12.7").
+//! What stays: product, cmdlet and service names, error text, file names, GUIDs, versions,
+//! vendor endpoints (`admin0a.online.lync.com`), names of one or two characters (they would
+//! replace ordinary words), and addresses that identify nothing (loopback, unspecified,
+//! 169.254.0.0/16 link-local, broadcast and netmasks), which are often the diagnosis itself
+//! ("the adapter has 169.254.12.7").
 
 use std::collections::{HashMap, HashSet};
 use std::net::{Ipv4Addr, Ipv6Addr};
@@ -172,16 +174,20 @@ impl Collector {
             return;
         }
         let key = (kind, value.to_lowercase());
-        let skip = match kind {
-            Kind::User => WELL_KNOWN_ACCOUNTS.contains(&key.1.as_str()),
-            Kind::Domain => {
-                WELL_KNOWN_ACCOUNT_DOMAINS.contains(&key.1.as_str())
-                    || VENDOR_DOMAINS.iter().any(|v| is_under(&key.1, v))
-            }
-            // A remote session's computer is often the service's endpoint (`admin0a.online.lync.com`).
-            Kind::Host => VENDOR_DOMAINS.iter().any(|v| is_under(&key.1, v)),
-            _ => false,
-        };
+        // A name of one or two letters (`AD\kim`'s domain, a user `jd`) identifies no one and
+        // would turn ordinary words of the report ("Active Directory (AD)") into pseudonyms.
+        let too_short = matches!(kind, Kind::User | Kind::Host | Kind::Domain) && value.chars().count() < 3;
+        let skip = too_short
+            || match kind {
+                Kind::User => WELL_KNOWN_ACCOUNTS.contains(&key.1.as_str()),
+                Kind::Domain => {
+                    WELL_KNOWN_ACCOUNT_DOMAINS.contains(&key.1.as_str())
+                        || VENDOR_DOMAINS.iter().any(|v| is_under(&key.1, v))
+                }
+                // A remote session's computer is often the service's endpoint (`admin0a.online.lync.com`).
+                Kind::Host => VENDOR_DOMAINS.iter().any(|v| is_under(&key.1, v)),
+                _ => false,
+            };
         if skip || self.seen.contains(&key) {
             return;
         }
@@ -647,6 +653,16 @@ mod tests {
             "IP=10.0.0.1/24 gw 10.0.0.2 {169.254.12.7, ipv6-1} \
              2.1.0.0-CMS Version=2.0.1.0 5.1.14393.4583 at 09:12:44 [System.IO.Path]::Combine ::1 \
              ipv6-2 mask 255.255.255.0"
+        );
+    }
+
+    #[test]
+    fn names_too_short_to_identify_anyone_stay() {
+        let text = "Username: AD\\jd\nRunAs User: AD\\kimakers\nActive Directory (AD) is up";
+        let m = mappings_of(&[text], &[]);
+        assert_eq!(
+            redacted(text, &m),
+            "Username: AD\\jd\nRunAs User: AD\\user-1\nActive Directory (AD) is up"
         );
     }
 
