@@ -178,6 +178,12 @@ fn no_original_survives_in_any_format() {
             .any(|i| i.path == "transcripts/PowerShell_transcript.host-1.20261118093012.txt")
     );
     let text = report.render(Format::Text, false);
+    assert!(
+        text.contains("\nRedacted user, host, domain"),
+        "the text report says so"
+    );
+    assert!(report.render(Format::Markdown, false).contains("\nRedacted: "));
+    assert!(report.render(Format::Json, false).contains("\"redacted\": true"));
     assert!(text.contains("user-1@domain-"), "{text}");
     assert!(text.contains("tenant-1.onmicrosoft.com"));
     assert!(text.contains("C:\\Users\\user-1\\AppData"));

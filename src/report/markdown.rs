@@ -18,6 +18,9 @@ pub fn render(report: &Report) -> String {
         count(Status::Passed),
         count(Status::NotApplicable)
     );
+    if report.redacted {
+        out.push_str("Redacted: user, host, domain and tenant names and IP addresses are pseudonyms (`user-1`, `host-1`, ...).\n\n");
+    }
     let host = &report.host;
     if !host.hosts.is_empty() {
         let _ = writeln!(out, "- Machines: {}", markdown_inline(&host.hosts.join(", ")));
