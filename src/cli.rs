@@ -8,7 +8,8 @@ use clap::{Args, Parser, Subcommand, ValueEnum};
 
 use crate::engine::{Engine, ScanOptions};
 use crate::input::discover::{self, Limits};
-use crate::report::{Format, Report};
+use crate::report::progress::Progress;
+use crate::report::{Format, Report, redact};
 use crate::rules::{self, RuleSet, Severity, load};
 
 #[derive(Parser)]
@@ -66,6 +67,15 @@ struct ScanArgs {
     /// else the clock.
     #[arg(long, value_name = "TIME", value_parser = parse_now)]
     now: Option<crate::time::Timestamp>,
+    /// Replace user, host, domain and tenant names and IP addresses with stable pseudonyms.
+    #[arg(long)]
+    redact: bool,
+    /// Write the pseudonyms (original -> pseudonym) as JSON to FILE; implies --redact.
+    #[arg(long, value_name = "FILE")]
+    redact_map: Option<PathBuf>,
+    /// No progress bar on stderr.
+    #[arg(long, short)]
+    quiet: bool,
 }
 
 fn parse_now(text: &str) -> Result<crate::time::Timestamp, String> {
@@ -181,9 +191,18 @@ fn scan(args: ScanArgs) -> miette::Result<ExitCode> {
     let pool = builder.build().map_err(|e| miette::miette!("cannot start worker threads: {e}"))?;
     let scan = pool.install(|| {
         let sources = discover::discover(&args.paths, &limits, &mut std::io::stdin().lock());
-        engine.scan(&sources, &ScanOptions { max_file_size: limits.max_file_size, now: args.now })
+        let progress = Progress::start(sources.len(), !args.quiet && std::io::stderr().is_terminal());
+        let options = ScanOptions { max_file_size: limits.max_file_size, now: args.now };
+        engine.scan_with_progress(&sources, &options, &|| progress.step())
     });
-    let report = Report::build(&engine, scan);
+    let mut report = Report::build(&engine, scan);
+    if args.redact || args.redact_map.is_some() {
+        let mappings = redact::redact(&mut report);
+        if let Some(path) = &args.redact_map {
+            std::fs::write(path, redact::map_json(&mappings))
+                .map_err(|e| miette::miette!("cannot write {}: {e}", path.display()))?;
+        }
+    }
     let to_terminal = args.output.is_none() && std::io::stdout().is_terminal();
     let color = match args.color {
         ColorChoice::Always => true,

@@ -149,15 +149,34 @@ impl Engine {
 
     /// Reads, parses and matches every source. Call inside a rayon pool to bound the threads.
     pub fn scan(&self, sources: &[SourceFile], options: &ScanOptions) -> Scan {
-        let loaded: Vec<LoadedInput> = sources.par_iter().map(|s| load(s, options.max_file_size)).collect();
+        self.scan_with_progress(sources, options, &|| {})
+    }
+
+    /// [`Engine::scan`], calling `step` from the worker threads twice per source, when it is
+    /// read and parsed and when it is matched (2 × `sources.len()` calls), for a progress display.
+    pub fn scan_with_progress(&self, sources: &[SourceFile], options: &ScanOptions, step: &(dyn Fn() + Sync)) -> Scan {
+        let loaded: Vec<LoadedInput> = sources
+            .par_iter()
+            .map(|s| {
+                let input = load(s, options.max_file_size);
+                step();
+                input
+            })
+            .collect();
         let views: Vec<InputRecords<'_>> = loaded
             .iter()
             .filter_map(|l| l.report.kind.map(|kind| InputRecords { path: &l.report.path, kind, records: &l.records }))
             .collect();
         let facts = Facts::gather(&views, options.now);
         let derived = derive::derive(&views, &facts);
-        let mut hits: Vec<InputHits> =
-            loaded.par_iter().map(|input| self.match_records(input, &input.records)).collect();
+        let mut hits: Vec<InputHits> = loaded
+            .par_iter()
+            .map(|input| {
+                let hits = self.match_records(input, &input.records);
+                step();
+                hits
+            })
+            .collect();
         hits.push(self.match_derived(&loaded, &derived.derived));
         let outcomes = self.outcomes(&facts, &derived.checked, hits);
         Scan { inputs: loaded.into_iter().map(|l| l.report).collect(), facts, outcomes }

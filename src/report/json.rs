@@ -49,6 +49,7 @@ pub fn render(report: &Report) -> String {
     let host = &report.host;
     let document = json!({
         "tool": {"name": "ccdiag", "version": env!("CARGO_PKG_VERSION")},
+        "redacted": report.redacted,
         "host": {"machines": host.hosts, "collection_time": host.collection_time, "versions": host.versions},
         "inputs": inputs,
         "findings": findings,

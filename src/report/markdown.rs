@@ -5,9 +5,7 @@ use std::fmt::Write as _;
 
 use super::sanitize::{markdown_code_block, markdown_inline};
 use super::{Finding, Report};
-use crate::engine::Status;
-
-const SHOWN_EVIDENCE: usize = 3;
+use crate::engine::{Evidence, Status};
 
 pub fn render(report: &Report) -> String {
     let mut out = String::from("# ccdiag report\n\n");
@@ -20,6 +18,9 @@ pub fn render(report: &Report) -> String {
         count(Status::Passed),
         count(Status::NotApplicable)
     );
+    if report.redacted {
+        out.push_str("Redacted: user, host, domain and tenant names and IP addresses are pseudonyms (`user-1`, `host-1`, ...).\n\n");
+    }
     let host = &report.host;
     if !host.hosts.is_empty() {
         let _ = writeln!(out, "- Machines: {}", markdown_inline(&host.hosts.join(", ")));
@@ -69,6 +70,17 @@ pub fn render_finding(finding: &Finding) -> String {
     out
 }
 
+fn evidence_item(out: &mut String, evidence: &Evidence) {
+    let _ = writeln!(out, "- {} line {}\n", markdown_inline(&evidence.path), evidence.line);
+    for line in markdown_code_block(&evidence.excerpt, "text").lines() {
+        let _ = writeln!(out, "  {line}");
+    }
+    if !evidence.captures.is_empty() {
+        let _ = writeln!(out, "\n  {}", markdown_inline(&super::text::captures_line(&evidence.captures)));
+    }
+    out.push('\n');
+}
+
 fn finding_section(out: &mut String, finding: &Finding) {
     let _ = writeln!(
         out,
@@ -79,18 +91,28 @@ fn finding_section(out: &mut String, finding: &Finding) {
         markdown_inline(&finding.title)
     );
     let _ = writeln!(out, "**Evidence** ({} match{}):\n", finding.count, if finding.count == 1 { "" } else { "es" });
-    for evidence in finding.evidence.iter().take(SHOWN_EVIDENCE) {
-        let _ = writeln!(out, "- {} line {}\n", markdown_inline(&evidence.path), evidence.line);
-        for line in markdown_code_block(&evidence.excerpt, "text").lines() {
-            let _ = writeln!(out, "  {line}");
-        }
-        if !evidence.captures.is_empty() {
-            let _ = writeln!(out, "\n  {}", markdown_inline(&super::text::captures_line(&evidence.captures)));
-        }
-        out.push('\n');
+    let (first, rest) = finding.evidence.split_at(finding.evidence.len().min(1));
+    for evidence in first {
+        evidence_item(out, evidence);
     }
-    if finding.count > SHOWN_EVIDENCE {
-        let _ = writeln!(out, "- ... and {} more\n", finding.count - SHOWN_EVIDENCE);
+    // More excerpts fold away so that a ticket shows the issue before the pile of proof. The
+    // summary is our own text; the paths and excerpts inside stay escaped and fenced, and the
+    // blank lines around them keep GitHub reading them as Markdown, not raw HTML.
+    if !rest.is_empty() {
+        let _ = writeln!(
+            out,
+            "<details><summary>{} more excerpt{}</summary>\n",
+            rest.len(),
+            if rest.len() == 1 { "" } else { "s" }
+        );
+        for evidence in rest {
+            evidence_item(out, evidence);
+        }
+        out.push_str("</details>\n\n");
+    }
+    let unkept = finding.count.saturating_sub(finding.evidence.len());
+    if unkept > 0 {
+        let _ = writeln!(out, "- ... and {unkept} more\n");
     }
     out.push_str("**Fix**:\n\n");
     for (i, step) in finding.remediation.iter().enumerate() {
@@ -110,4 +132,57 @@ fn finding_section(out: &mut String, finding: &Finding) {
         }
     }
     out.push('\n');
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::rules::Severity;
+
+    fn finding(evidence: usize, count: usize) -> Finding {
+        Finding {
+            rule_id: "X1".into(),
+            name: "x".into(),
+            severity: Severity::Error,
+            title: "t".into(),
+            count,
+            evidence: (1..=evidence as u32)
+                .map(|line| Evidence {
+                    path: "<b>logs</b>/a.log".into(),
+                    line,
+                    last_line: line,
+                    excerpt: "</details>\n```\n<script>alert(1)</script>".into(),
+                    captures: Vec::new(),
+                    severity: Severity::Error,
+                })
+                .collect(),
+            remediation: Vec::new(),
+            references: Vec::new(),
+        }
+    }
+
+    #[test]
+    fn one_excerpt_shows_alone() {
+        let md = render_finding(&finding(1, 1));
+        assert!(!md.contains("<details>"));
+        assert!(!md.contains("more"));
+    }
+
+    #[test]
+    fn further_excerpts_fold_and_stay_fenced() {
+        let md = render_finding(&finding(3, 70));
+        let lines: Vec<&str> = md.lines().collect();
+        // Our own tags alone on their lines, each followed or preceded by a blank line.
+        let open = lines.iter().position(|l| *l == "<details><summary>2 more excerpts</summary>").unwrap();
+        assert_eq!(lines[open + 1], "");
+        let close = lines.iter().position(|l| *l == "</details>").unwrap();
+        assert_eq!(lines[close - 1], "");
+        assert!(close > open);
+        // Input text: escaped outside code, fenced (four backticks beat its three) inside.
+        assert_eq!(md.matches("- \\<b\\>logs\\</b\\>/a.log line").count(), 3);
+        assert_eq!(md.matches("  ````text").count(), 3);
+        assert!(lines.iter().all(|l| !l.starts_with("</details>") || *l == "</details>"));
+        assert_eq!(lines.iter().filter(|l| l.trim_start().starts_with("</details>")).count(), 4);
+        assert!(md.contains("- ... and 67 more"));
+    }
 }

@@ -1,20 +1,28 @@
 //! Reports: one data model built from a scan, rendered per format.
 
 pub mod explain;
+pub mod html;
 pub mod json;
 pub mod markdown;
+pub mod progress;
+pub mod redact;
 pub mod sanitize;
+pub mod sarif;
 pub mod text;
 
 use crate::engine::{Engine, Evidence, InputReport, Scan, Status};
 use crate::facts::Facts;
-use crate::rules::{Severity, VersionRange};
+use crate::rules::{Reference, RuleDef, Severity, VersionRange};
 
 #[derive(Clone, Copy, Debug, PartialEq, Eq, clap::ValueEnum)]
 pub enum Format {
     Text,
     Markdown,
     Json,
+    /// One self-contained page for a ticket: no script, no fetch.
+    Html,
+    /// SARIF 2.1.0, for code-scanning dashboards and CI.
+    Sarif,
 }
 
 /// Everything a format shows, in display order.
@@ -23,6 +31,10 @@ pub struct Report {
     pub host: HostSummary,
     pub findings: Vec<Finding>,
     pub outcomes: Vec<Outcome>,
+    /// Every rule of the pack, fired or not: SARIF describes them all.
+    pub rules: Vec<RuleDoc>,
+    /// Personal data was replaced with pseudonyms (`--redact`); formats say so.
+    pub redacted: bool,
 }
 
 pub struct HostSummary {
@@ -30,6 +42,8 @@ pub struct HostSummary {
     pub collection_time: Option<String>,
     /// `2.1.0.0 (running, module.ini)` style lines.
     pub versions: Vec<String>,
+    /// DNS domains CloudConnector.ini names (`SIPDomains`, `VirtualMachineDomain`, ...).
+    pub domains: Vec<String>,
 }
 
 pub struct Finding {
@@ -55,6 +69,25 @@ pub struct Outcome {
     pub name: String,
     pub status: Status,
     pub reason: String,
+}
+
+/// A rule as its documentation reads, independent of any scan.
+pub struct RuleDoc {
+    pub id: String,
+    pub name: String,
+    pub severity: Severity,
+    pub title: String,
+    /// What it detects.
+    pub what: String,
+    /// Why it matters.
+    pub why: String,
+    /// The record kinds it reads.
+    pub sources: Vec<String>,
+    /// The Cloud Connector versions it applies to, when the rule says.
+    pub applies_to: Option<String>,
+    /// Steps with placeholders shown as `<name>`, each labelled with its versions if any.
+    pub remediation: Vec<Step>,
+    pub references: Vec<String>,
 }
 
 impl Report {
@@ -102,14 +135,7 @@ impl Report {
                 count: outcome.count,
                 evidence: outcome.evidence.clone(),
                 remediation,
-                references: def
-                    .references
-                    .iter()
-                    .map(|r| match &r.anchor {
-                        Some(anchor) => format!("{}#{anchor} ({})", r.article, r.section),
-                        None => format!("{} ({})", r.article, r.section),
-                    })
-                    .collect(),
+                references: def.references.iter().map(reference).collect(),
             });
         }
         findings.sort_by(|a, b| b.severity.cmp(&a.severity).then_with(|| a.rule_id.cmp(&b.rule_id)));
@@ -117,8 +143,16 @@ impl Report {
             hosts: scan.facts.hosts.clone(),
             collection_time: scan.facts.collection_time.map(crate::time::format),
             versions: scan.facts.versions.iter().map(|v| format!("{} ({}, {})", v.version, v.role, v.path)).collect(),
+            domains: ini_domains(&scan.facts),
         };
-        Report { inputs: scan.inputs, host, findings, outcomes }
+        Report {
+            inputs: scan.inputs,
+            host,
+            findings,
+            outcomes,
+            rules: rules.iter().map(|r| rule_doc(&r.loaded.def)).collect(),
+            redacted: false,
+        }
     }
 
     /// The exit code for `--fail-on`: 1 when a finding is at or above the threshold.
@@ -131,8 +165,60 @@ impl Report {
             Format::Text => text::render(self, color),
             Format::Markdown => markdown::render(self),
             Format::Json => json::render(self),
+            Format::Html => html::render(self),
+            Format::Sarif => sarif::render(self),
         }
     }
+}
+
+fn reference(r: &Reference) -> String {
+    match &r.anchor {
+        Some(anchor) => format!("{}#{anchor} ({})", r.article, r.section),
+        None => format!("{} ({})", r.article, r.section),
+    }
+}
+
+fn rule_doc(def: &RuleDef) -> RuleDoc {
+    // No evidence and no facts: every placeholder shows as `<name>`, which is what a rule's
+    // documentation should say ("<vm> should have <ip>").
+    let no_facts = Facts::default();
+    RuleDoc {
+        id: def.id.value.clone(),
+        name: def.name.value.clone(),
+        severity: def.severity,
+        title: def.title.clone(),
+        what: def.docs.what.trim().to_owned(),
+        why: def.docs.why.trim().to_owned(),
+        sources: def.sources.iter().map(|s| s.value.clone()).collect(),
+        applies_to: def.applies_to.as_ref().map(|r| format!("Cloud Connector {}", r.label())),
+        remediation: def
+            .remediation
+            .iter()
+            .map(|step| Step {
+                text: fill(step.text.trim(), None, &no_facts),
+                command: step.command.as_ref().map(|c| fill(c.trim_end(), None, &no_facts)),
+                label: step.when.as_ref().map(|w| format!("Cloud Connector {}", w.label())),
+            })
+            .collect(),
+        references: def.references.iter().map(reference).collect(),
+    }
+}
+
+/// The DNS domains CloudConnector.ini names: every value of a key called `...Domain` or
+/// `...Domains` (`SIPDomains` may list several).
+fn ini_domains(facts: &Facts) -> Vec<String> {
+    let mut domains: Vec<String> = facts
+        .ini
+        .iter()
+        .filter(|(key, _)| key.ends_with("domain") || key.ends_with("domains"))
+        .flat_map(|(_, value)| value.split([',', ';', ' ']))
+        .map(|d| d.trim().trim_end_matches('.'))
+        .filter(|d| d.contains('.'))
+        .map(str::to_owned)
+        .collect();
+    domains.sort_by_key(|d| d.to_ascii_lowercase());
+    domains.dedup_by(|a, b| a.eq_ignore_ascii_case(b));
+    domains
 }
 
 fn in_range(range: &VersionRange, version: &crate::version::Version) -> bool {

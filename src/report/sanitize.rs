@@ -1,6 +1,7 @@
 //! Text from inputs is hostile until proven otherwise: a log line can carry ANSI escapes that
 //! rewrite the terminal, bidi overrides that reorder what the reader sees, or Markdown that
-//! turns an excerpt into a link. Every format passes input text through here.
+//! turns an excerpt into a link or a page into a script. Every format passes input text
+//! through here.
 
 /// For terminals and plain text: control characters (except tab) and bidi controls become
 /// visible `\u{..}` escapes; newlines are kept only when `keep_newlines`.
@@ -47,6 +48,25 @@ pub fn markdown_code_block(text: &str, language: &str) -> String {
     format!("{fence}{language}\n{safe}\n{fence}\n")
 }
 
+/// HTML text and attribute values: the terminal pass first (so an ANSI escape or a bidi override
+/// shows as `\u{..}` instead of acting), then the five characters that can open a tag, an
+/// entity or close a quoted attribute. Safe in element content and in quoted attributes.
+pub fn html(text: &str, keep_newlines: bool) -> String {
+    let safe = terminal(text, keep_newlines);
+    let mut out = String::with_capacity(safe.len() + safe.len() / 8);
+    for c in safe.chars() {
+        match c {
+            '&' => out.push_str("&amp;"),
+            '<' => out.push_str("&lt;"),
+            '>' => out.push_str("&gt;"),
+            '"' => out.push_str("&quot;"),
+            '\'' => out.push_str("&#39;"),
+            c => out.push(c),
+        }
+    }
+    out
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -64,5 +84,29 @@ mod tests {
         let block = markdown_code_block("a ``` b", "");
         assert!(block.starts_with("````\n"));
         assert!(block.ends_with("\n````\n"));
+    }
+
+    #[test]
+    fn html_cannot_open_a_tag() {
+        assert_eq!(html("<script>alert(1)</script>", false), "&lt;script&gt;alert(1)&lt;/script&gt;");
+        assert_eq!(html("</pre><img src=x onerror=alert(1)>", true), "&lt;/pre&gt;&lt;img src=x onerror=alert(1)&gt;");
+        assert_eq!(html("AT&T &amp;", false), "AT&amp;T &amp;amp;");
+    }
+
+    #[test]
+    fn html_cannot_break_out_of_an_attribute() {
+        assert_eq!(html("\" onmouseover=\"alert(1)", false), "&quot; onmouseover=&quot;alert(1)");
+        assert_eq!(html("' autofocus onfocus='x", false), "&#39; autofocus onfocus=&#39;x");
+    }
+
+    #[test]
+    fn html_shows_control_characters_instead_of_obeying_them() {
+        // ANSI colour, a bell, a bidi override that would reverse "exe.txt" into "txt.exe".
+        assert_eq!(html("\u{1b}[31mred\u{7}", false), "\\u{1b}[31mred\\u{7}");
+        assert_eq!(html("evil\u{202E}txt.exe", false), "evil\\u{202e}txt.exe");
+        assert_eq!(html("a\u{2066}b\u{2069}c", false), "a\\u{2066}b\\u{2069}c");
+        // Newlines survive only where the caller keeps them (inside <pre>); a NUL never does.
+        assert_eq!(html("a\nb\u{0}", true), "a\nb\\u{0}");
+        assert_eq!(html("a\nb", false), "a\\u{a}b");
     }
 }

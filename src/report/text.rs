@@ -118,6 +118,13 @@ fn summary(out: &mut String, report: &Report, style: &Style) {
             let _ = writeln!(out, "  version: {}", terminal(version, false));
         }
     }
+    if report.redacted {
+        let _ = writeln!(
+            out,
+            "{} user, host, domain and tenant names and IP addresses are pseudonyms",
+            style.paint("1", "Redacted")
+        );
+    }
     let count = |status| report.outcomes.iter().filter(|o| o.status == status).count();
     let _ = writeln!(
         out,

@@ -1,0 +1,666 @@
+//! `--redact`: personal data becomes stable pseudonyms before any format sees the report.
+//!
+//! One pass over the built [`Report`], in two steps. First it collects the values it can be sure
+//! are names or addresses from what they stand next to: the host facts (machines, the DNS
+//! domains of CloudConnector.ini), transcript headers (`Username: CONTOSO\kim`), profile paths
+//! (`C:\Users\kim`), `DOMAIN\user` with a domain already known, UPNs and e-mail addresses,
+//! `*.onmicrosoft.com` tenants, FQDNs under a known domain, IPv4 and IPv6 addresses, and
+//! captured fields whose name says what they hold (`machine`, `username`, ...). Then it replaces
+//! each of them everywhere (paths, excerpts, captures, remediation, reasons, problems, rule
+//! text), the same value by the same pseudonym, so the report still reads: `host-1` in the
+//! path is `host-1` in the excerpt.
+//!
+//! What stays: product, cmdlet and service names, error text, file names, GUIDs, versions,
+//! vendor endpoints (`admin0a.online.lync.com`), names of one or two characters (they would
+//! replace ordinary words), and addresses that identify nothing (loopback, unspecified,
+//! 169.254.0.0/16 link-local, broadcast and netmasks), which are often the diagnosis itself
+//! ("the adapter has 169.254.12.7").
+
+use std::collections::{HashMap, HashSet};
+use std::net::{Ipv4Addr, Ipv6Addr};
+use std::sync::LazyLock;
+
+use aho_corasick::{AhoCorasick, AhoCorasickBuilder, MatchKind};
+use regex::Regex;
+use serde_json::json;
+
+use super::Report;
+
+/// One replacement: `original` (as first seen) becomes `pseudonym` wherever it occurs, in any
+/// letter case.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Mapping {
+    pub kind: Kind,
+    pub original: String,
+    pub pseudonym: String,
+}
+
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
+pub enum Kind {
+    User,
+    Host,
+    Domain,
+    Tenant,
+    Ipv4,
+    Ipv6,
+}
+
+impl Kind {
+    pub fn name(self) -> &'static str {
+        match self {
+            Kind::User => "user",
+            Kind::Host => "host",
+            Kind::Domain => "domain",
+            Kind::Tenant => "tenant",
+            Kind::Ipv4 => "ipv4",
+            Kind::Ipv6 => "ipv6",
+        }
+    }
+}
+
+/// Replaces personal data in every text of the report and returns what became what.
+pub fn redact(report: &mut Report) -> Vec<Mapping> {
+    let mut collector = Collector::default();
+    collector.collect(report);
+    let mappings = collector.finish();
+    if let Some(replacer) = Replacer::new(&mappings) {
+        for_each_text(report, &mut |text| replacer.apply(text));
+    }
+    report.redacted = true;
+    mappings
+}
+
+/// The mapping as `--redact-map` writes it: originals and pseudonyms, for whoever must read the
+/// redacted report against the real host. It holds the personal data; keep it apart.
+pub fn map_json(mappings: &[Mapping]) -> String {
+    let rows: Vec<_> = mappings
+        .iter()
+        .map(|m| json!({"kind": m.kind.name(), "original": m.original, "pseudonym": m.pseudonym}))
+        .collect();
+    let mut text = serde_json::to_string_pretty(&json!({ "pseudonyms": rows })).unwrap_or_default();
+    text.push('\n');
+    text
+}
+
+/// Built-in accounts and profile folders: the same on every Windows machine, and words the
+/// report needs ("run as Administrator").
+const WELL_KNOWN_ACCOUNTS: &[&str] = &[
+    "administrator",
+    "admin",
+    "guest",
+    "system",
+    "local service",
+    "network service",
+    "localservice",
+    "networkservice",
+    "defaultaccount",
+    "wdagutilityaccount",
+    "public",
+    "default",
+    "default user",
+    "all users",
+];
+
+/// Account domains that are not an organisation's.
+const WELL_KNOWN_ACCOUNT_DOMAINS: &[&str] =
+    &["nt authority", "builtin", "nt service", "window manager", "font driver host"];
+
+/// Vendors' domains: service endpoints and product names, not the customer's.
+const VENDOR_DOMAINS: &[&str] = &[
+    "microsoft.com",
+    "microsoftonline.com",
+    "lync.com",
+    "skype.com",
+    "office.com",
+    "office365.com",
+    "outlook.com",
+    "windows.net",
+    "live.com",
+    "onmicrosoft.com",
+];
+
+static USERNAME_LINE: LazyLock<Regex> = LazyLock::new(|| {
+    Regex::new(r"(?im)^[ \t]*(?:Username|RunAs User|User ?Name)[ \t]*:[ \t]*(?:([^\\\s]+)\\)?(\S+)[ \t]*$")
+        .expect("valid regex")
+});
+/// A profile folder: a name with spaces only when a separator closes it (`C:\Users\Kim Akers\`).
+static PROFILE_PATH: LazyLock<Regex> = LazyLock::new(|| {
+    Regex::new(r#"(?i)[\\/]Users[\\/](?:([^\\/:*?"<>|\r\n\t]+?)[\\/>]|([^\\/:*?"<>|\s]+))"#).expect("valid regex")
+});
+static EMAIL: LazyLock<Regex> = LazyLock::new(|| {
+    Regex::new(r"(?i)\b([a-z0-9][a-z0-9._%+-]*)@((?:[a-z0-9](?:[a-z0-9-]*[a-z0-9])?\.)+[a-z]{2,})\b")
+        .expect("valid regex")
+});
+static TENANT: LazyLock<Regex> = LazyLock::new(|| {
+    Regex::new(r"(?i)\b((?:[a-z0-9](?:[a-z0-9-]*[a-z0-9])?\.)*[a-z0-9](?:[a-z0-9-]*[a-z0-9])?)\.onmicrosoft\.com\b")
+        .expect("valid regex")
+});
+static FQDN: LazyLock<Regex> = LazyLock::new(|| {
+    Regex::new(r"(?i)\b[a-z0-9](?:[a-z0-9-]*[a-z0-9])?(?:\.[a-z0-9](?:[a-z0-9-]*[a-z0-9])?)+\b").expect("valid regex")
+});
+static DOMAIN_USER: LazyLock<Regex> =
+    LazyLock::new(|| Regex::new(r"(?i)\b([a-z0-9][a-z0-9.-]*)\\([a-z0-9][a-z0-9._$-]*)").expect("valid regex"));
+static IPV4: LazyLock<Regex> = LazyLock::new(|| Regex::new(r"\b(?:[0-9]{1,3}\.){3}[0-9]{1,3}\b").expect("valid regex"));
+static IPV6: LazyLock<Regex> =
+    LazyLock::new(|| Regex::new(r"(?i)(?:[0-9a-f]{0,4}:){2,7}[0-9a-f]{0,4}").expect("valid regex"));
+/// `Version=2.1.0.0`, `SerializationVersion: 1.1.0.1`: dotted quads that are versions.
+static VERSION_KEY: LazyLock<Regex> =
+    LazyLock::new(|| Regex::new(r"(?i)version\w*[ \t]*[:=][ \t]*$").expect("valid regex"));
+
+#[derive(Default)]
+struct Collector {
+    /// Simple values by kind and lower-case original, in order of first sight.
+    order: Vec<(Kind, String)>,
+    seen: HashSet<(Kind, String)>,
+    /// Compound values that read better kept whole: `ap.contoso.com` becomes `host-3.domain-1`,
+    /// not `ap.domain-1` (the bare label `ap` is not replaced elsewhere).
+    fqdns: Vec<(String, String, String)>,
+    tenants: Vec<String>,
+    /// Dotted quads known to be versions, never addresses.
+    versions: HashSet<String>,
+    /// NetBIOS names that may stand before `\user`.
+    account_domains: HashSet<String>,
+}
+
+impl Collector {
+    fn add(&mut self, kind: Kind, value: &str) {
+        let value = value.trim().trim_end_matches(['.', ',', ';']);
+        if value.is_empty() {
+            return;
+        }
+        let key = (kind, value.to_lowercase());
+        // A name of one or two letters (`AD\kim`'s domain, a user `jd`) identifies no one and
+        // would turn ordinary words of the report ("Active Directory (AD)") into pseudonyms.
+        let too_short = matches!(kind, Kind::User | Kind::Host | Kind::Domain) && value.chars().count() < 3;
+        let skip = too_short
+            || match kind {
+                Kind::User => WELL_KNOWN_ACCOUNTS.contains(&key.1.as_str()),
+                Kind::Domain => {
+                    WELL_KNOWN_ACCOUNT_DOMAINS.contains(&key.1.as_str())
+                        || VENDOR_DOMAINS.iter().any(|v| is_under(&key.1, v))
+                }
+                // A remote session's computer is often the service's endpoint (`admin0a.online.lync.com`).
+                Kind::Host => VENDOR_DOMAINS.iter().any(|v| is_under(&key.1, v)),
+                _ => false,
+            };
+        if skip || self.seen.contains(&key) {
+            return;
+        }
+        self.seen.insert(key);
+        self.order.push((kind, value.to_owned()));
+    }
+
+    /// The DNS domains known so far (NetBIOS names aside).
+    fn domains(&self) -> Vec<String> {
+        self.order
+            .iter()
+            .filter(|(k, v)| *k == Kind::Domain && v.contains('.'))
+            .map(|(_, v)| v.to_lowercase())
+            .collect()
+    }
+
+    fn collect(&mut self, report: &Report) {
+        for version in &report.host.versions {
+            if let Some(v) = version.split_whitespace().next() {
+                self.versions.insert(v.to_owned());
+            }
+        }
+        for host in &report.host.hosts {
+            self.add(Kind::Host, host);
+        }
+        for domain in &report.host.domains {
+            self.add(Kind::Domain, domain);
+        }
+        for finding in &report.findings {
+            for evidence in &finding.evidence {
+                for (name, value) in &evidence.captures {
+                    self.capture(name, value);
+                }
+            }
+        }
+        let texts = input_texts(report);
+        // Names first, as later patterns need the domains they reveal.
+        for text in &texts {
+            self.names(text);
+        }
+        for domain in self.domains() {
+            if let Some(label) = domain.split('.').next() {
+                self.account_domains.insert(label.to_owned());
+            }
+        }
+        for text in &texts {
+            self.qualified(text);
+            self.addresses(text);
+        }
+    }
+
+    /// A captured field whose name says it holds a machine or an account.
+    fn capture(&mut self, name: &str, value: &str) {
+        let name = name.to_ascii_lowercase();
+        let value = value.trim();
+        if value.is_empty() {
+            return;
+        }
+        match name.as_str() {
+            // An address in a machine field is found by the address patterns.
+            "machine" | "session_machine" | "computer" | "computername" | "pscomputername" | "host" | "hostname"
+                if value.parse::<Ipv4Addr>().is_err() && value.parse::<Ipv6Addr>().is_err() =>
+            {
+                self.add(Kind::Host, value)
+            }
+            "username" | "runas_user" | "session_user" | "user" | "upn" | "userprincipalname" => self.account(value),
+            _ => {}
+        }
+    }
+
+    /// `DOMAIN\user`, `user@domain` or a bare user name.
+    fn account(&mut self, value: &str) {
+        if let Some((domain, user)) = value.split_once('\\') {
+            if !WELL_KNOWN_ACCOUNT_DOMAINS.contains(&domain.to_lowercase().as_str()) {
+                self.account_domains.insert(domain.to_lowercase());
+                self.add(Kind::Domain, domain);
+                self.add(Kind::User, user);
+            }
+        } else if let Some(caps) = EMAIL.captures(value) {
+            self.email(&caps[1], &caps[2]);
+        } else {
+            self.add(Kind::User, value);
+        }
+    }
+
+    fn email(&mut self, user: &str, domain: &str) {
+        self.add(Kind::User, user.trim_matches('.'));
+        if domain.to_ascii_lowercase().ends_with(".onmicrosoft.com") {
+            self.tenant(domain);
+        } else {
+            self.add(Kind::Domain, domain);
+        }
+    }
+
+    fn tenant(&mut self, fqdn: &str) {
+        let fqdn = fqdn.to_lowercase();
+        if !self.tenants.contains(&fqdn) {
+            self.tenants.push(fqdn);
+        }
+    }
+
+    /// Accounts and tenants: transcript headers, profile paths, UPNs.
+    fn names(&mut self, text: &str) {
+        for caps in USERNAME_LINE.captures_iter(text) {
+            match caps.get(1) {
+                Some(domain) => self.account(&format!("{}\\{}", domain.as_str(), &caps[2])),
+                None => self.account(&caps[2]),
+            }
+        }
+        for caps in PROFILE_PATH.captures_iter(text) {
+            if let Some(user) = caps.get(1).or(caps.get(2)) {
+                self.add(Kind::User, user.as_str());
+            }
+        }
+        for caps in EMAIL.captures_iter(text) {
+            self.email(&caps[1], &caps[2]);
+        }
+        for caps in TENANT.captures_iter(text) {
+            self.tenant(&format!("{}.onmicrosoft.com", &caps[1]));
+        }
+    }
+
+    /// Names qualified by a domain already known: `CONTOSO\kim`, `dc1.contoso.com`.
+    fn qualified(&mut self, text: &str) {
+        for caps in DOMAIN_USER.captures_iter(text) {
+            if self.account_domains.contains(&caps[1].to_lowercase()) {
+                self.add(Kind::Domain, &caps[1]);
+                self.add(Kind::User, &caps[2]);
+            }
+        }
+        let domains = self.domains();
+        for m in FQDN.find_iter(text) {
+            let token = m.as_str().to_lowercase();
+            let Some(domain) =
+                domains.iter().filter(|d| token.len() > d.len() + 1 && is_under(&token, d)).max_by_key(|d| d.len())
+            else {
+                continue;
+            };
+            let prefix = &m.as_str()[..token.len() - domain.len() - 1];
+            if !self.fqdns.iter().any(|(t, _, _)| t == &token) {
+                self.fqdns.push((token.clone(), prefix.to_lowercase(), domain.clone()));
+            }
+        }
+    }
+
+    fn addresses(&mut self, text: &str) {
+        for m in IPV4.find_iter(text) {
+            let before = &text[..m.start()];
+            let after = &text[m.end()..];
+            // Part of a longer dotted number (a five-part version), or a version by its key.
+            if before.ends_with('.') || (after.starts_with('.') && after[1..].starts_with(|c: char| c.is_ascii_digit()))
+            {
+                continue;
+            }
+            let line_start = before.rfind('\n').map_or(0, |i| i + 1);
+            if VERSION_KEY.is_match(&before[line_start..]) {
+                self.versions.insert(m.as_str().to_owned());
+                continue;
+            }
+            // Hyper-V names Cloud Connector VMs `<version>-<role>` (`2.1.0.0-CMS`).
+            if after.starts_with('-') && after[1..].starts_with(|c: char| c.is_ascii_alphabetic()) {
+                self.versions.insert(m.as_str().to_owned());
+                continue;
+            }
+            if let Ok(ip) = m.as_str().parse::<Ipv4Addr>()
+                && !identifies_nothing(ip)
+            {
+                self.add(Kind::Ipv4, m.as_str());
+            }
+        }
+        for m in IPV6.find_iter(text) {
+            let candidate = m.as_str();
+            let before = text[..m.start()].chars().next_back();
+            let after = text[m.end()..].chars().next();
+            let glued = |c: Option<char>| c.is_some_and(|c| c.is_alphanumeric() || matches!(c, ':' | '.' | '_'));
+            if glued(before) || glued(after) {
+                continue;
+            }
+            let shaped = candidate.contains("::") || candidate.matches(':').count() == 7;
+            if let Ok(ip) = candidate.parse::<Ipv6Addr>()
+                && shaped
+                && !ip.is_loopback()
+                && !ip.is_unspecified()
+            {
+                self.add(Kind::Ipv6, candidate);
+            }
+        }
+    }
+
+    /// Pseudonyms, numbered per kind in order of first sight.
+    fn finish(mut self) -> Vec<Mapping> {
+        self.order.retain(|(kind, value)| *kind != Kind::Ipv4 || !self.versions.contains(value));
+        let originals_v4: HashSet<String> =
+            self.order.iter().filter(|(k, _)| *k == Kind::Ipv4).map(|(_, v)| v.clone()).collect();
+        let mut counters: HashMap<Kind, usize> = HashMap::new();
+        let mut v4 = 0usize;
+        let mut next_v4 = || loop {
+            v4 += 1;
+            // 10.0.0.1 onwards; a pseudonym never equals an address of the inputs, so no
+            // reader takes one for the other.
+            let candidate = format!("10.0.{}.{}", (v4 - 1) / 254, (v4 - 1) % 254 + 1);
+            if !originals_v4.contains(&candidate) {
+                break candidate;
+            }
+        };
+        let mut mappings: Vec<Mapping> = Vec::new();
+        let mut by_key: HashMap<(Kind, String), String> = HashMap::new();
+        let mut pseudonym = |kind: Kind, original: &str, mappings: &mut Vec<Mapping>| -> String {
+            let key = (kind, original.to_lowercase());
+            if let Some(p) = by_key.get(&key) {
+                return p.clone();
+            }
+            let p = if kind == Kind::Ipv4 {
+                next_v4()
+            } else {
+                let n = counters.entry(kind).or_insert(0);
+                *n += 1;
+                format!("{}-{n}", kind.name())
+            };
+            mappings.push(Mapping { kind, original: original.to_owned(), pseudonym: p.clone() });
+            by_key.insert(key, p.clone());
+            p
+        };
+        for (kind, original) in &self.order {
+            pseudonym(*kind, original, &mut mappings);
+        }
+        // Tenants and FQDNs are replaced whole; their parts get numbers of their kind but no
+        // mapping of their own, so a bare `ap` or tenant label elsewhere is left alone.
+        for tenant in &self.tenants {
+            let name = tenant.trim_end_matches(".onmicrosoft.com");
+            let p = pseudonym(Kind::Tenant, name, &mut Vec::new());
+            mappings.push(Mapping {
+                kind: Kind::Tenant,
+                original: tenant.clone(),
+                pseudonym: format!("{p}.onmicrosoft.com"),
+            });
+        }
+        for (token, prefix, domain) in &self.fqdns {
+            let host = pseudonym(Kind::Host, prefix, &mut Vec::new());
+            let domain = pseudonym(Kind::Domain, domain, &mut Vec::new());
+            mappings.push(Mapping { kind: Kind::Host, original: token.clone(), pseudonym: format!("{host}.{domain}") });
+        }
+        mappings
+    }
+}
+
+fn is_under(name: &str, domain: &str) -> bool {
+    name == domain || name.strip_suffix(domain).is_some_and(|rest| rest.ends_with('.'))
+}
+
+/// Addresses every machine shares or that are masks, not hosts.
+fn identifies_nothing(ip: Ipv4Addr) -> bool {
+    let [first, ..] = ip.octets();
+    ip.is_loopback() || ip.is_unspecified() || ip.is_link_local() || ip.is_broadcast() || first == 255 || first == 0
+}
+
+/// Replaces every original, longest first, where it stands as a whole token (no letter or digit
+/// glued to either side), ignoring ASCII case.
+struct Replacer<'a> {
+    automaton: AhoCorasick,
+    mappings: &'a [Mapping],
+}
+
+impl<'a> Replacer<'a> {
+    fn new(mappings: &'a [Mapping]) -> Option<Replacer<'a>> {
+        if mappings.is_empty() {
+            return None;
+        }
+        let automaton = AhoCorasickBuilder::new()
+            .ascii_case_insensitive(true)
+            .match_kind(MatchKind::Standard)
+            .build(mappings.iter().map(|m| m.original.as_str()))
+            .ok()?;
+        Some(Replacer { automaton, mappings })
+    }
+
+    fn apply(&self, text: &mut String) {
+        let mut found: Vec<(usize, usize, usize)> = self
+            .automaton
+            .find_overlapping_iter(text.as_str())
+            .filter(|m| self.whole_token(text, m.start(), m.end(), self.mappings[m.pattern().as_usize()].kind))
+            .map(|m| (m.start(), m.end(), m.pattern().as_usize()))
+            .collect();
+        if found.is_empty() {
+            return;
+        }
+        // Leftmost, then longest: `ap.contoso.com` wins over `contoso.com` inside it.
+        found.sort_by(|a, b| a.0.cmp(&b.0).then(b.1.cmp(&a.1)));
+        let mut out = String::with_capacity(text.len());
+        let mut cursor = 0;
+        for (start, end, pattern) in found {
+            if start < cursor {
+                continue;
+            }
+            out.push_str(&text[cursor..start]);
+            out.push_str(&self.mappings[pattern].pseudonym);
+            cursor = end;
+        }
+        out.push_str(&text[cursor..]);
+        *text = out;
+    }
+
+    fn whole_token(&self, text: &str, start: usize, end: usize, kind: Kind) -> bool {
+        let before = text[..start].chars().next_back();
+        let after = text[end..].chars().next();
+        let glued = |c: Option<char>| c.is_some_and(char::is_alphanumeric);
+        if glued(before) || glued(after) {
+            return false;
+        }
+        // `10.1.1.1` inside `1.10.1.1.1` or `10.1.1.1.5` is part of another number.
+        kind != Kind::Ipv4
+            || !(text[..start].ends_with('.') && text[..start].len() > 1
+                || text[end..].starts_with('.') && text[end + 1..].starts_with(|c: char| c.is_ascii_digit()))
+    }
+}
+
+/// The texts that came from inputs, where personal data is looked for.
+fn input_texts(report: &Report) -> Vec<&str> {
+    let mut texts: Vec<&str> = Vec::new();
+    for input in &report.inputs {
+        texts.push(&input.path);
+        texts.extend(input.problems.iter().map(|p| p.message.as_str()));
+    }
+    texts.extend(report.host.hosts.iter().map(String::as_str));
+    texts.extend(report.host.domains.iter().map(String::as_str));
+    for finding in &report.findings {
+        for evidence in &finding.evidence {
+            texts.push(&evidence.path);
+            texts.push(&evidence.excerpt);
+            texts.extend(evidence.captures.iter().map(|(_, v)| v.as_str()));
+        }
+        for step in &finding.remediation {
+            texts.push(&step.text);
+            texts.extend(step.command.as_deref());
+        }
+    }
+    texts.extend(report.outcomes.iter().map(|o| o.reason.as_str()));
+    texts
+}
+
+/// Every text a format may print, identifiers (rule ids and names, kinds, encodings) aside.
+fn for_each_text(report: &mut Report, f: &mut dyn FnMut(&mut String)) {
+    for input in &mut report.inputs {
+        f(&mut input.path);
+        for problem in &mut input.problems {
+            f(&mut problem.message);
+        }
+    }
+    let host = &mut report.host;
+    host.hosts.iter_mut().for_each(&mut *f);
+    host.collection_time.iter_mut().for_each(&mut *f);
+    host.versions.iter_mut().for_each(&mut *f);
+    host.domains.iter_mut().for_each(&mut *f);
+    for finding in &mut report.findings {
+        f(&mut finding.title);
+        for evidence in &mut finding.evidence {
+            f(&mut evidence.path);
+            f(&mut evidence.excerpt);
+            for (_, value) in &mut evidence.captures {
+                f(value);
+            }
+        }
+        for step in &mut finding.remediation {
+            f(&mut step.text);
+            step.command.iter_mut().for_each(&mut *f);
+            step.label.iter_mut().for_each(&mut *f);
+        }
+        finding.references.iter_mut().for_each(&mut *f);
+    }
+    for outcome in &mut report.outcomes {
+        f(&mut outcome.reason);
+    }
+    for rule in &mut report.rules {
+        f(&mut rule.title);
+        f(&mut rule.what);
+        f(&mut rule.why);
+        for step in &mut rule.remediation {
+            f(&mut step.text);
+            step.command.iter_mut().for_each(&mut *f);
+        }
+        rule.references.iter_mut().for_each(&mut *f);
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn mappings_of(texts: &[&str], domains: &[&str]) -> Vec<Mapping> {
+        let mut collector = Collector::default();
+        for d in domains {
+            collector.add(Kind::Domain, d);
+        }
+        for t in texts {
+            collector.names(t);
+        }
+        for d in collector.domains() {
+            collector.account_domains.insert(d.split('.').next().unwrap().to_owned());
+        }
+        for t in texts {
+            collector.qualified(t);
+            collector.addresses(t);
+        }
+        collector.finish()
+    }
+
+    fn redacted(text: &str, mappings: &[Mapping]) -> String {
+        let mut text = text.to_owned();
+        Replacer::new(mappings).unwrap().apply(&mut text);
+        text
+    }
+
+    #[test]
+    fn transcript_headers_and_profile_paths_name_users() {
+        let text = "Username: CONTOSO\\kim.akers\nRunAs User: CONTOSO\\kim.akers\n\
+                    PS C:\\Users\\kim.akers> Get-CsTenant\nC:\\Users\\Public\\x C:\\Users\\Administrator\\y";
+        let m = mappings_of(&[text], &[]);
+        let out = redacted(text, &m);
+        assert_eq!(
+            out,
+            "Username: domain-1\\user-1\nRunAs User: domain-1\\user-1\n\
+             PS C:\\Users\\user-1> Get-CsTenant\nC:\\Users\\Public\\x C:\\Users\\Administrator\\y"
+        );
+    }
+
+    #[test]
+    fn upns_tenants_and_fqdns_keep_their_shape() {
+        let text = "kim@contoso.com signed in to admin@fabrikam.onmicrosoft.com via \
+                    sip.contoso.com and admin0a.online.lync.com; CONTOSO\\svc-cce ran it";
+        let m = mappings_of(&[text], &[]);
+        assert_eq!(
+            redacted(text, &m),
+            "user-1@domain-1 signed in to admin@tenant-1.onmicrosoft.com via \
+             host-1.domain-1 and admin0a.online.lync.com; domain-2\\user-2 ran it"
+        );
+    }
+
+    #[test]
+    fn addresses_but_not_versions_or_link_local() {
+        let text = "IP=192.168.213.2/24 gw 192.168.213.1 {169.254.12.7, fe80::5d4:1a2b:3c4d:102} \
+                    2.1.0.0-CMS Version=2.0.1.0 5.1.14393.4583 at 09:12:44 [System.IO.Path]::Combine ::1 \
+                    2001:db8::7 mask 255.255.255.0";
+        let m = mappings_of(&[text], &[]);
+        assert_eq!(
+            redacted(text, &m),
+            "IP=10.0.0.1/24 gw 10.0.0.2 {169.254.12.7, ipv6-1} \
+             2.1.0.0-CMS Version=2.0.1.0 5.1.14393.4583 at 09:12:44 [System.IO.Path]::Combine ::1 \
+             ipv6-2 mask 255.255.255.0"
+        );
+    }
+
+    #[test]
+    fn names_too_short_to_identify_anyone_stay() {
+        let text = "Username: AD\\jd\nRunAs User: AD\\kimakers\nActive Directory (AD) is up";
+        let m = mappings_of(&[text], &[]);
+        assert_eq!(redacted(text, &m), "Username: AD\\jd\nRunAs User: AD\\user-1\nActive Directory (AD) is up");
+    }
+
+    #[test]
+    fn pseudonyms_never_equal_an_address_of_the_inputs() {
+        let text = "10.0.0.2 and 10.0.0.1";
+        let m = mappings_of(&[text], &[]);
+        assert_eq!(redacted(text, &m), "10.0.0.3 and 10.0.0.4");
+    }
+
+    #[test]
+    fn only_whole_tokens_are_replaced_in_any_case() {
+        let m = vec![Mapping { kind: Kind::Host, original: "CCE-HOST01".into(), pseudonym: "host-1".into() }];
+        assert_eq!(
+            redacted("PowerShell_transcript.cce-host01.2026.txt CCE-HOST010 xCCE-HOST01", &m),
+            "PowerShell_transcript.host-1.2026.txt CCE-HOST010 xCCE-HOST01"
+        );
+    }
+
+    #[test]
+    fn known_domains_from_the_ini_qualify_hosts() {
+        let text = "ping dc.cce.contoso.local and CCE-HOST01.contoso.com";
+        let m = mappings_of(&[text], &["contoso.com", "cce.contoso.local"]);
+        assert_eq!(redacted(text, &m), "ping host-1.domain-2 and host-2.domain-1");
+    }
+}

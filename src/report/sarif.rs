@@ -1,0 +1,221 @@
+//! `--format sarif`: SARIF 2.1.0 for code-scanning dashboards and CI systems.
+//!
+//! The driver lists every rule of the pack, fired or not, with its documentation and
+//! remediation, so a viewer can explain a rule without ccdiag at hand. Each finding is one
+//! result whose locations are the evidence kept; the full count, the filled remediation and the
+//! per-rule outcomes (passed, not applicable and why) go into property bags. Paths are relative
+//! to the scanned folder, expressed against the `SCANROOT` base id.
+
+use std::collections::HashMap;
+use std::fmt::Write as _;
+
+use serde_json::{Map, Value, json};
+
+use super::sanitize::{markdown_code_block, markdown_inline};
+use super::{Report, RuleDoc, Step};
+use crate::engine::Evidence;
+use crate::rules::Severity;
+
+const SCHEMA: &str = "https://json.schemastore.org/sarif-2.1.0.json";
+const ROOT: &str = "SCANROOT";
+
+pub fn render(report: &Report) -> String {
+    let index: HashMap<&str, usize> = report.rules.iter().enumerate().map(|(i, r)| (r.id.as_str(), i)).collect();
+    let results: Vec<Value> = report
+        .findings
+        .iter()
+        .map(|f| {
+            let mut result = Map::new();
+            result.insert("ruleId".into(), f.rule_id.clone().into());
+            // A finding's rule is always in the pack; the index only saves a viewer a lookup.
+            if let Some(&i) = index.get(f.rule_id.as_str()) {
+                result.insert("ruleIndex".into(), i.into());
+            }
+            result.insert("kind".into(), "fail".into());
+            result.insert("level".into(), level(f.severity).into());
+            result.insert(
+                "message".into(),
+                json!({"text": format!("{} ({} match{})", f.title, f.count, if f.count == 1 { "" } else { "es" })}),
+            );
+            result.insert("locations".into(), f.evidence.iter().map(location).collect());
+            result.insert(
+                "properties".into(),
+                json!({
+                    "name": f.name,
+                    "count": f.count,
+                    "evidenceKept": f.evidence.len(),
+                    "remediation": f.remediation.iter().map(step_json).collect::<Vec<_>>(),
+                    "references": f.references,
+                }),
+            );
+            Value::Object(result)
+        })
+        .collect();
+    let artifacts: Vec<Value> = report
+        .inputs
+        .iter()
+        .map(|i| {
+            json!({
+                "location": {"uri": uri(&i.path), "uriBaseId": ROOT},
+                "properties": {
+                    "kind": i.kind.map_or("unread", |k| k.name()),
+                    "encoding": i.encoding,
+                    "records": i.records,
+                },
+            })
+        })
+        .collect();
+    // A file that could not be read or parsed never stops a scan: it is a warning of the run.
+    let notifications: Vec<Value> = report
+        .inputs
+        .iter()
+        .flat_map(|i| {
+            i.problems.iter().map(move |p| {
+                let mut physical = json!({"artifactLocation": {"uri": uri(&i.path), "uriBaseId": ROOT}});
+                if let Some(line) = p.line.filter(|&l| l > 0) {
+                    physical["region"] = json!({"startLine": line});
+                }
+                json!({
+                    "level": "warning",
+                    "message": {"text": p.message},
+                    "locations": [{"physicalLocation": physical}],
+                })
+            })
+        })
+        .collect();
+    let host = &report.host;
+    let document = json!({
+        "$schema": SCHEMA,
+        "version": "2.1.0",
+        "runs": [{
+            "tool": {"driver": {
+                "name": "ccdiag",
+                "version": env!("CARGO_PKG_VERSION"),
+                "semanticVersion": env!("CARGO_PKG_VERSION"),
+                "rules": report.rules.iter().map(rule_descriptor).collect::<Vec<_>>(),
+            }},
+            "invocations": [{
+                "executionSuccessful": true,
+                "toolExecutionNotifications": notifications,
+            }],
+            "originalUriBaseIds": {ROOT: {"description": {"text": "The folder, file or bundle ccdiag scanned."}}},
+            "artifacts": artifacts,
+            "results": results,
+            "properties": {
+                "redacted": report.redacted,
+                "host": {"machines": host.hosts, "collection_time": host.collection_time, "versions": host.versions},
+                "outcomes": report.outcomes.iter().map(|o| json!({
+                    "rule_id": o.rule_id, "status": o.status.name(), "reason": o.reason,
+                })).collect::<Vec<_>>(),
+            },
+        }],
+    });
+    let mut text = serde_json::to_string_pretty(&document).unwrap_or_default();
+    text.push('\n');
+    text
+}
+
+fn level(severity: Severity) -> &'static str {
+    match severity {
+        Severity::Error => "error",
+        Severity::Warning => "warning",
+        Severity::Info => "note",
+    }
+}
+
+fn step_json(step: &Step) -> Value {
+    json!({"text": step.text, "command": step.command, "applies_to": step.label})
+}
+
+fn location(evidence: &Evidence) -> Value {
+    let mut physical = json!({"artifactLocation": {"uri": uri(&evidence.path), "uriBaseId": ROOT}});
+    // Line 0 would mean "no line"; SARIF regions start at 1, so such evidence names the file only.
+    if evidence.line > 0 {
+        physical["region"] = json!({
+            "startLine": evidence.line,
+            "endLine": evidence.last_line.max(evidence.line),
+            "snippet": {"text": evidence.excerpt},
+        });
+    }
+    let mut location = json!({"physicalLocation": physical});
+    if !evidence.captures.is_empty() {
+        let fields: Map<String, Value> =
+            evidence.captures.iter().map(|(k, v)| (k.clone(), Value::from(v.as_str()))).collect();
+        location["properties"] = json!({"fields": fields});
+    }
+    location
+}
+
+fn rule_descriptor(rule: &RuleDoc) -> Value {
+    let mut text = format!("{}\n\nWhy it matters: {}\n\nHow to fix:\n", rule.what, rule.why);
+    let mut markdown = format!(
+        "**What it detects.** {}\n\n**Why it matters.** {}\n\n**How to fix**\n\n",
+        markdown_inline(&rule.what),
+        markdown_inline(&rule.why)
+    );
+    for (i, step) in rule.remediation.iter().enumerate() {
+        let label = step.label.as_ref().map(|l| format!("[{l}] ")).unwrap_or_default();
+        let _ = writeln!(text, "{}. {label}{}", i + 1, step.text);
+        let md_label = step.label.as_ref().map(|l| format!("*{}*: ", markdown_inline(l))).unwrap_or_default();
+        let _ = writeln!(markdown, "{}. {md_label}{}", i + 1, markdown_inline(&step.text));
+        if let Some(command) = &step.command {
+            for line in command.lines() {
+                let _ = writeln!(text, "     {line}");
+            }
+            markdown.push('\n');
+            for line in markdown_code_block(command, "powershell").lines() {
+                let _ = writeln!(markdown, "   {line}");
+            }
+        }
+    }
+    if !rule.references.is_empty() {
+        text.push_str("\nReferences:\n");
+        markdown.push_str("\n**References**\n\n");
+        for reference in &rule.references {
+            let _ = writeln!(text, "- {reference}");
+            let _ = writeln!(markdown, "- {}", markdown_inline(reference));
+        }
+    }
+    let mut properties = json!({"tags": rule.sources});
+    if let Some(range) = &rule.applies_to {
+        properties["appliesTo"] = range.clone().into();
+    }
+    json!({
+        "id": rule.id,
+        "name": rule.name,
+        "shortDescription": {"text": rule.title},
+        "fullDescription": {"text": rule.what},
+        "help": {"text": text.trim_end(), "markdown": markdown.trim_end()},
+        "defaultConfiguration": {"level": level(rule.severity)},
+        "properties": properties,
+    })
+}
+
+/// A relative path as a URI reference: `/` separates segments, everything but unreserved
+/// characters is percent-encoded (a space in `Cloud Connector/x.log`, a `#` or `%` in a name).
+fn uri(path: &str) -> String {
+    let mut out = String::with_capacity(path.len());
+    for segment_byte in path.replace('\\', "/").bytes() {
+        match segment_byte {
+            b'A'..=b'Z' | b'a'..=b'z' | b'0'..=b'9' | b'-' | b'.' | b'_' | b'~' | b'/' => {
+                out.push(segment_byte as char)
+            }
+            b => {
+                let _ = write!(out, "%{b:02X}");
+            }
+        }
+    }
+    out
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn paths_become_uri_references() {
+        assert_eq!(uri("Cloud Connector/x#1.log"), "Cloud%20Connector/x%231.log");
+        assert_eq!(uri("bundle.zip/inner/é.txt"), "bundle.zip/inner/%C3%A9.txt");
+        assert_eq!(uri("logs\\a.log"), "logs/a.log");
+    }
+}

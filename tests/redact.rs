@@ -1,0 +1,185 @@
+//! `--redact` leaves no personal value of a bundle in any format, and keeps what a reader
+//! needs: product, service and cmdlet names, error text, file names, GUIDs and versions.
+//!
+//! The bundle is written here with names of our own in every place a host puts them: the
+//! transcript's machine (so its file name), `DOMAIN\user`, a profile path, a UPN, a tenant,
+//! host FQDNs, and IPv4 and IPv6 addresses in the ini, the log and cmdlet output.
+
+use std::path::{Path, PathBuf};
+use std::process::Command;
+
+use ccdiag::engine::Engine;
+use ccdiag::report::{Format, Report, redact};
+use ccdiag::rules::load;
+use ccdiag::ruletest;
+
+/// Every value that must not survive; searched for in any letter case.
+const ORIGINALS: &[&str] = &[
+    "FAB-CCE07",
+    "jdoe",
+    "fabrikam",
+    "fabrikamcorp",
+    "fabrikam.com",
+    "cce.fabrikam.local",
+    "sip.fabrikam.com",
+    "10.20.30.40",
+    "10.20.30.3",
+    "10.20.30.99",
+    "2001:db8:20::40",
+    "fe80::215:5dff:fe0a:102",
+];
+
+/// What the report needs to stay useful.
+const KEPT: &[&str] = &[
+    "REPLICA",
+    "RTCSRV",
+    "ConvertTo-SecureString",
+    "Key not valid for use in specified state",
+    "CloudConnector.ini",
+    "CceManagementService.log",
+    "Get-VMNetworkAdapter",
+    "Install-CcAppliance",
+    "6F9619FF-8B86-D011-B42D-00C04FC964FF",
+    "2.1.0.0",
+    "admin1b.online.lync.com",
+];
+
+struct Bundle(PathBuf);
+
+impl Bundle {
+    fn new(name: &str) -> Bundle {
+        let root = std::env::temp_dir().join(format!("ccdiag-redact-{name}-{}", std::process::id()));
+        let _ = std::fs::remove_dir_all(&root);
+        let write = |path: &str, text: &str| {
+            let path = root.join(path);
+            std::fs::create_dir_all(path.parent().unwrap()).unwrap();
+            std::fs::write(path, text.replace('\n', "\r\n")).unwrap();
+        };
+        write(
+            "Appliance/CloudConnector.ini",
+            "[Common]\nSIPDomains=fabrikam.com\nVirtualMachineDomain=cce.fabrikam.local\nServerName=DC\n\
+             IP=10.20.30.2/24\nCountryCode=US\nCity=Redmond\n\n[PrimaryCMS]\nServerName=CMS\nIP=10.20.30.3\n",
+        );
+        write("ProgramData/CloudConnector/module.ini", "[RunningVersion]\nVersion=2.1.0.0\n");
+        write(
+            "ManagementService/CceManagementService.log",
+            "CceService Information: 0 : Cloud Connector Management Service started.\n\
+             CceService Error: 0 : Unexpected exception when reporting status to online for appliance FAB-CCE07 \
+             (10.20.30.40, 2001:db8:20::40) as FABRIKAM\\jdoe: System.Management.Automation.RuntimeException: \
+             ConvertTo-SecureString : Key not valid for use in specified state.\n \
+             ---> System.Security.Cryptography.CryptographicException: Key not valid for use in specified state. \
+             File C:\\Users\\jdoe\\AppData\\Local\\credentials.xml, owner jdoe@fabrikam.com, tenant \
+             fabrikamcorp.onmicrosoft.com, services REPLICA and RTCSRV, request {6F9619FF-8B86-D011-B42D-00C04FC964FF}\n   \
+             at Microsoft.Rtc.CCE.ManagementService.OnlineReporter.ReportStatus() on sip.fabrikam.com\n",
+        );
+        write(
+            "cmdlets/Get-VMNetworkAdapter.txt",
+            "\nName            IsManagementOs VMName      SwitchName             MacAddress   Status IPAddresses\n\
+             ----            -------------- ------      ----------             ----------   ------ -----------\n\
+             Network Adapter False          2.1.0.0-DC  SfB CCE Corpnet Switch 00155D0A0101 {Ok}   {10.20.30.2}\n\
+             Network Adapter False          2.1.0.0-CMS SfB CCE Corpnet Switch 00155D0A0102 {Ok}   \
+             {10.20.30.99, fe80::215:5dff:fe0a:102}\n",
+        );
+        write(
+            "transcripts/PowerShell_transcript.FAB-CCE07.20261118093012.txt",
+            "**********************\nWindows PowerShell transcript start\nStart time: 20261118093012\n\
+             Username: FABRIKAM\\jdoe\nRunAs User: FABRIKAM\\jdoe\nMachine: FAB-CCE07 (Microsoft Windows NT 10.0.14393.0)\n\
+             PSVersion: 5.1.14393.4583\n**********************\n\
+             PS C:\\Users\\jdoe> $s = New-PSSession -ConnectionUri $uri -Credential $cred\n\
+             New-PSSession : [admin1b.online.lync.com] Connecting to remote server admin1b.online.lync.com failed with \
+             the following error message : The WS-Management service cannot process the request. The maximum number \
+             of concurrent shells for this tenant has been exceeded. Close existing shells or raise the quota for this \
+             tenant.\n\
+             At line:1 char:6\n\
+                 + CategoryInfo          : OpenError: (System.Manageme....RemoteRunspace:RemoteRunspace) \
+             [New-PSSession], PSRemotingTransportException\n\
+                 + FullyQualifiedErrorId : -2144108174,PSSessionOpenFailed\n\
+             PS C:\\Users\\jdoe> Stop-Transcript\n**********************\nWindows PowerShell transcript end\n\
+             End time: 20261118101544\n**********************\n",
+        );
+        Bundle(root)
+    }
+
+    fn path(&self) -> &Path {
+        &self.0
+    }
+}
+
+impl Drop for Bundle {
+    fn drop(&mut self) {
+        let _ = std::fs::remove_dir_all(&self.0);
+    }
+}
+
+const FORMATS: [Format; 5] = [Format::Text, Format::Markdown, Format::Json, Format::Html, Format::Sarif];
+
+fn report(bundle: &Bundle) -> Report {
+    let engine = Engine::new(load::built_in().expect("built-in pack loads")).expect("built-in pack compiles");
+    Report::build(&engine, ruletest::scan_case(&engine, bundle.path()))
+}
+
+fn survivors(text: &str) -> Vec<&'static str> {
+    let lower = text.to_lowercase();
+    ORIGINALS.iter().copied().filter(|o| lower.contains(&o.to_lowercase())).collect()
+}
+
+#[test]
+fn the_bundle_carries_the_originals_unredacted() {
+    // Without this the test below could pass on a report that never showed the values.
+    let bundle = Bundle::new("plain");
+    let report = report(&bundle);
+    let fired: Vec<&str> = report.findings.iter().map(|f| f.rule_id.as_str()).collect();
+    assert_eq!(fired, ["CCE201", "CCE213", "CCE215", "SFB009"]);
+    let all: String = FORMATS.iter().map(|&f| report.render(f, false)).collect();
+    assert_eq!(survivors(&all), ORIGINALS, "the fixture should show every original");
+}
+
+#[test]
+fn no_original_survives_in_any_format() {
+    let bundle = Bundle::new("redacted");
+    let mut report = report(&bundle);
+    let mappings = redact::redact(&mut report);
+    for format in FORMATS {
+        let text = report.render(format, false);
+        assert!(survivors(&text).is_empty(), "{format:?} keeps {:?}:\n{text}", survivors(&text));
+        for kept in KEPT {
+            assert!(text.contains(kept), "{format:?} lost {kept}");
+        }
+    }
+    // The same value, the same pseudonym, everywhere: the transcript's machine in its path and
+    // in the host facts.
+    let host = mappings.iter().find(|m| m.original == "FAB-CCE07").expect("the machine is mapped");
+    assert_eq!(host.pseudonym, "host-1");
+    assert_eq!(report.host.hosts, ["host-1"]);
+    assert!(report.inputs.iter().any(|i| i.path == "transcripts/PowerShell_transcript.host-1.20261118093012.txt"));
+    let text = report.render(Format::Text, false);
+    assert!(text.contains("\nRedacted user, host, domain"), "the text report says so");
+    assert!(report.render(Format::Markdown, false).contains("\nRedacted: "));
+    assert!(report.render(Format::Json, false).contains("\"redacted\": true"));
+    assert!(text.contains("user-1@domain-"), "{text}");
+    assert!(text.contains("tenant-1.onmicrosoft.com"));
+    assert!(text.contains("C:\\Users\\user-1\\AppData"));
+}
+
+#[test]
+fn the_cli_writes_the_map_apart_from_the_report() {
+    let bundle = Bundle::new("cli");
+    let map = bundle.path().with_extension("map.json");
+    let output = Command::new(env!("CARGO_BIN_EXE_ccdiag"))
+        .args(["scan", "--format", "html", "--redact-map"])
+        .arg(&map)
+        .arg(bundle.path())
+        .output()
+        .expect("ccdiag runs");
+    assert_eq!(output.status.code(), Some(1), "findings exit with 1");
+    let page = String::from_utf8(output.stdout).unwrap();
+    assert!(survivors(&page).is_empty(), "the page keeps {:?}", survivors(&page));
+    assert!(page.contains("Redacted:"));
+    let written = std::fs::read_to_string(&map).expect("the map is written");
+    let _ = std::fs::remove_file(&map);
+    let json: serde_json::Value = serde_json::from_str(&written).unwrap();
+    let rows = json["pseudonyms"].as_array().unwrap();
+    assert!(rows.iter().any(|r| r["original"] == "10.20.30.40" && r["kind"] == "ipv4"));
+    assert!(rows.iter().any(|r| r["original"] == "jdoe" && r["pseudonym"] == "user-1"));
+    assert!(output.stderr.is_empty(), "nothing on stderr off a terminal");
+}

@@ -1,0 +1,40 @@
+//! Every format renders the example bundle as snapshotted. The bundle's paths are relative to
+//! its folder, so the snapshots do not depend on the checkout.
+
+use std::path::Path;
+
+use ccdiag::engine::Engine;
+use ccdiag::report::{Format, Report};
+use ccdiag::rules::load;
+use ccdiag::ruletest;
+
+fn example(format: Format) -> String {
+    let engine = Engine::new(load::built_in().expect("built-in pack loads")).expect("built-in pack compiles");
+    let bundle = Path::new(concat!(env!("CARGO_MANIFEST_DIR"), "/examples/cce-host-bundle"));
+    Report::build(&engine, ruletest::scan_case(&engine, bundle)).render(format, false)
+}
+
+#[test]
+fn text() {
+    insta::assert_snapshot!("example.text", example(Format::Text));
+}
+
+#[test]
+fn markdown() {
+    insta::assert_snapshot!("example.md", example(Format::Markdown));
+}
+
+#[test]
+fn json() {
+    insta::assert_snapshot!("example.json", example(Format::Json));
+}
+
+#[test]
+fn html() {
+    insta::assert_snapshot!("example.html", example(Format::Html));
+}
+
+#[test]
+fn sarif() {
+    insta::assert_snapshot!("example.sarif", example(Format::Sarif));
+}
