@@ -206,6 +206,9 @@ fn summary(out: &mut String, report: &Report) {
             .as_deref()
             .map_or_else(|| "<span class=\"muted\">not stated by any input</span>".to_owned(), |t| esc(t, false))
     );
+    if let Some(time) = &host.reference_time {
+        let _ = writeln!(out, "<div><dt>Expiry checks against</dt><dd>{}</dd></div>", esc(time, false));
+    }
     // `2.1.0.0 (running, ProgramData/CloudConnector/module.ini)`: the version stands out, its
     // source is the small print.
     let versions = if host.versions.is_empty() {
@@ -462,6 +465,7 @@ mod tests {
             host: HostSummary {
                 hosts: vec![hostile.into()],
                 collection_time: Some(hostile.into()),
+                reference_time: Some(hostile.into()),
                 versions: vec![hostile.into()],
                 domains: vec![hostile.into()],
             },

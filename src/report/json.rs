@@ -50,7 +50,7 @@ pub fn render(report: &Report) -> String {
     let document = json!({
         "tool": {"name": "ccdiag", "version": env!("CARGO_PKG_VERSION")},
         "redacted": report.redacted,
-        "host": {"machines": host.hosts, "collection_time": host.collection_time, "versions": host.versions},
+        "host": {"machines": host.hosts, "collection_time": host.collection_time, "reference_time": host.reference_time, "versions": host.versions},
         "inputs": inputs,
         "findings": findings,
         "outcomes": outcomes,

@@ -28,6 +28,9 @@ pub fn render(report: &Report) -> String {
     if let Some(time) = &host.collection_time {
         let _ = writeln!(out, "- Collected: {}", markdown_inline(time));
     }
+    if let Some(time) = &host.reference_time {
+        let _ = writeln!(out, "- Expiry checks against: {}", markdown_inline(time));
+    }
     for version in &host.versions {
         let _ = writeln!(out, "- Version: {}", markdown_inline(version));
     }

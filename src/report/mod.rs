@@ -40,6 +40,8 @@ pub struct Report {
 pub struct HostSummary {
     pub hosts: Vec<String>,
     pub collection_time: Option<String>,
+    /// The time expiry checks compared with, and where it came from.
+    pub reference_time: Option<String>,
     /// `2.1.0.0 (running, module.ini)` style lines.
     pub versions: Vec<String>,
     /// DNS domains CloudConnector.ini names (`SIPDomains`, `VirtualMachineDomain`, ...).
@@ -142,6 +144,11 @@ impl Report {
         let host = HostSummary {
             hosts: scan.facts.hosts.clone(),
             collection_time: scan.facts.collection_time.map(crate::time::format),
+            reference_time: scan
+                .facts
+                .reference_time
+                .as_ref()
+                .map(|(t, source)| format!("{} ({source})", crate::time::format(*t))),
             versions: scan.facts.versions.iter().map(|v| format!("{} ({}, {})", v.version, v.role, v.path)).collect(),
             domains: ini_domains(&scan.facts),
         };

@@ -534,6 +534,7 @@ fn for_each_text(report: &mut Report, f: &mut dyn FnMut(&mut String)) {
     let host = &mut report.host;
     host.hosts.iter_mut().for_each(&mut *f);
     host.collection_time.iter_mut().for_each(&mut *f);
+    host.reference_time.iter_mut().for_each(&mut *f);
     host.versions.iter_mut().for_each(&mut *f);
     host.domains.iter_mut().for_each(&mut *f);
     for finding in &mut report.findings {

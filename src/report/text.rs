@@ -114,6 +114,9 @@ fn summary(out: &mut String, report: &Report, style: &Style) {
         if let Some(time) = &host.collection_time {
             let _ = writeln!(out, "  collected: {}", terminal(time, false));
         }
+        if let Some(time) = &host.reference_time {
+            let _ = writeln!(out, "  expiry checks against: {}", terminal(time, false));
+        }
         for version in &host.versions {
             let _ = writeln!(out, "  version: {}", terminal(version, false));
         }
