@@ -93,8 +93,13 @@ fn civil(y: i64, m: i64, d: i64, h: i64, min: i64, s: i64) -> Option<Timestamp> 
 
 /// `2026-12-05T10:14:22Z`.
 pub fn format(ts: Timestamp) -> String {
-    let days = ts.div_euclid(DAY);
+    let (y, m, d) = civil_from_days(ts.div_euclid(DAY));
     let secs = ts.rem_euclid(DAY);
+    format!("{y:04}-{m:02}-{d:02}T{:02}:{:02}:{:02}Z", secs / 3600, secs % 3600 / 60, secs % 60)
+}
+
+/// The proleptic Gregorian date of a day count since 1970-01-01 (Howard Hinnant's algorithm).
+pub fn civil_from_days(days: i64) -> (i64, i64, i64) {
     let z = days + 719_468;
     let era = z.div_euclid(146_097);
     let doe = z - era * 146_097;
@@ -103,8 +108,7 @@ pub fn format(ts: Timestamp) -> String {
     let mp = (5 * doy + 2) / 153;
     let d = doy - (153 * mp + 2) / 5 + 1;
     let m = if mp < 10 { mp + 3 } else { mp - 9 };
-    let y = yoe + era * 400 + i64::from(m <= 2);
-    format!("{y:04}-{m:02}-{d:02}T{:02}:{:02}:{:02}Z", secs / 3600, secs % 3600 / 60, secs % 60)
+    (yoe + era * 400 + i64::from(m <= 2), m, d)
 }
 
 /// Whole days from `from` to `to` (negative when `to` is earlier).

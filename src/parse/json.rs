@@ -156,7 +156,7 @@ fn ms_date_to_iso(s: &str) -> Option<String> {
     let ms: i64 = ms.parse().ok()?;
     let secs = ms.div_euclid(1000);
     let millis = ms.rem_euclid(1000);
-    let (year, month, day) = civil_from_days(secs.div_euclid(86_400));
+    let (year, month, day) = crate::time::civil_from_days(secs.div_euclid(86_400));
     if !(0..=9999).contains(&year) {
         return None;
     }
@@ -164,20 +164,6 @@ fn ms_date_to_iso(s: &str) -> Option<String> {
     let (h, m, sec) = (tod / 3600, tod / 60 % 60, tod % 60);
     let fraction = if millis == 0 { String::new() } else { format!(".{millis:03}") };
     Some(format!("{year:04}-{month:02}-{day:02}T{h:02}:{m:02}:{sec:02}{fraction}Z"))
-}
-
-/// Proleptic Gregorian date of a day count since 1970-01-01 (Howard Hinnant's algorithm).
-fn civil_from_days(days: i64) -> (i64, i64, i64) {
-    let z = days + 719_468;
-    let era = z.div_euclid(146_097);
-    let doe = z.rem_euclid(146_097);
-    let yoe = (doe - doe / 1460 + doe / 36_524 - doe / 146_096) / 365;
-    let doy = doe - (365 * yoe + yoe / 4 - yoe / 100);
-    let mp = (5 * doy + 2) / 153;
-    let day = doy - (153 * mp + 2) / 5 + 1;
-    let month = if mp < 10 { mp + 3 } else { mp - 9 };
-    let year = yoe + era * 400 + i64::from(month <= 2);
-    (year, month, day)
 }
 
 impl<'de> Deserialize<'de> for Json {
