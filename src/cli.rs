@@ -192,7 +192,7 @@ fn scan(args: ScanArgs) -> miette::Result<ExitCode> {
     let scan = pool.install(|| {
         let sources = discover::discover(&args.paths, &limits, &mut std::io::stdin().lock());
         let progress = Progress::start(sources.len(), !args.quiet && std::io::stderr().is_terminal());
-        let options = ScanOptions { max_file_size: limits.max_file_size, now: args.now };
+        let options = ScanOptions { max_file_size: limits.max_file_size, now: args.now, ..ScanOptions::default() };
         engine.scan_with_progress(&sources, &options, &|| progress.step())
     });
     let mut report = Report::build(&engine, scan);

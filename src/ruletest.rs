@@ -68,7 +68,7 @@ pub fn scan_case(engine: &Engine, case: &Path) -> Scan {
         .into_iter()
         .filter(|s| s.path != NOW_FILE)
         .collect();
-    engine.scan(&sources, &ScanOptions { max_file_size: limits.max_file_size, now })
+    engine.scan(&sources, &ScanOptions { max_file_size: limits.max_file_size, now, ..ScanOptions::default() })
 }
 
 /// The file in a case folder that fixes the reference time.

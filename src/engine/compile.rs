@@ -266,7 +266,7 @@ fn triggers(cond: &Cond, selections: &[Selection], kind: RecordKind) -> Option<V
                     continue;
                 }
                 // Any one required matcher gates the alternative; take the one with fewest literals.
-                let best = alternative.iter().filter_map(FieldMatcher::required_literals).min_by_key(Vec::len)?;
+                let best = alternative.iter().filter_map(|m| m.required_literals(kind)).min_by_key(Vec::len)?;
                 out.extend(best);
             }
             Some(out)

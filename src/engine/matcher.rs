@@ -9,7 +9,7 @@ use std::cmp::Ordering;
 
 use regex::Regex;
 
-use crate::record::Record;
+use crate::record::{Record, RecordKind};
 use crate::version::compare_values;
 
 /// Appends the folded form of `text` to `out`.
@@ -164,22 +164,30 @@ impl FieldMatcher {
     }
 
     /// Whether this matcher pins records to a kind other than `kind` (`kind: ini_section`).
-    pub fn excludes_kind(&self, kind: crate::record::RecordKind) -> bool {
+    pub fn excludes_kind(&self, kind: RecordKind) -> bool {
         self.field == FieldRef::Kind
             && self.op == Op::Equals
             && !self.all
             && !self.values.iter().any(|v| v == kind.name())
     }
 
-    /// The literals one of which must occur in a record's folded fields for this matcher to
-    /// hold; `None` when the matcher can hold without any (comparisons, regexes, equality,
-    /// pseudo-fields that are not field text).
-    pub fn required_literals(&self) -> Option<Vec<String>> {
+    /// The literals one of which must occur in the folded fields of a record of `kind` for
+    /// this matcher to hold; `None` when the matcher can hold without any (comparisons,
+    /// regexes, pseudo-fields that are not field text).
+    pub fn required_literals(&self, kind: RecordKind) -> Option<Vec<String>> {
         if !matches!(self.field, FieldRef::Named(_) | FieldRef::Any) {
             return None;
         }
-        // `Equals` is left out: a truncated table cell equals a value it does not contain.
-        if !matches!(self.op, Op::Contains | Op::StartsWith | Op::EndsWith) {
+        // A truncated table cell equals a value it does not contain, so equality gates only
+        // where no field is a table cell: records other than objects, and `producer`, which
+        // the parsers set.
+        let equality_gates = kind != RecordKind::PsObject || self.field == FieldRef::Named("producer".to_owned());
+        let gating = match self.op {
+            Op::Contains | Op::StartsWith | Op::EndsWith => true,
+            Op::Equals => equality_gates,
+            _ => false,
+        };
+        if !gating {
             return None;
         }
         if self.values.iter().any(|v| v.len() < 3) {
@@ -190,7 +198,7 @@ impl FieldMatcher {
 
     /// The prefilter literals as the rule wrote them.
     pub fn written_literals(&self) -> Vec<&str> {
-        match self.required_literals() {
+        match self.required_literals(RecordKind::Text) {
             None => Vec::new(),
             Some(_) if self.all => self.written.iter().take(1).map(String::as_str).collect(),
             Some(_) => self.written.iter().map(String::as_str).collect(),

@@ -8,9 +8,10 @@
 
 pub mod compile;
 pub mod condition;
+mod file;
 pub mod matcher;
 
-use std::collections::BTreeSet;
+use std::collections::{BTreeSet, HashMap};
 
 use aho_corasick::{AhoCorasick, AhoCorasickBuilder, MatchKind};
 use rayon::prelude::*;
@@ -18,9 +19,7 @@ use rayon::prelude::*;
 use crate::facts::derive::{self, Derived};
 use crate::facts::{Facts, InputRecords};
 use crate::input::SourceFile;
-use crate::input::classify::{self, FileKind};
-use crate::input::decode;
-use crate::parse;
+use crate::input::classify::FileKind;
 use crate::record::{Problem, Record, RecordKind};
 use crate::rules::load::RuleError;
 use crate::rules::{JoinOp, RuleSet, Severity};
@@ -106,11 +105,26 @@ pub struct RuleOutcome {
 }
 
 /// What a scan needs beside its sources.
-#[derive(Clone, Debug, Default)]
+#[derive(Clone, Debug)]
 pub struct ScanOptions {
     pub max_file_size: u64,
     /// `--now`: the reference time of expiry checks.
     pub now: Option<Timestamp>,
+    /// Files on disk larger than this are read as a stream of chunks matched in parallel.
+    pub stream_threshold: u64,
+    /// Decoded text per chunk of a streamed file.
+    pub chunk_bytes: usize,
+}
+
+impl Default for ScanOptions {
+    fn default() -> ScanOptions {
+        ScanOptions {
+            max_file_size: crate::input::discover::Limits::default().max_file_size,
+            now: None,
+            stream_threshold: 16 << 20,
+            chunk_bytes: 4 << 20,
+        }
+    }
 }
 
 pub struct Scan {
@@ -119,21 +133,54 @@ pub struct Scan {
     pub outcomes: Vec<RuleOutcome>,
 }
 
-/// A decoded, parsed input.
-struct LoadedInput {
+/// What reading, parsing and matching one input left for the rest of the scan: its report,
+/// its hits, and the records facts are drawn from (with their excerpts, for derived facts
+/// located at them). The input's text is gone by then, so memory holds one file at a time
+/// per worker, or one chunk of a big one.
+struct FileResult {
     report: InputReport,
-    text: String,
-    records: Vec<Record>,
+    hits: InputHits,
+    kept: Vec<Record>,
+    excerpts: HashMap<usize, String>,
+}
+
+/// Where excerpts of the records being matched come from.
+enum Excerpts<'a> {
+    /// The decoded text that starts at byte `offset` of the file.
+    Text { text: &'a str, offset: usize },
+    /// Excerpts kept by record start, once the text is gone.
+    Kept(&'a HashMap<usize, String>),
+}
+
+impl Excerpts<'_> {
+    fn of(&self, record: &Record) -> String {
+        match self {
+            Excerpts::Text { text, offset } => {
+                let start = record.span.bytes.start.saturating_sub(*offset);
+                let end = record.span.bytes.end.saturating_sub(*offset);
+                excerpt(text.get(start..end).unwrap_or_default(), record)
+            }
+            Excerpts::Kept(kept) => kept.get(&record.span.bytes.start).cloned().unwrap_or_else(|| excerpt("", record)),
+        }
+    }
 }
 
 /// What matching one input produced.
 #[derive(Default)]
-struct InputHits {
+pub(crate) struct InputHits {
     /// (rule, evidence) in record order.
     hits: Vec<(usize, Evidence)>,
     /// Records selected by join rules, checked once all inputs are in.
     join_candidates: Vec<(usize, Record, Evidence)>,
     kinds_seen: BTreeSet<RecordKind>,
+}
+
+impl InputHits {
+    fn merge(&mut self, other: InputHits) {
+        self.hits.extend(other.hits);
+        self.join_candidates.extend(other.join_candidates);
+        self.kinds_seen.extend(other.kinds_seen);
+    }
 }
 
 impl Engine {
@@ -152,50 +199,48 @@ impl Engine {
         self.scan_with_progress(sources, options, &|| {})
     }
 
-    /// [`Engine::scan`], calling `step` from the worker threads twice per source, when it is
-    /// read and parsed and when it is matched (2 × `sources.len()` calls), for a progress display.
+    /// [`Engine::scan`], calling `step` from the worker threads once per source, when it is
+    /// read, parsed and matched, for a progress display.
     pub fn scan_with_progress(&self, sources: &[SourceFile], options: &ScanOptions, step: &(dyn Fn() + Sync)) -> Scan {
-        let loaded: Vec<LoadedInput> = sources
+        let files: Vec<FileResult> = sources
             .par_iter()
             .map(|s| {
-                let input = load(s, options.max_file_size);
+                let result = file::process(self, s, options);
                 step();
-                input
+                result
             })
             .collect();
-        let views: Vec<InputRecords<'_>> = loaded
+        let views: Vec<InputRecords<'_>> = files
             .iter()
-            .filter_map(|l| l.report.kind.map(|kind| InputRecords { path: &l.report.path, kind, records: &l.records }))
+            .filter_map(|f| f.report.kind.map(|kind| InputRecords { path: &f.report.path, kind, records: &f.kept }))
             .collect();
         let facts = Facts::gather(&views, options.now);
         let derived = derive::derive(&views, &facts);
-        let mut hits: Vec<InputHits> = loaded
-            .par_iter()
-            .map(|input| {
-                let hits = self.match_records(input, &input.records);
-                step();
-                hits
-            })
-            .collect();
-        hits.push(self.match_derived(&loaded, &derived.derived));
+        let derived_hits = self.match_derived(&files, &derived.derived);
+        let mut inputs = Vec::with_capacity(files.len());
+        let mut hits = Vec::with_capacity(files.len() + 1);
+        for file in files {
+            inputs.push(file.report);
+            hits.push(file.hits);
+        }
+        hits.push(derived_hits);
         let outcomes = self.outcomes(&facts, &derived.checked, hits);
-        Scan { inputs: loaded.into_iter().map(|l| l.report).collect(), facts, outcomes }
+        Scan { inputs, facts, outcomes }
     }
 
     /// Derived facts are matched against the input they point at, for its excerpt.
-    fn match_derived(&self, loaded: &[LoadedInput], derived: &[Derived]) -> InputHits {
+    fn match_derived(&self, files: &[FileResult], derived: &[Derived]) -> InputHits {
         let mut out = InputHits::default();
         for fact in derived {
-            let Some(input) = loaded.iter().find(|l| l.report.path == fact.path) else { continue };
-            let hits = self.match_records(input, std::slice::from_ref(&fact.record));
-            out.hits.extend(hits.hits);
-            out.join_candidates.extend(hits.join_candidates);
-            out.kinds_seen.extend(hits.kinds_seen);
+            let Some(file) = files.iter().find(|f| f.report.path == fact.path) else { continue };
+            let hits =
+                self.match_records(&fact.path, &Excerpts::Kept(&file.excerpts), std::slice::from_ref(&fact.record));
+            out.merge(hits);
         }
         out
     }
 
-    fn match_records(&self, input: &LoadedInput, records: &[Record]) -> InputHits {
+    fn match_records(&self, path: &str, excerpts: &Excerpts<'_>, records: &[Record]) -> InputHits {
         let mut out = InputHits::default();
         let mut haystack = String::new();
         let mut candidates: Vec<usize> = Vec::new();
@@ -220,14 +265,14 @@ impl Engine {
             }
             candidates.sort_unstable();
             candidates.dedup();
-            let mut view = RecordView::new(record, &input.report.path);
+            let mut view = RecordView::new(record, path);
             for &rule_index in &candidates {
                 let rule = &self.rules[rule_index];
                 let mut captures = Vec::new();
                 let Some(severity) = evaluate(rule, &mut view, &mut captures) else {
                     continue;
                 };
-                let evidence = evidence(rule, input, record, captures, severity);
+                let evidence = evidence(rule, path, excerpts, record, captures, severity);
                 if rule.loaded.def.join.is_some() {
                     out.join_candidates.push((rule_index, record.clone(), evidence));
                 } else {
@@ -425,7 +470,8 @@ fn evaluate(rule: &CompiledRule, view: &mut RecordView<'_>, captures: &mut Vec<(
 
 fn evidence(
     rule: &CompiledRule,
-    input: &LoadedInput,
+    path: &str,
+    excerpts: &Excerpts<'_>,
     record: &Record,
     mut captures: Vec<(String, String)>,
     severity: Severity,
@@ -436,18 +482,17 @@ fn evidence(
         }
     }
     Evidence {
-        path: input.report.path.clone(),
+        path: path.to_owned(),
         line: record.span.first_line,
         last_line: record.span.last_line,
-        excerpt: excerpt(&input.text, record),
+        excerpt: excerpts.of(record),
         captures,
         severity,
     }
 }
 
-/// The first lines of a record as written, each cut to a readable length.
-fn excerpt(text: &str, record: &Record) -> String {
-    let raw = text.get(record.span.bytes.clone()).unwrap_or_default();
+/// The first lines of a record as written (`raw`, its text), each cut to a readable length.
+fn excerpt(raw: &str, record: &Record) -> String {
     let mut lines: Vec<String> = raw
         .lines()
         .filter(|l| !l.trim().is_empty())
@@ -465,34 +510,6 @@ fn excerpt(text: &str, record: &Record) -> String {
         lines.push(record.fields.iter().map(|(k, v)| format!("{k}: {v}")).collect::<Vec<_>>().join("; "));
     }
     lines.join("\n")
-}
-
-fn load(source: &SourceFile, max_file_size: u64) -> LoadedInput {
-    let mut report =
-        InputReport { path: source.path.clone(), kind: None, encoding: None, records: 0, problems: Vec::new() };
-    let bytes = match source.read(max_file_size) {
-        Ok(bytes) => bytes,
-        Err(message) => {
-            report.problems.push(Problem::file(message));
-            return LoadedInput { report, text: String::new(), records: Vec::new() };
-        }
-    };
-    if decode::looks_binary(&bytes) {
-        report.kind = Some(FileKind::Binary);
-        report.problems.push(Problem::file("binary file, not read as text"));
-        return LoadedInput { report, text: String::new(), records: Vec::new() };
-    }
-    let decoded = decode::decode(&bytes);
-    drop(bytes);
-    report.encoding = Some(decoded.encoding.name());
-    report.problems.extend(decoded.problems);
-    let kind = classify::classify(&source.path, &decoded.text);
-    report.kind = Some(kind);
-    let producer = classify::producer_from_name(&source.path);
-    let parsed = parse::parse(kind, &decoded.text, producer.as_deref());
-    report.records = parsed.records.len();
-    report.problems.extend(parsed.problems);
-    LoadedInput { report, text: decoded.text, records: parsed.records }
 }
 
 impl KindIndex {

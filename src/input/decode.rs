@@ -223,6 +223,109 @@ fn strip_nuls(text: String, problems: &mut Vec<Problem>) -> String {
     text.replace('\0', "")
 }
 
+/// Decodes a file block by block, for files too big to hold at once. The encoding is decided
+/// from the head of the file as [`decode`] decides it; a character split between two blocks
+/// is carried over by the underlying decoder. One difference from [`decode`]: BOM-less text
+/// whose head is valid UTF-8 stays UTF-8 to the end, damaged bytes further on becoming U+FFFD
+/// (with a problem), because the whole file is never seen at once.
+pub struct StreamDecoder {
+    inner: encoding_rs::Decoder,
+    pub encoding: Encoding,
+    nuls: usize,
+    replaced: bool,
+    problems: Vec<Problem>,
+}
+
+impl StreamDecoder {
+    /// The decoder for a file starting with `head`, and how many bytes of BOM to skip.
+    pub fn for_head(head: &[u8]) -> (StreamDecoder, usize) {
+        let mut problems = Vec::new();
+        let unmarked = |bytes: &[u8]| {
+            let window = sniff_window(bytes);
+            if PairStats::of(window).is_utf16le() {
+                (UTF_16LE, Encoding::Utf16Le)
+            } else {
+                match std::str::from_utf8(window) {
+                    Ok(_) => (encoding_rs::UTF_8, Encoding::Utf8),
+                    Err(e) if e.error_len().is_none() => (encoding_rs::UTF_8, Encoding::Utf8),
+                    Err(_) => (WINDOWS_1252, Encoding::Windows1252),
+                }
+            }
+        };
+        let (codec, encoding, skip) = match split_bom(head) {
+            Some((declared, rest)) if bom_lies(declared, sniff_window(rest)) => {
+                let (codec, actual) = unmarked(rest);
+                problems.push(Problem::file(format!(
+                    "BOM says {} but content is {}; decoded as {}",
+                    declared.bom_label(),
+                    actual.name(),
+                    actual.name()
+                )));
+                (codec, actual, head.len() - rest.len())
+            }
+            Some((declared, rest)) => {
+                let codec = match declared {
+                    Encoding::Utf16LeBom => UTF_16LE,
+                    Encoding::Utf16BeBom => UTF_16BE,
+                    _ => encoding_rs::UTF_8,
+                };
+                (codec, declared, head.len() - rest.len())
+            }
+            None => {
+                let (codec, encoding) = unmarked(head);
+                (codec, encoding, 0)
+            }
+        };
+        let decoder = StreamDecoder {
+            inner: codec.new_decoder_without_bom_handling(),
+            encoding,
+            nuls: 0,
+            replaced: false,
+            problems,
+        };
+        (decoder, skip)
+    }
+
+    /// Appends the text of `bytes` to `out`, NULs removed; `last` flushes a trailing partial
+    /// character.
+    pub fn push(&mut self, bytes: &[u8], last: bool, out: &mut String) {
+        let start = out.len();
+        let mut input = bytes;
+        loop {
+            let needed = self.inner.max_utf8_buffer_length(input.len()).unwrap_or(input.len() * 3 + 16);
+            out.reserve(needed);
+            let (result, read, replaced) = self.inner.decode_to_string(input, out, last);
+            self.replaced |= replaced;
+            input = &input[read..];
+            if result == encoding_rs::CoderResult::InputEmpty {
+                break;
+            }
+        }
+        let added = &out.as_bytes()[start..];
+        if memchr::memchr(0, added).is_some() {
+            self.nuls += memchr::memchr_iter(0, added).count();
+            let cleaned: String = out[start..].chars().filter(|&c| c != '\0').collect();
+            out.truncate(start);
+            out.push_str(&cleaned);
+        }
+    }
+
+    /// What went wrong over the whole file.
+    pub fn finish(mut self) -> Vec<Problem> {
+        if self.replaced {
+            self.problems.push(Problem::file(format!(
+                "invalid {} replaced by U+FFFD",
+                if matches!(self.encoding, Encoding::Utf8 | Encoding::Utf8Bom) { "UTF-8" } else { "UTF-16" }
+            )));
+        }
+        if self.nuls > 0 {
+            self.problems
+                .push(Problem::file(format!("removed {} NUL characters (NUL-padded or damaged file)", self.nuls)));
+        }
+        self.problems
+    }
+}
+
 /// NUL statistics over byte pairs. ASCII in UTF-16LE puts a NUL in the high (odd) byte of every
 /// pair and almost never in the low byte; `00 00` pairs are skipped so NUL padding neither hides
 /// nor fakes the pattern.
@@ -271,6 +374,25 @@ impl PairStats {
 
 #[cfg(test)]
 mod tests {
+    #[test]
+    fn streaming_matches_whole_file_decoding() {
+        let text = "Zeile mit Umlaut ä und € und CRLF\r\n".repeat(500);
+        let mut utf16: Vec<u8> = vec![0xFF, 0xFE];
+        utf16.extend(text.encode_utf16().flat_map(u16::to_le_bytes));
+        for bytes in [utf16.clone(), text.as_bytes().to_vec(), utf16[2..].to_vec()] {
+            let whole = super::decode(&bytes);
+            let (mut decoder, skip) = super::StreamDecoder::for_head(&bytes[..bytes.len().min(8192)]);
+            let mut out = String::new();
+            // Odd block sizes split UTF-16 units and UTF-8 sequences.
+            for block in bytes[skip..].chunks(777) {
+                decoder.push(block, false, &mut out);
+            }
+            decoder.push(&[], true, &mut out);
+            assert_eq!(out, whole.text);
+            assert_eq!(decoder.encoding, whole.encoding);
+        }
+    }
+
     use super::*;
 
     const SAMPLE: &str = "CceService Error: 0 : Unexpected exception when reporting status to online\r\n";

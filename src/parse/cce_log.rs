@@ -20,6 +20,11 @@ const EVENT_TYPES: [&str; 10] =
 /// Longest event type plus its colon: how far to look for the colon after the source.
 const EVENT_TYPE_SCAN: usize = "Information:".len();
 
+/// Whether a line opens an entry: where a big log can be cut without splitting one.
+pub fn starts_entry(line: &str) -> bool {
+    Header::parse(line).is_some()
+}
+
 pub fn parse(text: &str) -> Parsed {
     let mut parsed = Parsed::default();
     let mut current: Option<Entry<'_>> = None;

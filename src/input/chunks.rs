@@ -1,0 +1,213 @@
+//! Big files are read as a stream of decoded chunks that end where a record ends, so that
+//! memory does not grow with the size of a log and the chunks of one file can be parsed and
+//! matched in parallel. Line numbers and offsets continue across chunks, so a finding reads
+//! the same as if the file had been read whole.
+
+use std::io::Read;
+
+use super::decode::StreamDecoder;
+use crate::parse::cce_log;
+
+/// How a chunk may end without cutting a record in two.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Boundary {
+    /// Before a line that opens a CCE log entry (continuation lines stay with their entry).
+    Entry,
+    /// After a blank line: console records (error records, tables, lists) never span one.
+    BlankLine,
+}
+
+/// A piece of decoded text and where it starts in the whole decoded file.
+pub struct Chunk {
+    pub text: String,
+    /// 1-based number of the chunk's first line.
+    pub first_line: u32,
+    /// Offset of the chunk's first byte in the whole decoded text.
+    pub offset: usize,
+    pub last: bool,
+}
+
+/// Reads `reader` (positioned after any BOM) as chunks of about `target` bytes of text.
+pub struct ChunkReader<R> {
+    reader: R,
+    decoder: Option<StreamDecoder>,
+    boundary: Boundary,
+    target: usize,
+    pending: String,
+    buffer: Vec<u8>,
+    next_line: u32,
+    next_offset: usize,
+    eof: bool,
+    problems: Vec<crate::record::Problem>,
+}
+
+/// Bytes read from the file per call.
+const READ_BLOCK: usize = 1 << 20;
+
+impl<R: Read> ChunkReader<R> {
+    pub fn new(reader: R, decoder: StreamDecoder, boundary: Boundary, target: usize) -> ChunkReader<R> {
+        ChunkReader {
+            reader,
+            decoder: Some(decoder),
+            boundary,
+            target: target.max(1),
+            pending: String::new(),
+            buffer: vec![0; READ_BLOCK],
+            next_line: 1,
+            next_offset: 0,
+            eof: false,
+            problems: Vec::new(),
+        }
+    }
+
+    /// Decoding and reading problems, once the reader is exhausted.
+    pub fn problems(&mut self) -> Vec<crate::record::Problem> {
+        std::mem::take(&mut self.problems)
+    }
+
+    /// Reads and decodes until `want` bytes of text are pending or the input ends.
+    fn fill(&mut self, want: usize) {
+        while !self.eof && self.pending.len() < want {
+            let Some(decoder) = self.decoder.as_mut() else { return };
+            match self.reader.read(&mut self.buffer) {
+                Ok(0) => {
+                    decoder.push(&[], true, &mut self.pending);
+                    self.eof = true;
+                }
+                Ok(n) => decoder.push(&self.buffer[..n], false, &mut self.pending),
+                Err(e) if e.kind() == std::io::ErrorKind::Interrupted => {}
+                Err(e) => {
+                    self.problems.push(crate::record::Problem::file(format!("read stopped: {e}")));
+                    decoder.push(&[], true, &mut self.pending);
+                    self.eof = true;
+                }
+            }
+        }
+        if self.eof
+            && let Some(decoder) = self.decoder.take()
+        {
+            self.problems.extend(decoder.finish());
+        }
+    }
+}
+
+impl<R: Read> Iterator for ChunkReader<R> {
+    type Item = Chunk;
+
+    fn next(&mut self) -> Option<Chunk> {
+        let mut want = self.target;
+        let cut = loop {
+            self.fill(want);
+            if self.pending.is_empty() {
+                return None;
+            }
+            if self.eof && self.pending.len() <= self.target {
+                break self.pending.len();
+            }
+            match cut_point(&self.pending, self.target.min(self.pending.len()), self.boundary) {
+                Some(cut) => break cut,
+                None if self.eof => break self.pending.len(),
+                // The record goes on past what has been read: read on before cutting.
+                None => want = self.pending.len() + READ_BLOCK,
+            }
+        };
+        let rest = self.pending.split_off(cut);
+        let text = std::mem::replace(&mut self.pending, rest);
+        // Whether this is the last chunk is known only once the reader says so.
+        self.fill(1);
+        let chunk = Chunk {
+            first_line: self.next_line,
+            offset: self.next_offset,
+            last: self.eof && self.pending.is_empty(),
+            text,
+        };
+        let newlines = memchr::memchr_iter(b'\n', chunk.text.as_bytes()).count();
+        self.next_line = self.next_line.saturating_add(u32::try_from(newlines).unwrap_or(u32::MAX));
+        self.next_offset += chunk.text.len();
+        Some(chunk)
+    }
+}
+
+/// Where to end a chunk of `text` near `target` bytes: the last boundary at or before it,
+/// else the first one after it; `None` when the text holds none.
+fn cut_point(text: &str, target: usize, boundary: Boundary) -> Option<usize> {
+    let bytes = text.as_bytes();
+    let is_cut = |line_start: usize| -> bool {
+        let line_end = memchr::memchr(b'\n', &bytes[line_start..]).map_or(bytes.len(), |i| line_start + i);
+        let line = text[line_start..line_end].trim_end_matches('\r');
+        match boundary {
+            Boundary::Entry => cce_log::starts_entry(line),
+            // Cut after a blank line: the line before `line_start` is empty.
+            Boundary::BlankLine => {
+                let before = &bytes[..line_start.saturating_sub(1)];
+                let previous_start = memchr::memrchr(b'\n', before).map_or(0, |i| i + 1);
+                line_start > 0 && text[previous_start..line_start - 1].trim().is_empty()
+            }
+        }
+    };
+    // Line starts before the target, nearest first.
+    let mut end = target;
+    while let Some(newline) = memchr::memrchr(b'\n', &bytes[..end]) {
+        let start = newline + 1;
+        if start > 0 && start < bytes.len() && is_cut(start) {
+            return Some(start);
+        }
+        end = newline;
+    }
+    // None before: the first after.
+    for newline in memchr::memchr_iter(b'\n', &bytes[target..]) {
+        let start = target + newline + 1;
+        if start < bytes.len() && is_cut(start) {
+            return Some(start);
+        }
+    }
+    None
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::input::decode::StreamDecoder;
+
+    fn chunks(text: &[u8], boundary: Boundary, target: usize) -> Vec<Chunk> {
+        let (decoder, skip) = StreamDecoder::for_head(text);
+        ChunkReader::new(&text[skip..], decoder, boundary, target).collect()
+    }
+
+    #[test]
+    fn log_chunks_end_before_an_entry_and_keep_counting_lines() {
+        let log = "CceService Error: 0 : first\r\n   at A.B()\r\n   at C.D()\r\nCceService Information: 0 : second\r\n   x\r\nCceService Information: 0 : third\r\n";
+        let parts = chunks(log.as_bytes(), Boundary::Entry, 20);
+        let texts: Vec<&str> = parts.iter().map(|c| c.text.as_str()).collect();
+        assert_eq!(texts.concat(), log);
+        assert!(parts.iter().all(|c| c.text.starts_with("CceService")), "{texts:?}");
+        assert_eq!(parts.iter().map(|c| c.first_line).collect::<Vec<_>>(), [1, 4, 6]);
+        assert_eq!(parts[1].offset, parts[0].text.len());
+        assert!(parts.last().unwrap().last);
+    }
+
+    #[test]
+    fn console_chunks_end_after_blank_lines() {
+        let text = "a\nb\n\nc\nd\n\ne\n";
+        let parts = chunks(text.as_bytes(), Boundary::BlankLine, 3);
+        let texts: Vec<&str> = parts.iter().map(|c| c.text.as_str()).collect();
+        assert_eq!(texts, ["a\nb\n\n", "c\nd\n\n", "e\n"]);
+    }
+
+    #[test]
+    fn a_chunk_waits_for_its_record_to_end_even_across_reads() {
+        // Blocks of the reader end mid-line; no chunk may end there.
+        let text = format!("{}\n\n{}\n\nend\n", "a".repeat(READ_BLOCK + 10), "b".repeat(5));
+        let parts = chunks(text.as_bytes(), Boundary::BlankLine, 3);
+        let texts: Vec<usize> = parts.iter().map(|c| c.text.len()).collect();
+        assert_eq!(texts, [READ_BLOCK + 12, 7, 4]);
+    }
+
+    #[test]
+    fn a_record_without_end_is_one_chunk() {
+        let text = "x".repeat(100);
+        let parts = chunks(text.as_bytes(), Boundary::BlankLine, 10);
+        assert_eq!(parts.len(), 1);
+        assert_eq!(parts[0].text.len(), 100);
+    }
+}
