@@ -8,6 +8,7 @@ use std::io::{Cursor, Read};
 use rayon::prelude::*;
 
 use super::{Engine, Excerpts, FileResult, InputHits, InputReport, ScanOptions};
+use crate::facts::derive;
 use crate::input::chunks::{Boundary, Chunk, ChunkReader};
 use crate::input::classify::{self, FileKind};
 use crate::input::decode::{self, StreamDecoder};
@@ -55,7 +56,7 @@ pub(super) fn process(engine: &Engine, source: &SourceFile, options: &ScanOption
     report.records = parsed.records.len();
     report.problems.extend(parsed.problems);
     let hits = engine.match_records(&source.path, &Excerpts::Text { text: &decoded.text, offset: 0 }, &parsed.records);
-    let (kept, excerpts) = keep(kind, parsed.records, &decoded.text, 0, false);
+    let (kept, excerpts) = keep(parsed.records, &decoded.text, 0);
     FileResult { report, hits, kept, excerpts }
 }
 
@@ -170,30 +171,24 @@ fn process_chunk(engine: &Engine, path: &str, kind: FileKind, producer: Option<&
     result.problems = parsed.problems;
     result.hits =
         engine.match_records(path, &Excerpts::Text { text: &chunk.text, offset: chunk.offset }, &parsed.records);
-    let (kept, excerpts) = keep(kind, parsed.records, &chunk.text, chunk.offset, true);
+    let (kept, excerpts) = keep(parsed.records, &chunk.text, chunk.offset);
     result.kept = kept;
     result.excerpts = excerpts;
     result
 }
 
-/// The records facts are drawn from, with the excerpts of those a derived fact may point at.
-/// Log entries and, in streamed files, plain text lines are dropped (except those facts
-/// read), so memory does not grow with a log.
-fn keep(
-    kind: FileKind,
-    records: Vec<Record>,
-    text: &str,
-    offset: usize,
-    streamed: bool,
-) -> (Vec<Record>, HashMap<usize, String>) {
+/// The records facts are drawn from (see [`derive::reads`]), with their excerpts, for the
+/// derived facts located at them. Everything else is dropped once matched, so memory does not
+/// grow with the size of the bundle.
+fn keep(records: Vec<Record>, text: &str, offset: usize) -> (Vec<Record>, HashMap<usize, String>) {
     let newest_entry = records.iter().rposition(|r| r.kind == RecordKind::CceLog);
     let kept: Vec<Record> = records
         .into_iter()
         .enumerate()
         .filter(|(i, r)| match r.kind {
+            // The newest entry of a log gives the collection time.
             RecordKind::CceLog => Some(*i) == newest_entry,
-            RecordKind::Text if streamed || kind == FileKind::CceLog => text_feeds_facts(r),
-            _ => true,
+            _ => derive::reads(r),
         })
         .map(|(_, r)| r)
         .collect();
@@ -203,17 +198,6 @@ fn keep(
         .map(|r| (r.span.bytes.start, Excerpts::Text { text, offset }.of(r)))
         .collect();
     (kept, excerpts)
-}
-
-/// Text lines that facts read: what the Cloud Connector cmdlets print (versions, directories),
-/// and the `systeminfo` and `ipconfig` lines of host names, domains, DNS servers, adapters and
-/// addresses.
-fn text_feeds_facts(record: &Record) -> bool {
-    const LABELS: [&str; 4] = ["Host Name", "Domain", "DNS Servers", "IPv4 Address"];
-    let line = record.get("line").unwrap_or_default().trim();
-    record.get("producer").is_some_and(|p| p.to_ascii_lowercase().starts_with("get-cc"))
-        || LABELS.iter().any(|l| line.starts_with(l))
-        || line.contains(" adapter ")
 }
 
 impl Engine {

@@ -68,6 +68,40 @@ pub fn needs(fact: &str) -> Option<&'static str> {
     })
 }
 
+/// Whether facts or derivation read `record`: everything else can be dropped once it has been
+/// matched. Keep this next to the checks below; a check that reads a new kind of record must
+/// say so here.
+pub fn reads(record: &Record) -> bool {
+    const PRODUCERS: [&str; 6] = [
+        "get-module",
+        "get-cshybridmediationserver",
+        "get-cshybridpstnappliance",
+        "get-mppreference",
+        "get-vmnetworkadapter",
+        "get-netipaddress",
+    ];
+    const TEXT_LABELS: [&str; 4] = ["Host Name", "Domain", "DNS Servers", "IPv4 Address"];
+    let producer = record.get("producer").map(str::to_ascii_lowercase).unwrap_or_default();
+    match record.kind {
+        RecordKind::IniSection | RecordKind::PsCommand | RecordKind::PsSession | RecordKind::Fact => true,
+        RecordKind::PsObject => {
+            PRODUCERS.contains(&producer.as_str())
+                || ["NotAfter", "InterfaceAlias", "PartOfDomain"].iter().any(|f| record.get(f).is_some())
+        }
+        RecordKind::Text => {
+            let line = record.get("line").unwrap_or_default().trim();
+            // What Cloud Connector cmdlets print (versions, directories), and the lines of
+            // `systeminfo` and `ipconfig /all` that name hosts, domains, DNS and addresses.
+            producer.starts_with("get-cc")
+                || TEXT_LABELS.iter().any(|l| line.starts_with(l))
+                || line.contains(" adapter ")
+        }
+        // Whether a Cloud Connector cmdlet printed anything at all, errors included.
+        RecordKind::PsError | RecordKind::PsWarning => producer.starts_with("get-cc"),
+        RecordKind::CceLog => false,
+    }
+}
+
 pub fn derive(inputs: &[InputRecords<'_>], facts: &Facts) -> Derivation {
     let mut out = Derivation::default();
     version_mismatch(facts, &mut out);
