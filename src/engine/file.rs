@@ -205,11 +205,11 @@ impl Engine {
     /// matcher folds fields. Folding the whole text is as exact as folding its records'
     /// fields: every field of a log entry or a text line is a stretch of that text.
     pub(super) fn may_match(&self, text: &str, kinds: &[RecordKind]) -> bool {
-        let mut folded = String::with_capacity(text.len());
+        let mut folded = Vec::with_capacity(text.len());
         fold_into(text, &mut folded);
         kinds.iter().any(|&kind| {
             let index = &self.by_kind[kind as usize];
-            !index.ungated.is_empty() || index.automaton.as_ref().is_some_and(|a| a.is_match(folded.as_str()))
+            !index.ungated.is_empty() || index.automaton.as_ref().is_some_and(|a| a.is_match(folded.as_slice()))
         })
     }
 }

@@ -242,7 +242,7 @@ impl Engine {
 
     fn match_records(&self, path: &str, excerpts: &Excerpts<'_>, records: &[Record]) -> InputHits {
         let mut out = InputHits::default();
-        let mut haystack = String::new();
+        let mut haystack: Vec<u8> = Vec::new();
         let mut candidates: Vec<usize> = Vec::new();
         for record in records {
             out.kinds_seen.insert(record.kind);
@@ -254,9 +254,9 @@ impl Engine {
                 for (_, value) in &record.fields {
                     fold_into(value, &mut haystack);
                     // A separator no folded literal holds, so a match cannot span two fields.
-                    haystack.push('\u{0}');
+                    haystack.push(0);
                 }
-                for m in automaton.find_overlapping_iter(haystack.as_str()) {
+                for m in automaton.find_overlapping_iter(haystack.as_slice()) {
                     candidates.extend_from_slice(&index.pattern_rules[m.pattern().as_usize()]);
                 }
             }
@@ -536,7 +536,13 @@ impl KindIndex {
             }
         }
         if !patterns.is_empty() {
-            index.automaton = AhoCorasickBuilder::new().match_kind(MatchKind::Standard).build(&patterns).ok();
+            // A DFA: the automaton runs over every folded byte of big logs, and the pack's few
+            // hundred literals keep it small.
+            index.automaton = AhoCorasickBuilder::new()
+                .match_kind(MatchKind::Standard)
+                .kind(Some(aho_corasick::AhoCorasickKind::DFA))
+                .build(&patterns)
+                .ok();
             if index.automaton.is_none() {
                 // Cannot happen for literals of bounded size; if it did, checking every record
                 // keeps the results right at the cost of speed.
