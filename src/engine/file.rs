@@ -55,7 +55,14 @@ pub(super) fn process(engine: &Engine, source: &SourceFile, options: &ScanOption
     let parsed = parse::parse(kind, &decoded.text, producer.as_deref());
     report.records = parsed.records.len();
     report.problems.extend(parsed.problems);
-    let hits = engine.match_records(&source.path, &Excerpts::Text { text: &decoded.text, offset: 0 }, &parsed.records);
+    // A log in which no signature literal occurs needs no record matched, only its record
+    // kinds counted as read (folding it once is cheaper than folding each entry).
+    let hits = if kind == FileKind::CceLog && !engine.may_match(&decoded.text, &[RecordKind::CceLog, RecordKind::Text])
+    {
+        InputHits { kinds_seen: parsed.records.iter().map(|r| r.kind).collect(), ..InputHits::default() }
+    } else {
+        engine.match_records(&source.path, &Excerpts::Text { text: &decoded.text, offset: 0 }, &parsed.records)
+    };
     let (kept, excerpts) = keep(parsed.records, &decoded.text, 0);
     FileResult { report, hits, kept, excerpts }
 }
