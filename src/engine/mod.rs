@@ -20,6 +20,7 @@ use crate::facts::{Facts, InputRecords};
 use crate::input::SourceFile;
 use crate::input::classify::{self, FileKind};
 use crate::input::decode;
+use crate::input::limits::{Limits, TIME_LIMIT};
 use crate::parse;
 use crate::record::{Problem, Record, RecordKind};
 use crate::rules::load::RuleError;
@@ -108,7 +109,8 @@ pub struct RuleOutcome {
 /// What a scan needs beside its sources.
 #[derive(Clone, Debug, Default)]
 pub struct ScanOptions {
-    pub max_file_size: u64,
+    /// File size, record length and the deadline apply here; the others bound discovery.
+    pub limits: Limits,
     /// `--now`: the reference time of expiry checks.
     pub now: Option<Timestamp>,
 }
@@ -158,7 +160,7 @@ impl Engine {
         let loaded: Vec<LoadedInput> = sources
             .par_iter()
             .map(|s| {
-                let input = load(s, options.max_file_size);
+                let input = load(s, &options.limits);
                 step();
                 input
             })
@@ -467,10 +469,14 @@ fn excerpt(text: &str, record: &Record) -> String {
     lines.join("\n")
 }
 
-fn load(source: &SourceFile, max_file_size: u64) -> LoadedInput {
+fn load(source: &SourceFile, limits: &Limits) -> LoadedInput {
     let mut report =
         InputReport { path: source.path.clone(), kind: None, encoding: None, records: 0, problems: Vec::new() };
-    let bytes = match source.read(max_file_size) {
+    if limits.out_of_time() {
+        report.problems.push(Problem::file(TIME_LIMIT));
+        return LoadedInput { report, text: String::new(), records: Vec::new() };
+    }
+    let bytes = match source.read(limits.max_file_size) {
         Ok(bytes) => bytes,
         Err(message) => {
             report.problems.push(Problem::file(message));
@@ -489,7 +495,8 @@ fn load(source: &SourceFile, max_file_size: u64) -> LoadedInput {
     let kind = classify::classify(&source.path, &decoded.text);
     report.kind = Some(kind);
     let producer = classify::producer_from_name(&source.path);
-    let parsed = parse::parse(kind, &decoded.text, producer.as_deref());
+    let mut parsed = parse::parse(kind, &decoded.text, producer.as_deref());
+    parse::cut_long_fields(&mut parsed, limits.max_record_bytes);
     report.records = parsed.records.len();
     report.problems.extend(parsed.problems);
     LoadedInput { report, text: decoded.text, records: parsed.records }
