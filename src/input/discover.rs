@@ -157,7 +157,7 @@ fn read_zip(bytes: &[u8], zip_path: &str, depth: usize, limits: &Limits, out: &m
     }
     let by_ratio = limits.max_zip_ratio.saturating_mul(bytes.len() as u64);
     let budget_rule = if by_ratio < limits.max_zip_bytes {
-        format!("{} times its size of {} bytes (--max-zip-ratio)", limits.max_zip_ratio, bytes.len())
+        format!("--max-zip-ratio: {} times its {} bytes", limits.max_zip_ratio, bytes.len())
     } else {
         "--max-zip-bytes".to_owned()
     };
