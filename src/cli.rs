@@ -304,7 +304,7 @@ fn list(format: ListFormat, pack: &PackArgs) -> miette::Result<ExitCode> {
                     })
                 })
                 .collect();
-            format!("{}\n", serde_json::to_string_pretty(&rows).unwrap_or_default())
+            format!("{}\n", crate::report::sanitize::json_pretty(&rows))
         }
         ListFormat::Text => {
             let mut out = String::new();
