@@ -153,6 +153,18 @@ fn damaged_files(dir: &Path) {
     write(dir, "nul-padded.txt", padded);
     write(dir, "empty.txt", "");
     write(dir, "brackets.ini", "[".repeat(10_000));
+    // Nesting a recursive parser would follow down to a stack overflow.
+    let depth = 100_000;
+    write(dir, "nested.json", format!("{}{}", "[".repeat(depth), "]".repeat(depth)));
+    write(
+        dir,
+        "nested.clixml",
+        format!(
+            "<Objs Version=\"1.1.0.1\" xmlns=\"http://schemas.microsoft.com/powershell/2004/04\">{}{}</Objs>",
+            "<Obj RefId=\"0\"><LST>".repeat(depth),
+            "</LST></Obj>".repeat(depth)
+        ),
+    );
     let deep: String = (0..40).map(|i| format!("d{i}/")).collect();
     write(dir, &format!("{deep}deep.txt"), &line);
 }
@@ -198,6 +210,8 @@ fn a_damaged_folder_is_scanned_and_every_problem_reported() {
         assert_problem(&problems, "nul-padded.txt", "removed 65536 NUL characters");
         assert_problem(&problems, "empty.txt", "empty file");
         assert_problem(&problems, "brackets.ini", "line 1: section header without a closing ']'");
+        assert_problem(&problems, "nested.json", "invalid JSON: recursion limit exceeded");
+        assert_problem(&problems, "nested.clixml", "values nested deeper than 64 levels are left out");
         let deep: String = (0..32).map(|i| format!("d{i}/")).collect();
         assert_problem(&problems, &format!("{deep}d32"), "folder nested deeper than 32 levels (--max-depth)");
         #[cfg(unix)]
