@@ -69,3 +69,22 @@ pub fn cut_long_fields(parsed: &mut Parsed, max_bytes: usize) {
         }
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn long_fields_are_cut_on_a_character_boundary_once_per_record() {
+        let text = format!("{}\nshort\n", "é".repeat(10));
+        let mut parsed = parse(FileKind::Console, &text, None);
+        cut_long_fields(&mut parsed, 7);
+        assert_eq!(parsed.records[0].get("line"), Some("ééé"), "7 bytes end inside the fourth é");
+        assert_eq!(parsed.records[1].get("line"), Some("short"));
+        assert_eq!(parsed.problems.len(), 1);
+        assert_eq!(
+            parsed.problems[0].to_string(),
+            "line 1: record cut at 7 bytes (--max-record-bytes); its longest field held 20"
+        );
+    }
+}
