@@ -3,11 +3,13 @@
 use std::io::{IsTerminal, Write};
 use std::path::PathBuf;
 use std::process::ExitCode;
+use std::time::{Duration, Instant};
 
 use clap::{Args, Parser, Subcommand, ValueEnum};
 
 use crate::engine::{Engine, ScanOptions};
-use crate::input::discover::{self, Limits};
+use crate::input::discover;
+use crate::input::limits::{DEFAULT_TIMEOUT, Limits};
 use crate::report::progress::Progress;
 use crate::report::{Format, Report, redact};
 use crate::rules::{self, RuleSet, Severity, load};
@@ -60,9 +62,6 @@ struct ScanArgs {
     /// Colour in the text report.
     #[arg(long, value_enum, default_value_t = ColorChoice::Auto)]
     color: ColorChoice,
-    /// Largest file read, in bytes; larger files are reported and skipped.
-    #[arg(long, value_name = "BYTES", default_value_t = Limits::default().max_file_size)]
-    max_file_size: u64,
     /// Reference time for expiry checks (RFC 3339); default: the newest time the inputs state,
     /// else the clock.
     #[arg(long, value_name = "TIME", value_parser = parse_now)]
@@ -76,6 +75,57 @@ struct ScanArgs {
     /// No progress bar on stderr.
     #[arg(long, short)]
     quiet: bool,
+    #[command(flatten)]
+    limits: LimitArgs,
+}
+
+/// The bounds of a scan (see [`Limits`]); what they stop is reported as a problem of its input.
+#[derive(Args)]
+#[command(next_help_heading = "Limits")]
+struct LimitArgs {
+    /// Largest file read, in bytes; larger files are reported and skipped.
+    #[arg(long, value_name = "BYTES", default_value_t = Limits::default().max_file_size)]
+    max_file_size: u64,
+    /// Longest field of a record (a line, a log message, a property), in bytes; a longer one is
+    /// cut, reported, and its kept part still matched.
+    #[arg(long, value_name = "BYTES", default_value_t = Limits::default().max_record_bytes)]
+    max_record_bytes: usize,
+    /// Most entries read from one zip, zips inside it included.
+    #[arg(long, value_name = "N", default_value_t = Limits::default().max_zip_entries)]
+    max_zip_entries: usize,
+    /// Most bytes inflated from one zip, zips inside it included.
+    #[arg(long, value_name = "BYTES", default_value_t = Limits::default().max_zip_bytes)]
+    max_zip_bytes: u64,
+    /// Most bytes inflated from one zip per byte of the zip (zip bombs expand thousands of times).
+    #[arg(long, value_name = "N", default_value_t = Limits::default().max_zip_ratio)]
+    max_zip_ratio: u64,
+    /// Folders and zips nested at most this deep below a scanned path.
+    #[arg(long, value_name = "N", default_value_t = Limits::default().max_depth)]
+    max_depth: usize,
+    /// Stop reading after this many seconds; what is not read is reported (0: no limit).
+    #[arg(long, value_name = "SECS", default_value_t = DEFAULT_TIMEOUT.as_secs())]
+    timeout: u64,
+    /// Follow symbolic links that lead to a place inside the scanned folder (never outside).
+    #[arg(long)]
+    follow_links: bool,
+}
+
+impl LimitArgs {
+    /// The limits of a scan starting now.
+    fn limits(&self) -> Limits {
+        Limits {
+            max_file_size: self.max_file_size,
+            max_record_bytes: self.max_record_bytes,
+            max_zip_entries: self.max_zip_entries,
+            max_zip_bytes: self.max_zip_bytes,
+            max_zip_ratio: self.max_zip_ratio,
+            max_depth: self.max_depth,
+            deadline: (self.timeout > 0)
+                .then(|| Instant::now().checked_add(Duration::from_secs(self.timeout)))
+                .flatten(),
+            follow_links: self.follow_links,
+        }
+    }
 }
 
 fn parse_now(text: &str) -> Result<crate::time::Timestamp, String> {
@@ -183,7 +233,11 @@ fn load_error(e: load::LoadError) -> miette::Report {
 
 fn scan(args: ScanArgs) -> miette::Result<ExitCode> {
     let engine = engine(&args.pack)?;
-    let limits = Limits { max_file_size: args.max_file_size, ..Limits::default() };
+    // A path that is not there is a mistyped argument, not a damaged bundle.
+    for path in args.paths.iter().filter(|p| *p != "-") {
+        std::fs::metadata(path).map_err(|e| miette::miette!("cannot read {path}: {e}"))?;
+    }
+    let limits = args.limits.limits();
     let mut builder = rayon::ThreadPoolBuilder::new();
     if let Some(jobs) = args.jobs {
         builder = builder.num_threads(jobs.max(1));
@@ -192,7 +246,7 @@ fn scan(args: ScanArgs) -> miette::Result<ExitCode> {
     let scan = pool.install(|| {
         let sources = discover::discover(&args.paths, &limits, &mut std::io::stdin().lock());
         let progress = Progress::start(sources.len(), !args.quiet && std::io::stderr().is_terminal());
-        let options = ScanOptions { max_file_size: limits.max_file_size, now: args.now, ..ScanOptions::default() };
+        let options = ScanOptions { limits: limits.clone(), now: args.now, ..ScanOptions::default() };
         engine.scan_with_progress(&sources, &options, &|| progress.step())
     });
     let mut report = Report::build(&engine, scan);
@@ -250,7 +304,7 @@ fn list(format: ListFormat, pack: &PackArgs) -> miette::Result<ExitCode> {
                     })
                 })
                 .collect();
-            format!("{}\n", serde_json::to_string_pretty(&rows).unwrap_or_default())
+            format!("{}\n", crate::report::sanitize::json_pretty(&rows))
         }
         ListFormat::Text => {
             let mut out = String::new();

@@ -5,7 +5,8 @@
 use std::path::{Path, PathBuf};
 
 use crate::engine::{Engine, Scan, ScanOptions, Status};
-use crate::input::discover::{self, Limits};
+use crate::input::discover;
+use crate::input::limits::Limits;
 
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub enum Expect {
@@ -68,7 +69,7 @@ pub fn scan_case(engine: &Engine, case: &Path) -> Scan {
         .into_iter()
         .filter(|s| s.path != NOW_FILE)
         .collect();
-    engine.scan(&sources, &ScanOptions { max_file_size: limits.max_file_size, now, ..ScanOptions::default() })
+    engine.scan(&sources, &ScanOptions { limits, now, ..ScanOptions::default() })
 }
 
 /// The file in a case folder that fixes the reference time.

@@ -4,7 +4,8 @@
 //! files cross hundreds of chunk edges.
 
 use ccdiag::engine::{Engine, Scan, ScanOptions};
-use ccdiag::input::discover::{self, Limits};
+use ccdiag::input::discover;
+use ccdiag::input::limits::Limits;
 use ccdiag::rules::load;
 
 /// Entries of every shape, with issues placed where chunk edges fall often: inside and right

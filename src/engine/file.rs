@@ -12,6 +12,7 @@ use crate::facts::derive;
 use crate::input::chunks::{Boundary, Chunk, ChunkReader};
 use crate::input::classify::{self, FileKind};
 use crate::input::decode::{self, StreamDecoder};
+use crate::input::limits::TIME_LIMIT;
 use crate::input::{Content, SourceFile};
 use crate::parse::{self, cce_log};
 use crate::record::{Problem, Record, RecordKind};
@@ -22,16 +23,21 @@ use super::matcher::fold_into;
 const HEAD: usize = 64 << 10;
 
 pub(super) fn process(engine: &Engine, source: &SourceFile, options: &ScanOptions) -> FileResult {
-    let max_file_size = options.max_file_size;
+    let limits = &options.limits;
+    let max_file_size = limits.max_file_size;
     let mut report =
         InputReport { path: source.path.clone(), kind: None, encoding: None, records: 0, problems: Vec::new() };
+    if limits.out_of_time() {
+        report.problems.push(Problem::file(TIME_LIMIT));
+        return empty(report);
+    }
     if let Content::Disk(path) = &source.content
         && let Ok(meta) = std::fs::metadata(path)
         && meta.len() > options.stream_threshold
         && meta.len() <= max_file_size
         && let Ok(file) = File::open(path)
     {
-        return stream(engine, file, report, options.chunk_bytes);
+        return stream(engine, file, report, options);
     }
     let bytes = match source.read(max_file_size) {
         Ok(bytes) => bytes,
@@ -52,7 +58,8 @@ pub(super) fn process(engine: &Engine, source: &SourceFile, options: &ScanOption
     let kind = classify::classify(&source.path, &decoded.text);
     report.kind = Some(kind);
     let producer = classify::producer_from_name(&source.path);
-    let parsed = parse::parse(kind, &decoded.text, producer.as_deref());
+    let mut parsed = parse::parse(kind, &decoded.text, producer.as_deref());
+    parse::cut_long_fields(&mut parsed, limits.max_record_bytes);
     report.records = parsed.records.len();
     report.problems.extend(parsed.problems);
     // A log in which no signature literal occurs needs no record matched, only its record
@@ -81,7 +88,7 @@ struct ChunkResult {
     excerpts: HashMap<usize, String>,
 }
 
-fn stream(engine: &Engine, mut file: File, mut report: InputReport, chunk_bytes: usize) -> FileResult {
+fn stream(engine: &Engine, mut file: File, mut report: InputReport, options: &ScanOptions) -> FileResult {
     let mut head = vec![0; HEAD];
     let mut filled = 0;
     while filled < HEAD {
@@ -116,11 +123,11 @@ fn stream(engine: &Engine, mut file: File, mut report: InputReport, chunk_bytes:
     let path = report.path.clone();
     // Decoding starts after the BOM, if any.
     head.drain(..skip);
-    let mut reader = ChunkReader::new(Cursor::new(head).chain(file), decoder, boundary, chunk_bytes);
+    let mut reader = ChunkReader::new(Cursor::new(head).chain(file), decoder, boundary, options.chunk_bytes);
     let mut chunks: Vec<ChunkResult> = reader
         .by_ref()
         .par_bridge()
-        .map(|chunk| process_chunk(engine, &path, kind, producer.as_deref(), chunk))
+        .map(|chunk| process_chunk(engine, &path, kind, producer.as_deref(), chunk, options.limits.max_record_bytes))
         .collect();
     report.problems.extend(reader.problems());
     // Chunks finish in any order; the report must not depend on which finished first.
@@ -146,7 +153,14 @@ fn stream(engine: &Engine, mut file: File, mut report: InputReport, chunk_bytes:
     result
 }
 
-fn process_chunk(engine: &Engine, path: &str, kind: FileKind, producer: Option<&str>, chunk: Chunk) -> ChunkResult {
+fn process_chunk(
+    engine: &Engine,
+    path: &str,
+    kind: FileKind,
+    producer: Option<&str>,
+    chunk: Chunk,
+    max_record_bytes: usize,
+) -> ChunkResult {
     let mut result = ChunkResult {
         offset: chunk.offset,
         records: 0,
@@ -165,6 +179,7 @@ fn process_chunk(engine: &Engine, path: &str, kind: FileKind, producer: Option<&
         return result;
     }
     let mut parsed = parse::parse(kind, &chunk.text, producer);
+    parse::cut_long_fields(&mut parsed, max_record_bytes);
     let line_shift = chunk.first_line.saturating_sub(1);
     for record in &mut parsed.records {
         record.span.bytes = record.span.bytes.start + chunk.offset..record.span.bytes.end + chunk.offset;

@@ -107,7 +107,8 @@ pub struct RuleOutcome {
 /// What a scan needs beside its sources.
 #[derive(Clone, Debug)]
 pub struct ScanOptions {
-    pub max_file_size: u64,
+    /// File size, record length and the deadline apply here; the others bound discovery.
+    pub limits: crate::input::limits::Limits,
     /// `--now`: the reference time of expiry checks.
     pub now: Option<Timestamp>,
     /// Files on disk larger than this are read as a stream of chunks matched in parallel.
@@ -119,7 +120,7 @@ pub struct ScanOptions {
 impl Default for ScanOptions {
     fn default() -> ScanOptions {
         ScanOptions {
-            max_file_size: crate::input::discover::Limits::default().max_file_size,
+            limits: crate::input::limits::Limits::default(),
             now: None,
             stream_threshold: 16 << 20,
             chunk_bytes: 4 << 20,

@@ -67,6 +67,11 @@ pub struct Decoded {
 /// Decodes a file of any of the encodings in [`Encoding`]; never fails, problems are reported.
 pub fn decode(bytes: &[u8]) -> Decoded {
     let mut problems = Vec::new();
+    if bytes.is_empty() {
+        // Worth a line in the report: a capture that stayed empty is often the clue (a cmdlet
+        // that printed nothing, a log the service never wrote).
+        problems.push(Problem::file("empty file"));
+    }
     let (text, encoding) = match split_bom(bytes) {
         Some((declared, rest)) if bom_lies(declared, sniff_window(rest)) => {
             let (text, actual) = decode_unmarked(rest, &mut problems);
@@ -94,10 +99,10 @@ pub fn looks_binary(bytes: &[u8]) -> bool {
     let window = sniff_window(bytes);
     let pairs = PairStats::of(window);
     if pairs.is_utf16le() {
-        return pairs.control_lo * 20 > pairs.pairs;
+        return pairs.control_lo * 20 > pairs.pairs || implausible_utf16(window, u16::from_le_bytes) * 20 > pairs.pairs;
     }
     if pairs.is_utf16be() {
-        return pairs.control_hi * 20 > pairs.pairs;
+        return pairs.control_hi * 20 > pairs.pairs || implausible_utf16(window, u16::from_be_bytes) * 20 > pairs.pairs;
     }
     let mut control = 0usize;
     let mut scattered_nuls = 0usize;
@@ -119,6 +124,24 @@ pub fn looks_binary(bytes: &[u8]) -> bool {
     // Text in any 8-bit encoding has next to no C0 controls; machine code and packed structures
     // are full of them and of short NUL runs.
     control * 20 > window.len() || scattered_nuls * 100 > window.len()
+}
+
+/// Code units no text writes: unpaired surrogates, private use, C1 controls and noncharacters.
+/// Binary data with enough NULs in the right places to pass for UTF-16 (tables of small numbers
+/// between random bytes) is full of them: random code units land there one time in eight.
+fn implausible_utf16(window: &[u8], unit: fn([u8; 2]) -> u16) -> usize {
+    let units: Vec<u16> = window.chunks_exact(2).map(|p| unit([p[0], p[1]])).filter(|&u| u != 0).collect();
+    let mut count = 0;
+    let mut i = 0;
+    while i < units.len() {
+        match units[i] {
+            0xD800..=0xDBFF if units.get(i + 1).is_some_and(|u| (0xDC00..=0xDFFF).contains(u)) => i += 1,
+            0xD800..=0xDFFF | 0xE000..=0xF8FF | 0x80..=0x9F | 0xFFFE | 0xFFFF => count += 1,
+            _ => {}
+        }
+        i += 1;
+    }
+    count
 }
 
 /// Control bytes that do not occur in text (tab, LF, FF, CR and ESC do).
@@ -182,18 +205,32 @@ fn decode_marked(declared: Encoding, rest: &[u8], problems: &mut Vec<Problem>) -
 }
 
 /// Decodes bytes without a BOM: UTF-16LE if its NUL pattern shows, else UTF-8 if valid, else
-/// Windows-1252 (which maps every byte, so it cannot fail).
+/// Windows-1252 (which maps every byte, so it cannot fail) — unless the bytes are UTF-8 text
+/// with some damage (a log cut in the middle of a character, a flipped byte): then reading it
+/// all as Windows-1252 would garble every accented letter, so the damage is replaced instead.
 fn decode_unmarked(bytes: &[u8], problems: &mut Vec<Problem>) -> (String, Encoding) {
     if PairStats::of(sniff_window(bytes)).is_utf16le() {
         return (decode_utf16(UTF_16LE, bytes, problems), Encoding::Utf16Le);
     }
-    match std::str::from_utf8(bytes) {
-        Ok(text) => (text.to_owned(), Encoding::Utf8),
-        Err(_) => {
-            let (text, _) = WINDOWS_1252.decode_without_bom_handling(bytes);
-            (text.into_owned(), Encoding::Windows1252)
-        }
+    if let Ok(text) = std::str::from_utf8(bytes) {
+        return (text.to_owned(), Encoding::Utf8);
     }
+    let (mut multibyte, mut invalid) = (0usize, 0usize);
+    for chunk in bytes.utf8_chunks() {
+        multibyte += chunk.valid().chars().filter(|c| c.len_utf8() > 1).count();
+        // One damaged place, one U+FFFD.
+        invalid += usize::from(!chunk.invalid().is_empty());
+    }
+    if multibyte > invalid {
+        let text = String::from_utf8_lossy(bytes).into_owned();
+        problems.push(Problem::file(format!(
+            "invalid UTF-8 replaced by U+FFFD ({} replacement characters)",
+            text.matches('\u{FFFD}').count()
+        )));
+        return (text, Encoding::Utf8);
+    }
+    let (text, _) = WINDOWS_1252.decode_without_bom_handling(bytes);
+    (text.into_owned(), Encoding::Windows1252)
 }
 
 fn decode_utf16(encoding: &'static encoding_rs::Encoding, bytes: &[u8], problems: &mut Vec<Problem>) -> String {
@@ -482,6 +519,17 @@ mod tests {
     }
 
     #[test]
+    fn damaged_utf8_stays_utf8() {
+        // A UTF-8 log cut in the middle of its last character.
+        let mut bytes = "Größe: naïve — café\r\n".as_bytes().to_vec();
+        bytes.extend_from_slice(&"€".as_bytes()[..2]);
+        let d = decode(&bytes);
+        assert_eq!(d.encoding, Encoding::Utf8);
+        assert_eq!(d.text, "Größe: naïve — café\r\n\u{FFFD}");
+        assert_eq!(d.problems[0].message, "invalid UTF-8 replaced by U+FFFD (1 replacement characters)");
+    }
+
+    #[test]
     fn windows_1252_when_not_utf8() {
         let d = decode(b"User=Fran\xE7ois \x80 5\r\n");
         assert_eq!(d.encoding, Encoding::Windows1252);
@@ -538,6 +586,7 @@ mod tests {
         }
         let d = decode(b"");
         assert_eq!((d.text.as_str(), d.encoding), ("", Encoding::Utf8));
+        assert_eq!(d.problems, [Problem::file("empty file")]);
         assert!(!looks_binary(b""));
     }
 
@@ -567,5 +616,22 @@ mod tests {
         let mut bom = vec![0xFF, 0xFE];
         bom.extend(utf16le(SAMPLE));
         assert!(!looks_binary(&bom));
+        assert!(!looks_binary(&utf16le(&"Error: ログ file 😀 not found, Größe\r\n".repeat(50))));
+    }
+
+    #[test]
+    fn binary_with_the_nul_pattern_of_utf16_is_still_binary() {
+        // Random words between little-endian 0x0040 values: a third of the pairs look like
+        // Latin-1 in UTF-16LE, the rest are random code units.
+        let mut x = 0x9E37_79B9_7F4A_7C15u64;
+        let mut bytes = Vec::new();
+        while bytes.len() < 8192 {
+            x ^= x << 13;
+            x ^= x >> 7;
+            x ^= x << 17;
+            bytes.extend_from_slice(&x.to_le_bytes()[..4]);
+            bytes.extend_from_slice(&[0, 0, 0x40, 0]);
+        }
+        assert!(looks_binary(&bytes));
     }
 }

@@ -1,87 +1,146 @@
 //! Walks what the user named (folders, files, zip bundles, stdin) into [`SourceFile`]s.
 //!
 //! Zips are read in process and nothing is written to disk, so an entry named `../../x` or
-//! `C:\x` is only a name here. Links are not followed: a bundle is what it holds, and a link
-//! loop cannot make the walk endless.
+//! `C:\x` is only a name here. Symbolic links are not followed unless asked
+//! ([`Limits::follow_links`]), and then never to a place outside the scanned folder; a link loop
+//! is detected and reported. Anything else that is not a regular file found in a folder (a FIFO,
+//! a socket, a device) is reported and never opened: reading it could block forever.
+//!
+//! Every bound of [`Limits`] that stops a read becomes a problem of the input it concerns, so
+//! the report says what was not read and why.
 
 use std::io::{Cursor, Read};
-use std::path::Path;
+use std::path::{Path, PathBuf};
 
 use walkdir::WalkDir;
 
-use super::{Content, SourceFile};
-
-/// Bounds that keep one hostile bundle from exhausting the machine.
-#[derive(Clone, Debug)]
-pub struct Limits {
-    /// Largest file read, on disk or in a zip (bytes).
-    pub max_file_size: u64,
-    /// Most entries read from one zip.
-    pub max_zip_entries: usize,
-    /// Largest total of uncompressed bytes read from one zip.
-    pub max_zip_total: u64,
-    /// Zips inside zips, at most this deep.
-    pub max_zip_depth: usize,
-}
-
-impl Default for Limits {
-    fn default() -> Limits {
-        Limits { max_file_size: 1 << 30, max_zip_entries: 100_000, max_zip_total: 4 << 30, max_zip_depth: 3 }
-    }
-}
+use super::limits::{Limits, TIME_LIMIT};
+use super::{Content, SourceFile, read_file, read_limited};
 
 /// Everything under the given roots, sorted by reported path so reports are deterministic.
 /// `stdin` supplies the bytes for a root named `-`.
 pub fn discover(roots: &[String], limits: &Limits, stdin: &mut dyn Read) -> Vec<SourceFile> {
     let mut out = Vec::new();
     for root in roots {
-        if root == "-" {
-            let mut bytes = Vec::new();
-            let read = stdin.take(limits.max_file_size).read_to_end(&mut bytes).map(|_| bytes);
+        if limits.out_of_time() {
+            out.push(unread(root.clone(), TIME_LIMIT));
+        } else if root == "-" {
             out.push(SourceFile {
                 path: "-".into(),
-                content: Content::Memory(read.map_err(|e| format!("cannot read stdin: {e}"))),
+                content: Content::Memory(read_limited(&mut *stdin, limits.max_file_size, 0)),
             });
-            continue;
-        }
-        let path = Path::new(root);
-        if path.is_dir() {
-            walk_dir(path, limits, &mut out);
         } else {
-            add_file(path, root.clone(), limits, &mut out);
+            let path = Path::new(root);
+            if path.is_dir() {
+                walk_dir(path, limits, &mut out);
+            } else {
+                add_file(path, root.clone(), 0, limits, &mut out);
+            }
         }
     }
     out.sort_by(|a, b| a.path.cmp(&b.path));
     out
 }
 
+/// The entries of a zip held in memory, as if it had been found at `zip_path` in a scanned
+/// folder: each becomes a source named `<zip_path>/<entry name>`, zips inside it are opened
+/// within the same limits, and what the limits stop is reported under `zip_path`.
+pub fn zip_entries(bytes: &[u8], zip_path: &str, limits: &Limits) -> Vec<SourceFile> {
+    let mut out = Vec::new();
+    read_zip(bytes, zip_path, 0, limits, &mut out);
+    out
+}
+
+/// A source that was found but cannot be read, with the reason.
+fn unread(path: String, message: impl Into<String>) -> SourceFile {
+    SourceFile { path, content: Content::Memory(Err(message.into())) }
+}
+
 fn walk_dir(root: &Path, limits: &Limits, out: &mut Vec<SourceFile>) {
-    for entry in WalkDir::new(root).follow_links(false).sort_by_file_name() {
-        match entry {
-            Ok(entry) if entry.file_type().is_file() => {
-                let relative = entry.path().strip_prefix(root).unwrap_or(entry.path());
-                add_file(entry.path(), relative.to_string_lossy().replace('\\', "/"), limits, out);
-            }
-            Ok(_) => {}
+    let shown = |path: &Path| match path.strip_prefix(root) {
+        Ok(relative) if relative.as_os_str().is_empty() => ".".to_owned(),
+        Ok(relative) => relative.to_string_lossy().replace('\\', "/"),
+        Err(_) => path.to_string_lossy().replace('\\', "/"),
+    };
+    // Links are judged by where they lead; a root that cannot be resolved leaves none followed.
+    let real_root = limits.follow_links.then(|| std::fs::canonicalize(root).ok()).flatten();
+    let mut walker = WalkDir::new(root).follow_links(limits.follow_links).sort_by_file_name().into_iter();
+    while let Some(entry) = walker.next() {
+        if limits.out_of_time() {
+            out.push(unread(root.display().to_string(), format!("{TIME_LIMIT}: the walk of this folder stopped")));
+            return;
+        }
+        let entry = match entry {
+            Ok(entry) => entry,
             Err(e) => {
-                let shown = e.path().and_then(|p| p.strip_prefix(root).ok()).map(|p| p.display().to_string());
-                out.push(SourceFile {
-                    path: shown.unwrap_or_else(|| root.display().to_string()),
-                    content: Content::Memory(Err(format!("cannot walk: {e}"))),
-                });
+                let path = e.path().map_or_else(|| root.display().to_string(), shown);
+                let dangling = e.path().is_some_and(|p| p.is_symlink() && !p.exists());
+                let message = match (e.loop_ancestor(), e.io_error()) {
+                    (Some(ancestor), _) => format!("link loop back to `{}`: not followed", shown(ancestor)),
+                    (None, _) if dangling => "link to nothing (its target does not exist): not read".to_owned(),
+                    (None, Some(io)) => format!("cannot read: {io}"),
+                    (None, None) => format!("cannot read: {e}"),
+                };
+                out.push(unread(path, message));
+                continue;
             }
+        };
+        if entry.depth() == 0 {
+            continue;
+        }
+        let path = shown(entry.path());
+        let is_dir = entry.file_type().is_dir();
+        if entry.path_is_symlink() {
+            let leaves_root = match (&real_root, std::fs::canonicalize(entry.path())) {
+                (Some(real_root), Ok(target)) => (!target.starts_with(real_root)).then_some(target),
+                // Not following links, or a dangling one (whose error comes from the walk).
+                _ => None,
+            };
+            if !limits.follow_links {
+                out.push(unread(
+                    path,
+                    "symbolic link, not followed (--follow-links follows links inside the scanned folder)",
+                ));
+                continue;
+            }
+            if let Some(target) = leaves_root {
+                out.push(unread(
+                    path,
+                    format!("link to `{}` leaves the scanned folder: not followed", target.display()),
+                ));
+                if is_dir {
+                    walker.skip_current_dir();
+                }
+                continue;
+            }
+        }
+        if is_dir {
+            // The files of a folder at walk depth d are d folders deep.
+            if entry.depth() > limits.max_depth {
+                out.push(unread(path, too_deep("folder", limits)));
+                walker.skip_current_dir();
+            }
+        } else if entry.file_type().is_file() {
+            add_file(entry.path(), path, entry.depth() - 1, limits, out);
+        } else {
+            out.push(unread(path, "not a regular file (a FIFO, socket or device): not read"));
         }
     }
 }
 
-fn add_file(path: &Path, shown: String, limits: &Limits, out: &mut Vec<SourceFile>) {
-    if is_zip_name(&shown) {
-        match std::fs::read(path) {
-            Ok(bytes) => read_zip(&bytes, &shown, limits, 1, out),
-            Err(e) => out.push(SourceFile { path: shown, content: Content::Memory(Err(format!("cannot read: {e}"))) }),
-        }
-    } else {
-        out.push(SourceFile { path: shown, content: Content::Disk(path.to_owned()) });
+fn too_deep(what: &str, limits: &Limits) -> String {
+    format!("{what} nested deeper than {} levels (--max-depth): not read", limits.max_depth)
+}
+
+/// A file `depth` folders and zips below its scanned root.
+fn add_file(path: &Path, shown: String, depth: usize, limits: &Limits, out: &mut Vec<SourceFile>) {
+    if !is_zip_name(&shown) {
+        out.push(SourceFile { path: shown, content: Content::Disk(PathBuf::from(path)) });
+        return;
+    }
+    match read_file(path, limits.max_file_size) {
+        Ok(bytes) => read_zip(&bytes, &shown, depth, limits, out),
+        Err(message) => out.push(unread(shown, message)),
     }
 }
 
@@ -89,73 +148,135 @@ fn is_zip_name(name: &str) -> bool {
     name.to_ascii_lowercase().ends_with(".zip")
 }
 
-/// Reads a zip held in memory; each entry becomes a source named `<zip path>/<entry name>`.
-fn read_zip(bytes: &[u8], zip_path: &str, limits: &Limits, depth: usize, out: &mut Vec<SourceFile>) {
-    let fail = |out: &mut Vec<SourceFile>, message: String| {
-        out.push(SourceFile { path: zip_path.to_owned(), content: Content::Memory(Err(message)) });
-    };
-    let mut archive = match zip::ZipArchive::new(Cursor::new(bytes)) {
-        Ok(a) => a,
-        Err(e) => return fail(out, format!("not a readable zip: {e}")),
-    };
-    if archive.len() > limits.max_zip_entries {
-        fail(out, format!("zip has {} entries; only the first {} are read", archive.len(), limits.max_zip_entries));
+/// Reads a zip found `depth` folders and zips below its scanned root, with the budgets of
+/// [`Limits`] shared by the zips inside it.
+fn read_zip(bytes: &[u8], zip_path: &str, depth: usize, limits: &Limits, out: &mut Vec<SourceFile>) {
+    if depth >= limits.max_depth {
+        out.push(unread(zip_path.to_owned(), too_deep("zip", limits)));
+        return;
     }
-    let mut total: u64 = 0;
-    for index in 0..archive.len().min(limits.max_zip_entries) {
-        let mut entry = match archive.by_index(index) {
-            Ok(e) => e,
-            Err(e) => {
-                fail(out, format!("zip entry {index} unreadable: {e}"));
+    let by_ratio = limits.max_zip_ratio.saturating_mul(bytes.len() as u64);
+    let budget_rule = if by_ratio < limits.max_zip_bytes {
+        format!("--max-zip-ratio: {} times its {} bytes", limits.max_zip_ratio, bytes.len())
+    } else {
+        "--max-zip-bytes".to_owned()
+    };
+    let mut reader = ZipReader {
+        limits,
+        entries_left: limits.max_zip_entries,
+        bytes_left: by_ratio.min(limits.max_zip_bytes),
+        bytes_limit: by_ratio.min(limits.max_zip_bytes),
+        budget_rule,
+        out,
+    };
+    reader.read(bytes, zip_path, depth + 1);
+}
+
+fn entries(n: usize) -> String {
+    if n == 1 { "1 entry".to_owned() } else { format!("{n} entries") }
+}
+
+/// One outermost zip being read, with what is left of its budgets.
+struct ZipReader<'a> {
+    limits: &'a Limits,
+    entries_left: usize,
+    bytes_left: u64,
+    bytes_limit: u64,
+    /// Which limit set `bytes_limit`, for the message when it is reached.
+    budget_rule: String,
+    out: &'a mut Vec<SourceFile>,
+}
+
+impl ZipReader<'_> {
+    /// Reads the zip at `zip_path`, whose entries are `depth` levels below the scanned root.
+    /// What stops it is reported once, as the problem of the zip itself.
+    fn read(&mut self, bytes: &[u8], zip_path: &str, depth: usize) {
+        let mut archive = match zip::ZipArchive::new(Cursor::new(bytes)) {
+            Ok(a) => a,
+            Err(e) => return self.out.push(unread(zip_path.to_owned(), format!("not a readable zip: {e}"))),
+        };
+        let count = archive.len();
+        let mut stopped = None;
+        for index in 0..count {
+            let left = count - index;
+            if self.limits.out_of_time() {
+                stopped = Some(format!("{TIME_LIMIT}: {} not read", entries(left)));
+                break;
+            }
+            if self.entries_left == 0 {
+                stopped = Some(format!(
+                    "{} not read: more than {} in this zip and the zips it holds (--max-zip-entries)",
+                    entries(left),
+                    entries(self.limits.max_zip_entries)
+                ));
+                break;
+            }
+            self.entries_left -= 1;
+            // Known before the entry is opened, so an entry that fails to open is still named.
+            let name = archive.name_for_index(index).unwrap_or_default().replace('\\', "/");
+            let shown = format!("{zip_path}/{}", name.trim_start_matches('/'));
+            let mut entry = match archive.by_index(index) {
+                Ok(entry) if entry.is_dir() => continue,
+                Ok(entry) => entry,
+                Err(e) => {
+                    self.out.push(unread(shown, format!("cannot read zip entry: {e}")));
+                    continue;
+                }
+            };
+            let max_file_size = self.limits.max_file_size;
+            if entry.size() > max_file_size {
+                self.out.push(unread(shown, super::over_size_limit(entry.size(), max_file_size)));
                 continue;
             }
-        };
-        if entry.is_dir() {
-            continue;
-        }
-        let name = entry.name().replace('\\', "/");
-        let shown = format!("{zip_path}/{}", name.trim_start_matches('/'));
-        let declared = entry.size();
-        if declared > limits.max_file_size {
-            out.push(SourceFile {
-                path: shown,
-                content: Content::Memory(Err(format!(
-                    "skipped: {declared} bytes is over the size limit of {} bytes",
-                    limits.max_file_size
-                ))),
-            });
-            continue;
-        }
-        if total.saturating_add(declared) > limits.max_zip_total {
-            fail(out, format!("zip expands past {} bytes; the remaining entries are not read", limits.max_zip_total));
-            break;
-        }
-        // The declared size can lie (zip bombs): never read more than the limit allows.
-        let mut data = Vec::new();
-        let read = (&mut entry).take(limits.max_file_size + 1).read_to_end(&mut data);
-        total = total.saturating_add(data.len() as u64);
-        let content = match read {
-            Err(e) => Err(format!("cannot inflate: {e}")),
-            Ok(_) if data.len() as u64 > limits.max_file_size => {
-                Err(format!("skipped: expands past the size limit of {} bytes", limits.max_file_size))
+            // The declared size can lie (zip bombs): never inflate more than the limits allow.
+            let cap = max_file_size.min(self.bytes_left);
+            let mut data = Vec::new();
+            let read = (&mut entry).take(cap.saturating_add(1)).read_to_end(&mut data);
+            drop(entry);
+            let inflated = data.len() as u64;
+            if let Err(e) = read {
+                self.bytes_left = self.bytes_left.saturating_sub(inflated);
+                self.out.push(unread(shown, format!("cannot inflate: {e}")));
+                continue;
             }
-            Ok(_) => Ok(data),
-        };
-        match content {
-            Ok(data) if is_zip_name(&name) => {
-                if depth < limits.max_zip_depth {
-                    read_zip(&data, &shown, limits, depth + 1, out);
+            if inflated > max_file_size && max_file_size <= self.bytes_left {
+                self.bytes_left -= inflated.min(self.bytes_left);
+                self.out.push(unread(shown, format!("skipped: expands past the size limit of {max_file_size} bytes")));
+                continue;
+            }
+            if inflated > self.bytes_left {
+                // Keep what fits: the start of a log is where its text is, before any padding.
+                let kept = self.bytes_left;
+                self.bytes_left = 0;
+                let cut = if is_zip_name(&name) || kept == 0 {
+                    self.out.push(unread(shown, "not read: the zip budget ran out"));
+                    format!("`{name}` not read")
                 } else {
-                    out.push(SourceFile {
-                        path: shown,
-                        content: Content::Memory(Err(format!(
-                            "zip nested deeper than {} levels is not read",
-                            limits.max_zip_depth
-                        ))),
-                    });
-                }
+                    data.truncate(kept as usize);
+                    self.out.push(SourceFile { path: shown, content: Content::Memory(Ok(data)) });
+                    format!("`{name}` cut at {kept} bytes")
+                };
+                stopped = Some(format!(
+                    "expands past {} bytes ({}): {cut}, {} after it not read",
+                    self.bytes_limit,
+                    self.budget_rule,
+                    entries(left - 1)
+                ));
+                break;
             }
-            content => out.push(SourceFile { path: shown, content: Content::Memory(content) }),
+            self.bytes_left -= inflated;
+            if is_zip_name(&name) {
+                if depth >= self.limits.max_depth {
+                    self.out.push(unread(shown, too_deep("zip", self.limits)));
+                } else {
+                    self.read(&data, &shown, depth + 1);
+                }
+            } else {
+                self.out.push(SourceFile { path: shown, content: Content::Memory(Ok(data)) });
+            }
+        }
+        if let Some(message) = stopped {
+            self.out.push(unread(zip_path.to_owned(), message));
         }
     }
 }
@@ -182,8 +303,7 @@ mod tests {
     fn zip_entries_keep_their_inner_paths_and_nested_zips_are_opened() {
         let inner = zip_of(&[("deep/a.txt", b"hello")]);
         let outer = zip_of(&[("logs/CceManagementService.log", b"x"), ("inner.zip", &inner), ("../evil.txt", b"y")]);
-        let mut out = Vec::new();
-        read_zip(&outer, "bundle.zip", &Limits::default(), 1, &mut out);
+        let out = zip_entries(&outer, "bundle.zip", &Limits::default());
         let paths: Vec<&str> = out.iter().map(|s| s.path.as_str()).collect();
         assert_eq!(
             paths,
@@ -193,8 +313,7 @@ mod tests {
 
     #[test]
     fn a_corrupt_zip_is_a_problem_not_a_failure() {
-        let mut out = Vec::new();
-        read_zip(b"PK\x03\x04garbage", "bad.zip", &Limits::default(), 1, &mut out);
+        let out = zip_entries(b"PK\x03\x04garbage", "bad.zip", &Limits::default());
         assert_eq!(out.len(), 1);
         assert!(matches!(&out[0].content, Content::Memory(Err(m)) if m.contains("not a readable zip")));
     }
@@ -204,8 +323,46 @@ mod tests {
         let big = vec![b'a'; 4096];
         let z = zip_of(&[("big.txt", &big)]);
         let limits = Limits { max_file_size: 1024, ..Limits::default() };
-        let mut out = Vec::new();
-        read_zip(&z, "b.zip", &limits, 1, &mut out);
+        let out = zip_entries(&z, "b.zip", &limits);
         assert!(matches!(&out[0].content, Content::Memory(Err(m)) if m.contains("size limit")));
+    }
+
+    fn problem_of<'a>(out: &'a [SourceFile], path: &str) -> &'a str {
+        match out.iter().find(|s| s.path == path).map(|s| &s.content) {
+            Some(Content::Memory(Err(m))) => m,
+            other => panic!("{path} has no problem: {other:?}"),
+        }
+    }
+
+    #[test]
+    fn a_zip_that_expands_too_much_is_cut_and_the_start_kept() {
+        let mut log = b"Import-Module : boom\r\n".to_vec();
+        log.extend(std::iter::repeat_n(0u8, 1 << 20));
+        let z = zip_of(&[("padded.log", &log), ("after.txt", b"x")]);
+        let out = zip_entries(&z, "b.zip", &Limits::default());
+        let kept = match &out[0].content {
+            Content::Memory(Ok(data)) => data,
+            other => panic!("{other:?}"),
+        };
+        assert!(kept.starts_with(b"Import-Module : boom") && kept.len() < log.len());
+        let problem = problem_of(&out, "b.zip");
+        assert!(problem.contains("--max-zip-ratio") && problem.contains("`padded.log` cut at"), "{problem}");
+        assert!(problem.contains("1 entry after it not read"), "{problem}");
+    }
+
+    #[test]
+    fn nested_zips_share_the_entry_budget_and_the_depth_limit() {
+        let inner = zip_of(&[("a.txt", b"a"), ("b.txt", b"b"), ("c.txt", b"c")]);
+        let outer = zip_of(&[("inner.zip", &inner), ("d.txt", b"d")]);
+        let limits = Limits { max_zip_entries: 3, ..Limits::default() };
+        let out = zip_entries(&outer, "o.zip", &limits);
+        let paths: Vec<&str> = out.iter().map(|s| s.path.as_str()).collect();
+        assert_eq!(paths, ["o.zip/inner.zip/a.txt", "o.zip/inner.zip/b.txt", "o.zip/inner.zip", "o.zip"]);
+        assert!(problem_of(&out, "o.zip/inner.zip").starts_with("1 entry not read: more than 3 entries"));
+        assert!(problem_of(&out, "o.zip").starts_with("1 entry not read"));
+
+        let out = zip_entries(&outer, "o.zip", &Limits { max_depth: 1, ..Limits::default() });
+        assert!(problem_of(&out, "o.zip/inner.zip").starts_with("zip nested deeper than 1 levels"));
+        assert!(out.iter().any(|s| s.path == "o.zip/d.txt"));
     }
 }

@@ -11,7 +11,7 @@ pub mod lines;
 pub mod transcript;
 
 use crate::input::classify::FileKind;
-use crate::record::Parsed;
+use crate::record::{Parsed, Problem};
 
 /// Parses one decoded file of a known kind. `producer` is the cmdlet the file's name says
 /// produced it, for console text and exports.
@@ -42,4 +42,49 @@ fn tag_ini(mut parsed: Parsed, file: &'static str) -> Parsed {
         record.push("file", file);
     }
     parsed
+}
+
+/// Cuts every field longer than `max_bytes` (at a character boundary) and says so once per
+/// record, so that one enormous line or message costs no more to match than the limit; the
+/// kept part is still matched. Parsers see the whole text: a JSON export written on one line
+/// must not lose its objects to a cut.
+pub fn cut_long_fields(parsed: &mut Parsed, max_bytes: usize) {
+    for record in &mut parsed.records {
+        let mut longest = None;
+        for (_, value) in &mut record.fields {
+            if value.len() > max_bytes {
+                longest = longest.max(Some(value.len()));
+                let mut cut = max_bytes;
+                while !value.is_char_boundary(cut) {
+                    cut -= 1;
+                }
+                value.truncate(cut);
+            }
+        }
+        if let Some(len) = longest {
+            parsed.problems.push(Problem::at(
+                record.span.first_line,
+                format!("record cut at {max_bytes} bytes (--max-record-bytes); its longest field held {len}"),
+            ));
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn long_fields_are_cut_on_a_character_boundary_once_per_record() {
+        let text = format!("{}\nshort\n", "é".repeat(10));
+        let mut parsed = parse(FileKind::Console, &text, None);
+        cut_long_fields(&mut parsed, 7);
+        assert_eq!(parsed.records[0].get("line"), Some("ééé"), "7 bytes end inside the fourth é");
+        assert_eq!(parsed.records[1].get("line"), Some("short"));
+        assert_eq!(parsed.problems.len(), 1);
+        assert_eq!(
+            parsed.problems[0].to_string(),
+            "line 1: record cut at 7 bytes (--max-record-bytes); its longest field held 20"
+        );
+    }
 }

@@ -55,7 +55,7 @@ pub fn render(report: &Report) -> String {
         "findings": findings,
         "outcomes": outcomes,
     });
-    let mut text = serde_json::to_string_pretty(&document).unwrap_or_default();
+    let mut text = super::sanitize::json_pretty(&document);
     text.push('\n');
     text
 }

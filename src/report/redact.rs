@@ -77,7 +77,7 @@ pub fn map_json(mappings: &[Mapping]) -> String {
         .iter()
         .map(|m| json!({"kind": m.kind.name(), "original": m.original, "pseudonym": m.pseudonym}))
         .collect();
-    let mut text = serde_json::to_string_pretty(&json!({ "pseudonyms": rows })).unwrap_or_default();
+    let mut text = super::sanitize::json_pretty(&json!({ "pseudonyms": rows }));
     text.push('\n');
     text
 }

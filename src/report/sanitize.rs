@@ -23,6 +23,24 @@ fn is_dangerous(c: char) -> bool {
         || matches!(c, '\u{202A}'..='\u{202E}' | '\u{2066}'..='\u{2069}' | '\u{200E}' | '\u{200F}' | '\u{061C}')
 }
 
+/// Pretty JSON whose text is as inert as the other formats' when printed to a terminal.
+/// serde_json escapes C0 controls but writes DEL, C1 controls (U+009B is a one-character CSI
+/// to some terminals) and bidi controls raw; they are escaped here as `\uXXXX`, which is the
+/// same string to any JSON reader. Outside strings the output holds only ASCII structure, so
+/// every such character is inside a string.
+pub fn json_pretty<T: serde::Serialize + ?Sized>(value: &T) -> String {
+    let raw = serde_json::to_string_pretty(value).unwrap_or_default();
+    let mut out = String::with_capacity(raw.len());
+    for c in raw.chars() {
+        if c != '\n' && is_dangerous(c) {
+            out.push_str(&format!("\\u{:04x}", c as u32));
+        } else {
+            out.push(c);
+        }
+    }
+    out
+}
+
 /// Markdown inline text: escapes every character Markdown (and GitHub's HTML subset) gives a
 /// meaning to, after the terminal pass.
 pub fn markdown_inline(text: &str) -> String {
@@ -84,6 +102,14 @@ mod tests {
         let block = markdown_code_block("a ``` b", "");
         assert!(block.starts_with("````\n"));
         assert!(block.ends_with("\n````\n"));
+    }
+
+    #[test]
+    fn json_escapes_what_serde_json_leaves_raw() {
+        let value = serde_json::json!({"path": "a\u{1b}[31m\u{7f}\u{9b}2J\u{202e}b\nc"});
+        let text = json_pretty(&value);
+        assert_eq!(text, "{\n  \"path\": \"a\\u001b[31m\\u007f\\u009b2J\\u202eb\\nc\"\n}");
+        assert_eq!(serde_json::from_str::<serde_json::Value>(&text).unwrap(), value);
     }
 
     #[test]

@@ -110,7 +110,7 @@ pub fn render(report: &Report) -> String {
             },
         }],
     });
-    let mut text = serde_json::to_string_pretty(&document).unwrap_or_default();
+    let mut text = super::sanitize::json_pretty(&document);
     text.push('\n');
     text
 }

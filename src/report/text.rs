@@ -138,7 +138,9 @@ fn summary(out: &mut String, report: &Report, style: &Style) {
         count(Status::NotApplicable)
     );
     for outcome in report.outcomes.iter().filter(|o| o.status == Status::NotApplicable) {
-        let _ = writeln!(out, "  not checked: {} {}: {}", outcome.rule_id, outcome.name, outcome.reason);
+        // Reasons quote input paths (where a version was read).
+        let _ =
+            writeln!(out, "  not checked: {} {}: {}", outcome.rule_id, outcome.name, terminal(&outcome.reason, false));
     }
 }
 
