@@ -240,4 +240,17 @@ proptest! {
         pieces.extend(shifted(cce_log::parse(&tail).records, head.len(), head_lines));
         prop_assert_eq!(whole.records, pieces);
     }
+
+    /// Counting a log's records without making them gives the number parsing makes, whatever
+    /// lines come before the first entry: stretches without a literal are only counted.
+    #[test]
+    fn counting_log_records_agrees_with_parsing(
+        preamble in prop::collection::vec(prop::sample::select(FRAGMENTS), 0..4),
+        entries in prop::collection::vec(cce_entry(), 0..12),
+        crlf in any::<bool>(),
+    ) {
+        let end = if crlf { "\r\n" } else { "\n" };
+        let text: String = preamble.iter().copied().chain(entries.into_iter().flatten()).map(|l| format!("{l}{end}")).collect();
+        prop_assert_eq!(cce_log::count_records(&text), cce_log::parse(&text).records.len());
+    }
 }

@@ -6,7 +6,7 @@
 use ccdiag::engine::{Engine, Scan, ScanOptions};
 use ccdiag::input::discover;
 use ccdiag::input::limits::Limits;
-use ccdiag::rules::load;
+use ccdiag::rules::{Origin, load};
 
 /// Entries of every shape, with issues placed where chunk edges fall often: inside and right
 /// after long exception entries, and at the very end.
@@ -83,5 +83,47 @@ fn streamed_files_report_what_whole_files_report() {
             let streamed = scan(&engine, dir.path(), &options, threads);
             assert_eq!(summary(&streamed), expected, "chunks of {chunk_bytes} bytes on {threads} threads");
         }
+    }
+}
+
+/// A long routine log with issues at a few places: most of its pieces hold no literal.
+fn mostly_routine_log() -> String {
+    let mut log = String::new();
+    for line in 1..=24_000usize {
+        log.push_str(&format!("CceService Information: 0 : Heartbeat {line}: all services running.\r\n"));
+        if line.is_multiple_of(1000) {
+            log.push_str("CceService Error: 0 : Unexpected exception when checking EDGE1: System.TimeoutException\r\n");
+            log.push_str("   at Microsoft.Rtc.CCE.ManagementService.HealthChecker.Run()\r\n");
+        }
+        if [1, 700, 5_555, 13_001, 23_999].contains(&line) {
+            // Wrapped over a continuation line: the prefilter must fold as the matcher does.
+            log.push_str("CceService Error: 0 : Reporting status failed: ConvertTo-\r\n   SecureString : Key not valid for use in specified state.\r\n    DateTime=2026-11-18T09:12:44.1181230Z\r\n");
+        }
+    }
+    log
+}
+
+/// The log prefilter skips the pieces in which no literal occurs; a rule that reads every log
+/// entry (a regex gates nothing) turns it off. Both scans must report the same.
+#[test]
+fn skipping_pieces_without_literals_loses_nothing() {
+    let dir = tempfile::tempdir().unwrap();
+    std::fs::write(dir.path().join("CceManagementService.log"), mostly_routine_log()).unwrap();
+    let pack = load::built_in().unwrap();
+    let mut every_entry = load::built_in().unwrap();
+    let rule = "id: X001\nname: every-entry\ntitle: t\nseverity: info\nsources: [cce_log]\n\
+docs: {what: w, why: y}\ndetection:\n  sel:\n    message|re: '^never$'\n  condition: sel\n\
+remediation:\n  - text: none\n";
+    every_entry.insert("X001".into(), load::parse_rule("x.yaml", rule, Origin::BuiltIn).unwrap());
+    let skipping = Engine::new(pack).unwrap();
+    let parsing_all = Engine::new(every_entry).unwrap();
+    for options in [
+        ScanOptions { stream_threshold: u64::MAX, ..ScanOptions::default() },
+        ScanOptions { stream_threshold: 0, chunk_bytes: 300_000, ..ScanOptions::default() },
+    ] {
+        let expected = summary(&scan(&parsing_all, dir.path(), &options, 2));
+        let got = summary(&scan(&skipping, dir.path(), &options, 2));
+        assert_eq!(got, expected);
+        assert!(got.0[0].contains(" x5: "), "five wrapped issues: {:?}", got.0);
     }
 }

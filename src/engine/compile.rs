@@ -265,14 +265,15 @@ fn triggers(cond: &Cond, selections: &[Selection], kind: RecordKind) -> Option<V
                 if alternative.iter().any(|m| m.excludes_kind(kind)) {
                     continue;
                 }
-                // Any one required matcher gates the alternative; take the one with fewest literals.
-                let best = alternative.iter().filter_map(|m| m.required_literals(kind)).min_by_key(Vec::len)?;
+                // Any one required matcher gates the alternative; take the most selective.
+                let best =
+                    alternative.iter().filter_map(|m| m.required_literals(kind)).min_by_key(|l| selectivity(l))?;
                 out.extend(best);
             }
             Some(out)
         }
         Cond::Not(_) => None,
-        Cond::And(terms) => terms.iter().filter_map(|t| triggers(t, selections, kind)).min_by_key(Vec::len),
+        Cond::And(terms) => terms.iter().filter_map(|t| triggers(t, selections, kind)).min_by_key(|l| selectivity(l)),
         Cond::Or(terms) => {
             let mut out = Vec::new();
             for term in terms {
@@ -281,4 +282,10 @@ fn triggers(cond: &Cond, selections: &[Selection], kind: RecordKind) -> Option<V
             Some(out)
         }
     }
+}
+
+/// Orders sets of gating literals, most selective first: fewer literals, then longer ones (a
+/// record holding `cannotrecover` is rarer than one holding `304`).
+fn selectivity(literals: &[String]) -> (usize, std::cmp::Reverse<usize>) {
+    (literals.len(), std::cmp::Reverse(literals.iter().map(String::len).min().unwrap_or(0)))
 }

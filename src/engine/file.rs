@@ -9,15 +9,13 @@ use rayon::prelude::*;
 
 use super::{Engine, Excerpts, FileResult, InputHits, InputReport, ScanOptions};
 use crate::facts::derive;
-use crate::input::chunks::{Boundary, Chunk, ChunkReader};
+use crate::input::chunks::{self, Boundary, Chunk, ChunkReader};
 use crate::input::classify::{self, FileKind};
 use crate::input::decode::{self, StreamDecoder};
 use crate::input::limits::TIME_LIMIT;
 use crate::input::{Content, SourceFile};
 use crate::parse::{self, cce_log};
 use crate::record::{Problem, Record, RecordKind};
-
-use super::matcher::fold_into;
 
 /// Bytes read to decide the encoding and the kind of a streamed file.
 const HEAD: usize = 64 << 10;
@@ -58,27 +56,16 @@ pub(super) fn process(engine: &Engine, source: &SourceFile, options: &ScanOption
     let kind = classify::classify(&source.path, &decoded.text);
     report.kind = Some(kind);
     let producer = classify::producer_from_name(&source.path);
-    let mut parsed = parse::parse(kind, &decoded.text, producer.as_deref());
-    parse::cut_long_fields(&mut parsed, limits.max_record_bytes);
-    report.records = parsed.records.len();
-    report.problems.extend(parsed.problems);
-    // A log in which no signature literal occurs needs no record matched, only its record
-    // kinds counted as read (folding it once is cheaper than folding each entry).
-    let hits = if kind == FileKind::CceLog && !engine.may_match(&decoded.text, &[RecordKind::CceLog, RecordKind::Text])
-    {
-        InputHits { kinds_seen: parsed.records.iter().map(|r| r.kind).collect(), ..InputHits::default() }
-    } else {
-        engine.match_records(&source.path, &Excerpts::Text { text: &decoded.text, offset: 0 }, &parsed.records)
-    };
-    let (kept, excerpts) = keep(parsed.records, &decoded.text, 0);
-    FileResult { report, hits, kept, excerpts }
+    let whole = Chunk { text: decoded.text, first_line: 1, offset: 0, last: true };
+    let result = process_chunk(engine, &source.path, kind, producer.as_deref(), whole, limits.max_record_bytes);
+    finish(empty(report), vec![result], kind)
 }
 
 fn empty(report: InputReport) -> FileResult {
     FileResult { report, hits: InputHits::default(), kept: Vec::new(), excerpts: HashMap::new() }
 }
 
-/// What one chunk of a streamed file gave.
+/// What one chunk of an input gave.
 struct ChunkResult {
     offset: usize,
     records: usize,
@@ -86,6 +73,28 @@ struct ChunkResult {
     hits: InputHits,
     kept: Vec<Record>,
     excerpts: HashMap<usize, String>,
+}
+
+impl ChunkResult {
+    fn empty(offset: usize) -> ChunkResult {
+        ChunkResult {
+            offset,
+            records: 0,
+            problems: Vec::new(),
+            hits: InputHits::default(),
+            kept: Vec::new(),
+            excerpts: HashMap::new(),
+        }
+    }
+
+    /// Appends what a later stretch of the same chunk gave.
+    fn merge(&mut self, later: ChunkResult) {
+        self.records += later.records;
+        self.problems.extend(later.problems);
+        self.hits.merge(later.hits);
+        self.kept.extend(later.kept);
+        self.excerpts.extend(later.excerpts);
+    }
 }
 
 fn stream(engine: &Engine, mut file: File, mut report: InputReport, options: &ScanOptions) -> FileResult {
@@ -124,15 +133,19 @@ fn stream(engine: &Engine, mut file: File, mut report: InputReport, options: &Sc
     // Decoding starts after the BOM, if any.
     head.drain(..skip);
     let mut reader = ChunkReader::new(Cursor::new(head).chain(file), decoder, boundary, options.chunk_bytes);
-    let mut chunks: Vec<ChunkResult> = reader
+    let chunks: Vec<ChunkResult> = reader
         .by_ref()
         .par_bridge()
         .map(|chunk| process_chunk(engine, &path, kind, producer.as_deref(), chunk, options.limits.max_record_bytes))
         .collect();
     report.problems.extend(reader.problems());
+    finish(empty(report), chunks, kind)
+}
+
+/// Merges what the chunks of one input gave, in file order.
+fn finish(mut result: FileResult, mut chunks: Vec<ChunkResult>, kind: FileKind) -> FileResult {
     // Chunks finish in any order; the report must not depend on which finished first.
     chunks.sort_by_key(|c| c.offset);
-    let mut result = empty(report);
     for chunk in chunks {
         result.report.records += chunk.records;
         result.report.problems.extend(chunk.problems);
@@ -161,42 +174,73 @@ fn process_chunk(
     chunk: Chunk,
     max_record_bytes: usize,
 ) -> ChunkResult {
-    let mut result = ChunkResult {
-        offset: chunk.offset,
-        records: 0,
-        problems: Vec::new(),
-        hits: InputHits::default(),
-        kept: Vec::new(),
-        excerpts: HashMap::new(),
-    };
-    // A log chunk that holds no signature literal gives nothing but its entry count; the last
-    // one is still parsed for the newest entry's time.
-    if kind == FileKind::CceLog
-        && !chunk.last
-        && !engine.may_match(&chunk.text, &[RecordKind::CceLog, RecordKind::Text])
-    {
-        result.records = chunk.text.lines().filter(|l| cce_log::starts_entry(l.trim_end_matches('\r'))).count();
-        return result;
+    let text = Text { text: &chunk.text, offset: chunk.offset, first_line: chunk.first_line };
+    if kind != FileKind::CceLog {
+        return parse_and_match(engine, path, kind, producer, text, max_record_bytes);
     }
-    let mut parsed = parse::parse(kind, &chunk.text, producer);
+    // A log is matched piece by piece, and a piece in which no literal occurs is only counted.
+    // Three kinds of piece are parsed whatever they hold: the file's first (lines before the
+    // first entry may be facts), its last (the newest entry gives the collection time), and one
+    // holding a record too long to keep whole (its cut must be reported).
+    let mut result = ChunkResult::empty(chunk.offset);
+    let mut start = 0;
+    let mut first_line = chunk.first_line;
+    while start < chunk.text.len() {
+        let rest = &chunk.text[start..];
+        let len = if rest.len() <= LOG_PIECE {
+            rest.len()
+        } else {
+            chunks::cut_point(rest, LOG_PIECE, Boundary::Entry).unwrap_or(rest.len())
+        };
+        let piece = Text { text: &rest[..len], offset: chunk.offset + start, first_line };
+        let must_parse = piece.offset == 0 || (chunk.last && start + len == chunk.text.len()) || len > max_record_bytes;
+        if must_parse || engine.log_prefilter.may_match(piece.text) {
+            result.merge(parse_and_match(engine, path, kind, producer, piece, max_record_bytes));
+        } else {
+            result.records += cce_log::count_records(piece.text);
+        }
+        let newlines = memchr::memchr_iter(b'\n', piece.text.as_bytes()).count();
+        first_line = first_line.saturating_add(u32::try_from(newlines).unwrap_or(u32::MAX));
+        start += len;
+    }
+    result
+}
+
+/// Bytes of a log matched at a time: a literal's hit costs parsing about this much around it.
+const LOG_PIECE: usize = 64 << 10;
+
+/// A stretch of an input's decoded text and where it stands in the whole.
+#[derive(Clone, Copy)]
+struct Text<'a> {
+    text: &'a str,
+    offset: usize,
+    /// 1-based number of its first line.
+    first_line: u32,
+}
+
+fn parse_and_match(
+    engine: &Engine,
+    path: &str,
+    kind: FileKind,
+    producer: Option<&str>,
+    text: Text<'_>,
+    max_record_bytes: usize,
+) -> ChunkResult {
+    let mut parsed = parse::parse(kind, text.text, producer);
     parse::cut_long_fields(&mut parsed, max_record_bytes);
-    let line_shift = chunk.first_line.saturating_sub(1);
+    let line_shift = text.first_line.saturating_sub(1);
     for record in &mut parsed.records {
-        record.span.bytes = record.span.bytes.start + chunk.offset..record.span.bytes.end + chunk.offset;
+        record.span.bytes = record.span.bytes.start + text.offset..record.span.bytes.end + text.offset;
         record.span.first_line = record.span.first_line.saturating_add(line_shift);
         record.span.last_line = record.span.last_line.saturating_add(line_shift);
     }
     for problem in &mut parsed.problems {
         problem.line = problem.line.map(|l| l.saturating_add(line_shift));
     }
-    result.records = parsed.records.len();
-    result.problems = parsed.problems;
-    result.hits =
-        engine.match_records(path, &Excerpts::Text { text: &chunk.text, offset: chunk.offset }, &parsed.records);
-    let (kept, excerpts) = keep(parsed.records, &chunk.text, chunk.offset);
-    result.kept = kept;
-    result.excerpts = excerpts;
-    result
+    let hits = engine.match_records(path, &Excerpts::Text { text: text.text, offset: text.offset }, &parsed.records);
+    let records = parsed.records.len();
+    let (kept, excerpts) = keep(parsed.records, text.text, text.offset);
+    ChunkResult { offset: text.offset, records, problems: parsed.problems, hits, kept, excerpts }
 }
 
 /// The records facts are drawn from (see [`derive::reads`]), with their excerpts, for the
@@ -220,18 +264,4 @@ fn keep(records: Vec<Record>, text: &str, offset: usize) -> (Vec<Record>, HashMa
         .map(|r| (r.span.bytes.start, Excerpts::Text { text, offset }.of(r)))
         .collect();
     (kept, excerpts)
-}
-
-impl Engine {
-    /// Whether any signature literal of rules reading `kinds` occurs in `text`, folded as the
-    /// matcher folds fields. Folding the whole text is as exact as folding its records'
-    /// fields: every field of a log entry or a text line is a stretch of that text.
-    pub(super) fn may_match(&self, text: &str, kinds: &[RecordKind]) -> bool {
-        let mut folded = Vec::with_capacity(text.len());
-        fold_into(text, &mut folded);
-        kinds.iter().any(|&kind| {
-            let index = &self.by_kind[kind as usize];
-            !index.ungated.is_empty() || index.automaton.as_ref().is_some_and(|a| a.is_match(folded.as_slice()))
-        })
-    }
 }

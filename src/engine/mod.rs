@@ -10,6 +10,7 @@ pub mod compile;
 pub mod condition;
 mod file;
 pub mod matcher;
+mod prefilter;
 
 use std::collections::{BTreeSet, HashMap};
 
@@ -26,6 +27,7 @@ use crate::rules::{JoinOp, RuleSet, Severity};
 use crate::time::Timestamp;
 use compile::CompiledRule;
 use matcher::{RecordView, fold, fold_into};
+use prefilter::TextPrefilter;
 
 /// Evidence kept per finding; the count goes on past it.
 pub const MAX_EVIDENCE: usize = 50;
@@ -35,6 +37,8 @@ const EXCERPT_LINE_CHARS: usize = 300;
 pub struct Engine {
     rules: Vec<CompiledRule>,
     by_kind: Vec<KindIndex>,
+    /// Whether a stretch of a CCE log can hold evidence: the kinds its parser makes.
+    log_prefilter: TextPrefilter,
 }
 
 /// The prefilter of one record kind.
@@ -188,7 +192,8 @@ impl Engine {
     pub fn new(rules: RuleSet) -> Result<Engine, Box<RuleError>> {
         let rules: Vec<CompiledRule> = rules.into_values().map(compile::compile).collect::<Result<_, _>>()?;
         let by_kind = RecordKind::ALL.iter().map(|&kind| KindIndex::build(kind, &rules)).collect();
-        Ok(Engine { rules, by_kind })
+        let log_prefilter = TextPrefilter::new(&rules, &[RecordKind::CceLog, RecordKind::Text]);
+        Ok(Engine { rules, by_kind, log_prefilter })
     }
 
     pub fn rules(&self) -> &[CompiledRule] {

@@ -130,7 +130,7 @@ impl<R: Read> Iterator for ChunkReader<R> {
 
 /// Where to end a chunk of `text` near `target` bytes: the last boundary at or before it,
 /// else the first one after it; `None` when the text holds none.
-fn cut_point(text: &str, target: usize, boundary: Boundary) -> Option<usize> {
+pub(crate) fn cut_point(text: &str, target: usize, boundary: Boundary) -> Option<usize> {
     let bytes = text.as_bytes();
     let is_cut = |line_start: usize| -> bool {
         let line_end = memchr::memchr(b'\n', &bytes[line_start..]).map_or(bytes.len(), |i| line_start + i);

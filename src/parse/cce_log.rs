@@ -25,6 +25,22 @@ pub fn starts_entry(line: &str) -> bool {
     Header::parse(line).is_some()
 }
 
+/// How many records [`parse`] makes of `text`, without making them: one per entry, and one per
+/// line of text before the first entry. Stretches of a log no rule can match are only counted.
+pub fn count_records(text: &str) -> usize {
+    let mut count = 0;
+    let mut in_entry = false;
+    for line in lines(text) {
+        if Header::parse(line.text).is_some() {
+            count += 1;
+            in_entry = true;
+        } else if !in_entry && !line.text.trim().is_empty() {
+            count += 1;
+        }
+    }
+    count
+}
+
 pub fn parse(text: &str) -> Parsed {
     let mut parsed = Parsed::default();
     let mut current: Option<Entry<'_>> = None;
