@@ -26,7 +26,7 @@ use crate::rules::load::RuleError;
 use crate::rules::{JoinOp, RuleSet, Severity};
 use crate::time::Timestamp;
 use compile::CompiledRule;
-use matcher::{RecordView, fold, fold_into};
+use matcher::{FoldedFields, RecordView, fold};
 use prefilter::TextPrefilter;
 
 /// Evidence kept per finding; the count goes on past it.
@@ -126,8 +126,8 @@ impl Default for ScanOptions {
         ScanOptions {
             limits: crate::input::limits::Limits::default(),
             now: None,
-            stream_threshold: 16 << 20,
-            chunk_bytes: 4 << 20,
+            stream_threshold: 1 << 20,
+            chunk_bytes: 1 << 20,
         }
     }
 }
@@ -248,21 +248,19 @@ impl Engine {
 
     fn match_records(&self, path: &str, excerpts: &Excerpts<'_>, records: &[Record]) -> InputHits {
         let mut out = InputHits::default();
-        let mut haystack: Vec<u8> = Vec::new();
+        let mut folded = FoldedFields::default();
         let mut candidates: Vec<usize> = Vec::new();
         for record in records {
             out.kinds_seen.insert(record.kind);
             let index = &self.by_kind[record.kind as usize];
+            if index.automaton.is_none() && index.ungated.is_empty() {
+                continue;
+            }
+            folded.fill(record);
             candidates.clear();
             candidates.extend_from_slice(&index.ungated);
             if let Some(automaton) = &index.automaton {
-                haystack.clear();
-                for (_, value) in &record.fields {
-                    fold_into(value, &mut haystack);
-                    // A separator no folded literal holds, so a match cannot span two fields.
-                    haystack.push(0);
-                }
-                for m in automaton.find_overlapping_iter(haystack.as_slice()) {
+                for m in automaton.find_overlapping_iter(folded.as_bytes()) {
                     candidates.extend_from_slice(&index.pattern_rules[m.pattern().as_usize()]);
                 }
             }
@@ -271,7 +269,7 @@ impl Engine {
             }
             candidates.sort_unstable();
             candidates.dedup();
-            let mut view = RecordView::new(record, path);
+            let mut view = RecordView::new(record, path, &folded);
             for &rule_index in &candidates {
                 let rule = &self.rules[rule_index];
                 let mut captures = Vec::new();
