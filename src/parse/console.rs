@@ -190,7 +190,7 @@ pub fn parse_lines(lines: &[Line<'_>], _full_text: &str, producer: Option<&str>,
 
 /// Convenience: whole file as console text.
 pub fn parse(text: &str, producer: Option<&str>) -> Parsed {
-    let all: Vec<Line<'_>> = lines::lines(text).collect();
+    let all = lines::all_lines(text);
     let mut out = Parsed::default();
     parse_lines(&all, text, producer, &mut out);
     out
@@ -1008,27 +1008,47 @@ fn dash_runs(text: &str) -> Vec<(usize, usize)> {
 /// and a huge row must not be expanded whole.
 struct CharCols<'t> {
     text: &'t str,
-    chars: Vec<(usize, char)>,
+    /// Byte offset and character per column; `None` when the columns read are all ASCII
+    /// (nearly every table), where a column is a byte.
+    chars: Option<Vec<(usize, char)>>,
+    /// Columns read: at most the limit.
+    len: usize,
     complete: bool,
 }
 
 impl<'t> CharCols<'t> {
     fn new(text: &'t str, limit: usize) -> CharCols<'t> {
+        let ascii = text.len().min(limit);
+        if text.as_bytes()[..ascii].is_ascii() {
+            let complete = text.len() < limit || (limit > 0 && text.len() == limit);
+            return CharCols { text, chars: None, len: ascii, complete };
+        }
+        CharCols::by_chars(text, limit)
+    }
+
+    fn by_chars(text: &'t str, limit: usize) -> CharCols<'t> {
         let chars: Vec<(usize, char)> = text.char_indices().take(limit).collect();
         let complete = chars.len() < limit || chars.last().is_some_and(|&(b, c)| b + c.len_utf8() == text.len());
-        CharCols { text, chars, complete }
+        CharCols { text, len: chars.len(), chars: Some(chars), complete }
     }
 
     fn byte(&self, pos: usize) -> usize {
-        self.chars.get(pos).map_or(self.text.len(), |&(b, _)| b)
+        match &self.chars {
+            None if pos < self.len => pos,
+            None => self.text.len(),
+            Some(chars) => chars.get(pos).map_or(self.text.len(), |&(b, _)| b),
+        }
     }
 
     fn is_space(&self, pos: usize) -> bool {
-        self.chars.get(pos).is_none_or(|&(_, c)| c.is_whitespace())
+        match &self.chars {
+            None => self.text.as_bytes().get(pos).is_none_or(|&b| pos >= self.len || char::from(b).is_whitespace()),
+            Some(chars) => chars.get(pos).is_none_or(|&(_, c)| c.is_whitespace()),
+        }
     }
 
     fn is_beyond(&self, pos: usize) -> bool {
-        pos >= self.chars.len() && self.complete
+        pos >= self.len && self.complete
     }
 
     fn slice(&self, start: usize, end: usize) -> &'t str {
@@ -1709,5 +1729,22 @@ mod tests {
         assert_eq!(parse(&wide, None).records[0].get("Value").map(str::len), Some(5_000_000));
         let spaces = format!("a\n{}\n", " ".repeat(5_000_000));
         assert_eq!(parse(&spaces, None).records.len(), 1);
+    }
+
+    proptest::proptest! {
+        /// The ASCII shortcut of `CharCols` reads columns exactly as the per-character path.
+        #[test]
+        fn ascii_columns_read_as_characters(text in "[ -~\t\x0B\x0C]{0,40}", limit in 0usize..50) {
+            let fast = CharCols::new(&text, limit);
+            let slow = CharCols::by_chars(&text, limit);
+            proptest::prop_assert!(fast.chars.is_none());
+            proptest::prop_assert_eq!(fast.complete, slow.complete);
+            for pos in 0..limit + 2 {
+                proptest::prop_assert_eq!(fast.byte(pos), slow.byte(pos));
+                proptest::prop_assert_eq!(fast.is_space(pos), slow.is_space(pos));
+                proptest::prop_assert_eq!(fast.is_beyond(pos), slow.is_beyond(pos));
+                proptest::prop_assert_eq!(fast.slice(pos / 2, pos), slow.slice(pos / 2, pos));
+            }
+        }
     }
 }

@@ -32,6 +32,14 @@ pub fn lines(text: &str) -> impl Iterator<Item = Line<'_>> {
     })
 }
 
+/// All lines of `text`, in a vector sized once: growing it line by line would copy a big
+/// chunk's lines several times over.
+pub fn all_lines(text: &str) -> Vec<Line<'_>> {
+    let mut out = Vec::with_capacity(memchr::memchr_iter(b'\n', text.as_bytes()).count() + 1);
+    out.extend(lines(text));
+    out
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

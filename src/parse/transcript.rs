@@ -34,7 +34,7 @@ static TERMINATING_ERROR: LazyLock<Regex> =
     LazyLock::new(|| Regex::new(r#"^(?:PS)?>+ ?TerminatingError\(([^)]*)\): "(.*)"\s*$"#).expect("valid regex"));
 
 pub fn parse(text: &str) -> Parsed {
-    let all: Vec<Line<'_>> = lines::lines(text).collect();
+    let all = lines::all_lines(text);
     let mut parser = Parser {
         lines: &all,
         text,
