@@ -382,9 +382,14 @@ struct PairStats {
 impl PairStats {
     fn of(window: &[u8]) -> PairStats {
         let mut s = PairStats { pairs: 0, nul_hi: 0, nul_lo: 0, control_lo: 0, control_hi: 0 };
+        let mut after_high_surrogate = false;
         for pair in window.chunks_exact(2) {
+            let follows_high_surrogate = std::mem::replace(&mut after_high_surrogate, (0xD8..=0xDB).contains(&pair[1]));
             match (pair[0], pair[1]) {
                 (0, 0) => continue,
+                // The low surrogate of a UTF-16LE pair (U+xxx00 above the BMP), not a Latin-1
+                // character in UTF-16BE.
+                (0, 0xDC..=0xDF) if follows_high_surrogate => {}
                 (lo, 0) => {
                     s.nul_hi += 1;
                     s.control_lo += usize::from(is_control(lo));
@@ -485,6 +490,17 @@ mod tests {
         let d = decode(&bytes);
         assert_eq!(d.encoding, Encoding::Utf16BeBom);
         assert_eq!(d.text, SAMPLE);
+    }
+
+    /// Found by the round-trip property: U+EBD00 is `6F DB 00 DD` in UTF-16LE, and its low
+    /// surrogate was counted as a UTF-16BE Latin-1 character, enough in a short text to read
+    /// it as Windows-1252.
+    #[test]
+    fn short_utf16le_with_a_surrogate_ending_in_nul_is_detected() {
+        let text = "AAAaaA \u{EBD00}0A";
+        let d = decode(&utf16le(text));
+        assert_eq!(d.encoding, Encoding::Utf16Le);
+        assert_eq!(d.text, text);
     }
 
     #[test]
