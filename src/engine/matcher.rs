@@ -44,31 +44,32 @@ pub fn fold_into(text: &str, out: &mut Vec<u8>) {
 
 const BLOCK: usize = 64;
 
-/// Per ASCII byte: its folded form, and whether it is kept (white space is not).
-static ASCII_FOLD: ([u8; 128], [u8; 128]) = {
+/// Per ASCII byte, its folded form; 0 for white space, which folding drops (decoded text holds
+/// no NUL, so 0 is free to mean that).
+static ASCII_FOLD: [u8; 128] = {
     let mut folded = [0; 128];
-    let mut kept = [1; 128];
     let mut b = 0;
     while b < 128 {
-        folded[b] = if b as u8 == b'`' { b'\'' } else { (b as u8).to_ascii_lowercase() };
-        if matches!(b as u8, b' ' | b'\t' | b'\n' | b'\r' | 0x0B | 0x0C) {
-            kept[b] = 0;
-        }
+        folded[b] = match b as u8 {
+            b' ' | b'\t' | b'\n' | b'\r' | 0x0B | 0x0C => 0,
+            b'`' => b'\'',
+            other => other.to_ascii_lowercase(),
+        };
         b += 1;
     }
-    (folded, kept)
+    folded
 };
 
 /// Folds at most [`BLOCK`] ASCII bytes: every byte is written, and the write position moves
 /// on only past kept ones, so white space costs no branch.
 fn fold_ascii(block: &[u8], out: &mut Vec<u8>) {
-    let (folded, kept) = &ASCII_FOLD;
     let mut buffer = [0u8; BLOCK];
     let mut written = 0;
     for &b in block {
+        let folded = ASCII_FOLD[usize::from(b & 0x7F)];
         // `written` never passes the block's length; the mask only spares a bounds check.
-        buffer[written & (BLOCK - 1)] = folded[usize::from(b & 0x7F)];
-        written += usize::from(kept[usize::from(b & 0x7F)]);
+        buffer[written & (BLOCK - 1)] = folded;
+        written += usize::from(folded != 0);
     }
     out.extend_from_slice(&buffer[..written]);
 }
@@ -77,9 +78,9 @@ fn fold_char(c: char, out: &mut Vec<u8>) {
     let mut push = |c: char| out.extend_from_slice(c.encode_utf8(&mut [0; 4]).as_bytes());
     match c {
         c if c.is_ascii() => {
-            let (folded, kept) = &ASCII_FOLD;
-            if kept[c as usize] == 1 {
-                out.push(folded[c as usize]);
+            let folded = ASCII_FOLD[c as usize];
+            if folded != 0 {
+                out.push(folded);
             }
         }
         c if c.is_whitespace() => {}
