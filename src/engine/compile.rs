@@ -37,6 +37,10 @@ pub struct CompiledRule {
     /// must contain for the condition to hold; `None` when it can hold without any, and the
     /// rule must see every record of that kind.
     pub triggers: Vec<(RecordKind, Option<Vec<String>>)>,
+    /// Per record kind the rule reads: fields a record must have for the condition to hold,
+    /// as clauses that must all hold, each naming fields one of which is enough. Checked
+    /// before the condition, it spares state rules (which no literal gates) most records.
+    pub field_gates: Vec<(RecordKind, Vec<Vec<String>>)>,
     /// The derived facts the rule reads (`fact: name`), to tell "passed" from "not checked".
     pub facts_read: Vec<String>,
 }
@@ -44,6 +48,14 @@ pub struct CompiledRule {
 impl CompiledRule {
     pub fn id(&self) -> &str {
         &self.loaded.def.id.value
+    }
+
+    /// Whether `record` has the fields the condition needs (see `field_gates`).
+    pub fn has_fields_for(&self, record: &crate::record::Record) -> bool {
+        self.field_gates
+            .iter()
+            .find(|(kind, _)| *kind == record.kind)
+            .is_none_or(|(_, clauses)| clauses.iter().all(|any| any.iter().any(|f| record.get(f).is_some())))
     }
 
     /// The literal strings the prefilter looks for, as written in the rule.
@@ -147,13 +159,24 @@ pub fn compile(loaded: LoadedRule) -> Result<CompiledRule, Box<RuleError>> {
     }
 
     let triggers = kinds.iter().map(|&kind| (kind, triggers(&condition, &selections, kind))).collect();
+    let field_gates = kinds.iter().map(|&kind| (kind, field_gates(&condition, &selections, kind))).collect();
     let facts_read = selections
         .iter()
         .flat_map(|s| s.alternatives.iter().flatten())
         .filter(|m| m.field == FieldRef::Named("fact".to_owned()) && m.op == Op::Equals)
         .flat_map(|m| m.values.iter().cloned())
         .collect();
-    Ok(CompiledRule { kinds, applies_min, applies_below, selections, condition, triggers, facts_read, loaded })
+    Ok(CompiledRule {
+        kinds,
+        applies_min,
+        applies_below,
+        selections,
+        condition,
+        triggers,
+        field_gates,
+        facts_read,
+        loaded,
+    })
 }
 
 trait SpanOf {
@@ -284,8 +307,97 @@ fn triggers(cond: &Cond, selections: &[Selection], kind: RecordKind) -> Option<V
     }
 }
 
+/// Fields a record of `kind` satisfying `cond` has, as clauses (see `field_gates`). A named
+/// field that is missing fails every matcher but `exists: false`; no clause means no need.
+fn field_gates(cond: &Cond, selections: &[Selection], kind: RecordKind) -> Vec<Vec<String>> {
+    match cond {
+        Cond::Selection(i) => {
+            let required = |alternative: &Vec<FieldMatcher>| -> Vec<String> {
+                alternative
+                    .iter()
+                    .filter(|m| !(m.op == Op::Exists && m.values.first().is_some_and(|v| v == "false")))
+                    .filter_map(|m| match &m.field {
+                        FieldRef::Named(name) => Some(name.clone()),
+                        _ => None,
+                    })
+                    .collect()
+            };
+            let alternatives: Vec<Vec<String>> = selections[*i]
+                .alternatives
+                .iter()
+                .filter(|a| !a.iter().any(|m| m.excludes_kind(kind)))
+                .map(required)
+                .collect();
+            match alternatives.as_slice() {
+                // Each field of the only alternative is needed.
+                [only] => only.iter().map(|f| vec![f.clone()]).collect(),
+                // One field of each alternative, any of them (an empty clause when the kind
+                // excludes every alternative: the selection cannot hold).
+                several if several.iter().all(|a| !a.is_empty()) => {
+                    vec![several.iter().map(|a| a[0].clone()).collect()]
+                }
+                _ => Vec::new(),
+            }
+        }
+        Cond::Not(_) => Vec::new(),
+        Cond::And(terms) => terms.iter().flat_map(|t| field_gates(t, selections, kind)).collect(),
+        Cond::Or(terms) => {
+            let mut any = Vec::new();
+            for term in terms {
+                match field_gates(term, selections, kind).into_iter().next() {
+                    Some(clause) => any.extend(clause),
+                    None => return Vec::new(),
+                }
+            }
+            vec![any]
+        }
+    }
+}
+
 /// Orders sets of gating literals, most selective first: fewer literals, then longer ones (a
 /// record holding `cannotrecover` is rarer than one holding `304`).
 fn selectivity(literals: &[String]) -> (usize, std::cmp::Reverse<usize>) {
     (literals.len(), std::cmp::Reverse(literals.iter().map(String::len).min().unwrap_or(0)))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::rules::{Origin, load};
+
+    fn rule(detection: &str) -> CompiledRule {
+        let text = format!(
+            "id: X001\nname: x\ntitle: t\nseverity: error\nsources: [ps_object, text]\n\
+             docs: {{what: w, why: y}}\ndetection:\n{detection}\nremediation:\n  - text: fix\n"
+        );
+        compile(load::parse_rule("x.yaml", &text, Origin::BuiltIn).unwrap()).unwrap()
+    }
+
+    fn gates(rule: &CompiledRule, kind: RecordKind) -> &[Vec<String>] {
+        &rule.field_gates.iter().find(|(k, _)| *k == kind).unwrap().1
+    }
+
+    #[test]
+    fn field_gates_follow_the_condition() {
+        let r = rule(
+            "  sel_name:\n    Name: [REPLICA]\n  sel_down:\n    Status: Stopped\n  sel_manual:\n    StartType: Manual\n\
+             \x20 sel_gone:\n    Name|exists: false\n  condition: sel_name and (sel_down or sel_manual) and not sel_gone",
+        );
+        assert_eq!(
+            gates(&r, RecordKind::PsObject),
+            [vec!["Name".to_owned()], vec!["Status".into(), "StartType".into()]]
+        );
+
+        // An alternative that needs no named field, or a missing field being the point, gates
+        // nothing.
+        let r = rule("  sel:\n    - any|contains: boom\n    - Release|lt: 3\n  condition: sel");
+        assert!(gates(&r, RecordKind::PsObject).is_empty());
+        let r = rule("  sel:\n    Name|exists: false\n  condition: sel");
+        assert!(gates(&r, RecordKind::PsObject).is_empty());
+
+        // A selection pinned to another kind cannot hold: an empty clause.
+        let r = rule("  sel:\n    kind: text\n    line|contains: boom\n  condition: sel");
+        assert_eq!(gates(&r, RecordKind::PsObject), [Vec::<String>::new()]);
+        assert_eq!(gates(&r, RecordKind::Text), [vec!["line".to_owned()]]);
+    }
 }

@@ -445,7 +445,7 @@ fn join_holds(record_value: Option<&str>, fact_value: Option<&String>, op: JoinO
 
 /// The severity of the evidence when the record satisfies the rule's condition.
 fn evaluate(rule: &CompiledRule, view: &mut RecordView<'_>, captures: &mut Vec<(String, String)>) -> Option<Severity> {
-    if !rule.kinds.contains(&view.record.kind) {
+    if !rule.kinds.contains(&view.record.kind) || !rule.has_fields_for(view.record) {
         return None;
     }
     let mut memo: Vec<Option<bool>> = vec![None; rule.selections.len()];

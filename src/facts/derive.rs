@@ -81,23 +81,23 @@ pub fn reads(record: &Record) -> bool {
         "get-netipaddress",
     ];
     const TEXT_LABELS: [&str; 4] = ["Host Name", "Domain", "DNS Servers", "IPv4 Address"];
-    let producer = record.get("producer").map(str::to_ascii_lowercase).unwrap_or_default();
+    // Runs on every record of every input: compared in place, not lowered into a new string.
+    let producer = record.get("producer").unwrap_or_default();
+    let by_cc_cmdlet = producer.get(..6).is_some_and(|p| p.eq_ignore_ascii_case("get-cc"));
     match record.kind {
         RecordKind::IniSection | RecordKind::PsCommand | RecordKind::PsSession | RecordKind::Fact => true,
         RecordKind::PsObject => {
-            PRODUCERS.contains(&producer.as_str())
+            PRODUCERS.iter().any(|p| p.eq_ignore_ascii_case(producer))
                 || ["NotAfter", "InterfaceAlias", "PartOfDomain"].iter().any(|f| record.get(f).is_some())
         }
         RecordKind::Text => {
             let line = record.get("line").unwrap_or_default().trim();
             // What Cloud Connector cmdlets print (versions, directories), and the lines of
             // `systeminfo` and `ipconfig /all` that name hosts, domains, DNS and addresses.
-            producer.starts_with("get-cc")
-                || TEXT_LABELS.iter().any(|l| line.starts_with(l))
-                || line.contains(" adapter ")
+            by_cc_cmdlet || TEXT_LABELS.iter().any(|l| line.starts_with(l)) || line.contains(" adapter ")
         }
         // Whether a Cloud Connector cmdlet printed anything at all, errors included.
-        RecordKind::PsError | RecordKind::PsWarning => producer.starts_with("get-cc"),
+        RecordKind::PsError | RecordKind::PsWarning => by_cc_cmdlet,
         RecordKind::CceLog => false,
     }
 }
