@@ -44,7 +44,12 @@ pub struct Engine {
 /// The prefilter of one record kind.
 #[derive(Default)]
 struct KindIndex {
+    /// Finds every literal in a record, overlaps included: each names rules to check.
     automaton: Option<AhoCorasick>,
+    /// Whether a record holds any literal at all, which most do not: leftmost-first, so the
+    /// search can skip ahead with a vectorised prefilter where the overlapping one steps
+    /// through every byte.
+    any_literal: Option<AhoCorasick>,
     /// Pattern index to the rules that need it.
     pattern_rules: Vec<Vec<usize>>,
     /// Rules that read this kind and must see every record.
@@ -259,7 +264,9 @@ impl Engine {
             folded.fill(record);
             candidates.clear();
             candidates.extend_from_slice(&index.ungated);
-            if let Some(automaton) = &index.automaton {
+            if let Some(automaton) = &index.automaton
+                && index.any_literal.as_ref().is_none_or(|any| any.is_match(folded.as_bytes()))
+            {
                 for m in automaton.find_overlapping_iter(folded.as_bytes()) {
                     candidates.extend_from_slice(&index.pattern_rules[m.pattern().as_usize()]);
                 }
@@ -547,6 +554,7 @@ impl KindIndex {
                 .kind(Some(aho_corasick::AhoCorasickKind::DFA))
                 .build(&patterns)
                 .ok();
+            index.any_literal = AhoCorasickBuilder::new().match_kind(MatchKind::LeftmostFirst).build(&patterns).ok();
             if index.automaton.is_none() {
                 // Cannot happen for literals of bounded size; if it did, checking every record
                 // keeps the results right at the cost of speed.
