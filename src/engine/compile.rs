@@ -7,7 +7,8 @@ use regex::RegexBuilder;
 use serde_saphyr::Spanned;
 
 use super::condition::{self, Cond};
-use super::matcher::{FieldMatcher, FieldRef, Op, fold};
+use super::fold::fold;
+use super::matcher::{FieldMatcher, FieldRef, Op};
 use crate::facts;
 use crate::record::RecordKind;
 use crate::rules::load::RuleError;

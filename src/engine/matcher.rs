@@ -1,102 +1,14 @@
 //! Field matchers: one `field|modifier: values` entry of a selection, compiled.
 //!
-//! String comparisons run on a *folded* form of both sides: lower case, curly quotes made
-//! straight, `…` spelled `...`, and all white space removed. Consoles wrap long messages at
-//! the window width, sometimes mid-word, and parsers join the pieces as best they can; with
-//! white space gone, a signature matches however the line was wrapped and re-joined.
+//! String comparisons run on the folded form of both sides (see [`super::fold`]).
 
 use std::cmp::Ordering;
 
 use regex::Regex;
 
+use super::fold::{fold, fold_into};
 use crate::record::{Record, RecordKind};
 use crate::version::compare_values;
-
-/// Appends the folded form of `text` to `out` (always UTF-8). Runs over every byte of big
-/// logs, so ASCII (nearly all of it) goes 64 bytes at a time through a lookup table without
-/// branches, and only blocks holding other characters are decoded.
-pub fn fold_into(text: &str, out: &mut Vec<u8>) {
-    out.reserve(text.len());
-    let bytes = text.as_bytes();
-    let mut start = 0;
-    while start < bytes.len() {
-        let end = (start + BLOCK).min(bytes.len());
-        let block = &bytes[start..end];
-        if block.is_ascii() {
-            fold_ascii(block, out);
-            start = end;
-            continue;
-        }
-        // Decode from the first non-ASCII byte (a character boundary: every byte before it is
-        // ASCII) to the first boundary at or after the block's end.
-        let ascii = block.iter().position(|b| !b.is_ascii()).unwrap_or(block.len());
-        fold_ascii(&block[..ascii], out);
-        start += ascii;
-        for c in text[start..].chars() {
-            if start >= end {
-                break;
-            }
-            fold_char(c, out);
-            start += c.len_utf8();
-        }
-    }
-}
-
-const BLOCK: usize = 64;
-
-/// Per ASCII byte, its folded form; 0 for white space, which folding drops (decoded text holds
-/// no NUL, so 0 is free to mean that).
-static ASCII_FOLD: [u8; 128] = {
-    let mut folded = [0; 128];
-    let mut b = 0;
-    while b < 128 {
-        folded[b] = match b as u8 {
-            b' ' | b'\t' | b'\n' | b'\r' | 0x0B | 0x0C => 0,
-            b'`' => b'\'',
-            other => other.to_ascii_lowercase(),
-        };
-        b += 1;
-    }
-    folded
-};
-
-/// Folds at most [`BLOCK`] ASCII bytes: every byte is written, and the write position moves
-/// on only past kept ones, so white space costs no branch.
-fn fold_ascii(block: &[u8], out: &mut Vec<u8>) {
-    let mut buffer = [0u8; BLOCK];
-    let mut written = 0;
-    for &b in block {
-        let folded = ASCII_FOLD[usize::from(b & 0x7F)];
-        // `written` never passes the block's length; the mask only spares a bounds check.
-        buffer[written & (BLOCK - 1)] = folded;
-        written += usize::from(folded != 0);
-    }
-    out.extend_from_slice(&buffer[..written]);
-}
-
-fn fold_char(c: char, out: &mut Vec<u8>) {
-    let mut push = |c: char| out.extend_from_slice(c.encode_utf8(&mut [0; 4]).as_bytes());
-    match c {
-        c if c.is_ascii() => {
-            let folded = ASCII_FOLD[c as usize];
-            if folded != 0 {
-                out.push(folded);
-            }
-        }
-        c if c.is_whitespace() => {}
-        '\u{2018}' | '\u{2019}' | '\u{201A}' | '\u{201B}' | '\u{2032}' | '\u{00B4}' => push('\''),
-        '\u{201C}' | '\u{201D}' | '\u{201E}' | '\u{201F}' | '\u{2033}' | '\u{00AB}' | '\u{00BB}' => push('"'),
-        '\u{2026}' => "...".chars().for_each(push),
-        c => c.to_lowercase().for_each(push),
-    }
-}
-
-pub fn fold(text: &str) -> String {
-    let mut out = Vec::with_capacity(text.len());
-    fold_into(text, &mut out);
-    // Only whole characters were appended, so this is always UTF-8.
-    String::from_utf8(out).unwrap_or_else(|e| String::from_utf8_lossy(e.as_bytes()).into_owned())
-}
 
 /// Which value of a record a matcher reads.
 #[derive(Clone, Debug, PartialEq, Eq)]
@@ -349,42 +261,6 @@ mod tests {
             ],
         );
         assert!(holds(&m, &record));
-    }
-
-    #[test]
-    fn fold_treats_ascii_and_other_characters_alike() {
-        assert_eq!(
-            fold("Key NOT\r\n valid `x` \u{2018}y\u{2019} \u{201C}Z\u{201D} \u{00C4}\u{00A0}b\u{2026}"),
-            "keynotvalid'x''y'\"z\"\u{00E4}b..."
-        );
-    }
-
-    /// The folding rules applied one character at a time, as the doc comment states them.
-    fn fold_by_char(text: &str) -> String {
-        text.chars()
-            .filter(|c| !c.is_whitespace())
-            .flat_map(|c| {
-                match c {
-                    '`' | '\u{2018}' | '\u{2019}' | '\u{201A}' | '\u{201B}' | '\u{2032}' | '\u{00B4}' => "'".to_owned(),
-                    '\u{201C}' | '\u{201D}' | '\u{201E}' | '\u{201F}' | '\u{2033}' | '\u{00AB}' | '\u{00BB}' => {
-                        "\"".to_owned()
-                    }
-                    '\u{2026}' => "...".to_owned(),
-                    c => c.to_lowercase().collect(),
-                }
-                .chars()
-                .collect::<Vec<_>>()
-            })
-            .collect()
-    }
-
-    proptest::proptest! {
-        /// The block-wise ASCII path agrees with character-wise folding wherever the blocks
-        /// and the non-ASCII characters fall.
-        #[test]
-        fn block_folding_equals_char_folding(text in "([ -~\t\r\n]{0,70}[\u{80}-\u{2100}\u{2018}\u{2026}\u{00A0}]?){0,6}") {
-            proptest::prop_assert_eq!(fold(&text), fold_by_char(&text));
-        }
     }
 
     #[test]

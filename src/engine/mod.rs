@@ -9,6 +9,7 @@
 pub mod compile;
 pub mod condition;
 mod file;
+pub mod fold;
 pub mod matcher;
 mod prefilter;
 
@@ -26,7 +27,8 @@ use crate::rules::load::RuleError;
 use crate::rules::{JoinOp, RuleSet, Severity};
 use crate::time::Timestamp;
 use compile::CompiledRule;
-use matcher::{FoldedFields, RecordView, fold};
+use fold::fold;
+use matcher::{FoldedFields, RecordView};
 use prefilter::TextPrefilter;
 
 /// Evidence kept per finding; the count goes on past it.

@@ -10,7 +10,7 @@
 use aho_corasick::{AhoCorasick, MatchKind};
 
 use super::compile::CompiledRule;
-use super::matcher::fold_into;
+use super::fold::fold_into;
 use crate::record::RecordKind;
 
 /// Bytes of text folded at a time: small enough for the folded copy to stay in cache while
