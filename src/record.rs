@@ -5,9 +5,9 @@
 //! export. Rules match named fields and never care how the input was written, so a property
 //! printed by `Format-List`, `Format-Table` or `ConvertTo-Json` is the same field.
 
-use std::borrow::Cow;
 use std::fmt;
-use std::ops::Range;
+use std::ops::{Deref, Range};
+use std::sync::Arc;
 
 /// What a record is. Rules name these in `sources`.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, PartialOrd, Ord)]
@@ -90,8 +90,69 @@ pub struct Span {
     pub last_line: u32,
 }
 
-/// A field name: the well-known ones are static, property and key names are owned.
-pub type FieldName = Cow<'static, str>;
+/// A field name: the well-known ones are static; property and key names are shared, so the
+/// rows of a table (or the objects of an export) name their fields without copying the names.
+#[derive(Clone, Debug)]
+pub enum FieldName {
+    Static(&'static str),
+    Shared(Arc<str>),
+}
+
+impl Deref for FieldName {
+    type Target = str;
+
+    fn deref(&self) -> &str {
+        match self {
+            FieldName::Static(name) => name,
+            FieldName::Shared(name) => name,
+        }
+    }
+}
+
+/// Names compare by their text, however they are held.
+impl PartialEq for FieldName {
+    fn eq(&self, other: &FieldName) -> bool {
+        **self == **other
+    }
+}
+
+impl Eq for FieldName {}
+
+impl PartialEq<str> for FieldName {
+    fn eq(&self, other: &str) -> bool {
+        &**self == other
+    }
+}
+
+impl PartialEq<&str> for FieldName {
+    fn eq(&self, other: &&str) -> bool {
+        &**self == *other
+    }
+}
+
+impl From<&'static str> for FieldName {
+    fn from(name: &'static str) -> FieldName {
+        FieldName::Static(name)
+    }
+}
+
+impl From<String> for FieldName {
+    fn from(name: String) -> FieldName {
+        FieldName::Shared(name.into())
+    }
+}
+
+impl From<Arc<str>> for FieldName {
+    fn from(name: Arc<str>) -> FieldName {
+        FieldName::Shared(name)
+    }
+}
+
+impl fmt::Display for FieldName {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(self)
+    }
+}
 
 /// One typed unit of input with its location and named fields.
 #[derive(Clone, Debug, PartialEq, Eq)]

@@ -28,15 +28,26 @@ pub fn starts_entry(line: &str) -> bool {
 /// How many records [`parse`] makes of `text`, without making them: one per entry, and one per
 /// line of text before the first entry. Stretches of a log no rule can match are only counted.
 pub fn count_records(text: &str) -> usize {
+    let bytes = text.as_bytes();
     let mut count = 0;
     let mut in_entry = false;
-    for line in lines(text) {
-        if Header::parse(line.text).is_some() {
-            count += 1;
-            in_entry = true;
-        } else if !in_entry && !line.text.trim().is_empty() {
-            count += 1;
+    let mut start = 0;
+    while start < bytes.len() {
+        let end = memchr::memchr(b'\n', &bytes[start..]).map_or(bytes.len(), |i| start + i);
+        // Inside an entry only a header counts, and a line opening with white space (a stack
+        // frame, a footer line, a blank line) never is one: most lines of a log are rejected at
+        // their first byte, without being split into a `Line`.
+        if !in_entry || !bytes[start].is_ascii_whitespace() {
+            let line = &text[start..end];
+            let line = line.strip_suffix('\r').unwrap_or(line);
+            if Header::parse(line).is_some() {
+                count += 1;
+                in_entry = true;
+            } else if !in_entry && !line.trim().is_empty() {
+                count += 1;
+            }
         }
+        start = end + 1;
     }
     count
 }

@@ -14,7 +14,7 @@ use std::sync::LazyLock;
 use regex::Regex;
 
 use crate::parse::lines::{self, Line};
-use crate::record::{Parsed, Record, RecordKind, Span};
+use crate::record::{FieldName, Parsed, Record, RecordKind, Span};
 
 /// Buffer widths people actually run consoles at. A line exactly this long was almost
 /// certainly cut by the host, so its continuation joins without a separator.
@@ -912,11 +912,13 @@ impl Parser<'_, '_> {
             return None;
         }
         let header_text = CharCols::new(&ls[header].text, runs.last().map_or(1, |r| r.1 + 1));
-        let names: Vec<String> = runs.iter().map(|&(s, e)| header_text.slice(s, e).trim().to_string()).collect();
+        let names: Vec<&str> = runs.iter().map(|&(s, e)| header_text.slice(s, e).trim()).collect();
         // Every underline sits under header text; anything else is a ruler under a title.
-        if names.is_empty() || names.iter().any(String::is_empty) {
+        if names.is_empty() || names.iter().any(|n| n.is_empty()) {
             return None;
         }
+        // Shared by every row: a row names its fields without copying the header.
+        let names: Vec<FieldName> = names.into_iter().map(|n| FieldName::from(n.to_owned())).collect();
         let mut rows = Vec::new();
         let mut last = header + 1;
         while let Some(next) = ls.get(last + 1) {
@@ -937,6 +939,7 @@ impl Parser<'_, '_> {
             }
             let cells = cut_row(&CharCols::new(&ls[row].text, limit), &runs, &right_aligned);
             let mut record = Record::new(RecordKind::PsObject, self.span(row, row));
+            record.fields.reserve_exact(names.len() + 1);
             for (name, cell) in names.iter().zip(cells) {
                 record.push(name.clone(), cell);
             }
