@@ -257,6 +257,7 @@ impl Engine {
         let mut out = InputHits::default();
         let mut folded = FoldedFields::default();
         let mut candidates: Vec<usize> = Vec::new();
+        let mut memo = Vec::new();
         for record in records {
             out.kinds_seen.insert(record.kind);
             let index = &self.by_kind[record.kind as usize];
@@ -282,7 +283,7 @@ impl Engine {
             for &rule_index in &candidates {
                 let rule = &self.rules[rule_index];
                 let mut captures = Vec::new();
-                let Some(severity) = evaluate(rule, &mut view, &mut captures) else {
+                let Some(severity) = evaluate(rule, &mut view, &mut memo, &mut captures) else {
                     continue;
                 };
                 let evidence = evidence(rule, path, excerpts, record, captures, severity);
@@ -452,12 +453,19 @@ fn join_holds(record_value: Option<&str>, fact_value: Option<&String>, op: JoinO
     }
 }
 
-/// The severity of the evidence when the record satisfies the rule's condition.
-fn evaluate(rule: &CompiledRule, view: &mut RecordView<'_>, captures: &mut Vec<(String, String)>) -> Option<Severity> {
+/// The severity of the evidence when the record satisfies the rule's condition. `memo` holds
+/// each selection's outcome once known; it is only scratch space, reused across calls.
+fn evaluate(
+    rule: &CompiledRule,
+    view: &mut RecordView<'_>,
+    memo: &mut Vec<Option<bool>>,
+    captures: &mut Vec<(String, String)>,
+) -> Option<Severity> {
     if !rule.kinds.contains(&view.record.kind) || !rule.has_fields_for(view.record) {
         return None;
     }
-    let mut memo: Vec<Option<bool>> = vec![None; rule.selections.len()];
+    memo.clear();
+    memo.resize(rule.selections.len(), None);
     let holds = rule.condition.eval(&mut |i| {
         if let Some(known) = memo[i] {
             return known;
@@ -477,7 +485,7 @@ fn evaluate(rule: &CompiledRule, view: &mut RecordView<'_>, captures: &mut Vec<(
     if !holds {
         return None;
     }
-    let matched = rule.selections.iter().zip(&memo).filter(|(_, m)| **m == Some(true));
+    let matched = rule.selections.iter().zip(memo.iter()).filter(|(_, m)| **m == Some(true));
     Some(matched.filter_map(|(s, _)| s.severity).max().unwrap_or(rule.loaded.def.severity))
 }
 

@@ -84,12 +84,17 @@ impl<'a> Header<'a> {
     /// start with whitespace, so most lines are rejected at the first byte; the event type must be
     /// one of [`EVENT_TYPES`] and the id an integer, so exception text does not pass for a header.
     fn parse(line: &'a str) -> Option<Header<'a>> {
-        let (source, rest) = line.split_once(' ')?;
+        let space = memchr::memchr(b' ', line.as_bytes())?;
+        let (source, rest) = (&line[..space], &line[space + 1..]);
         // A token ending in ':' is an exception type opening a line of exception text.
-        if source.is_empty() || source.ends_with(':') || source.contains(char::is_whitespace) {
+        let has_white_space = |s: &str| match s.is_ascii() {
+            true => s.bytes().any(|b| b.is_ascii_whitespace() || b == 0x0B),
+            false => s.contains(char::is_whitespace),
+        };
+        if source.is_empty() || source.ends_with(':') || has_white_space(source) {
             return None;
         }
-        let colon = rest.bytes().take(EVENT_TYPE_SCAN).position(|b| b == b':')?;
+        let colon = memchr::memchr(b':', &rest.as_bytes()[..rest.len().min(EVENT_TYPE_SCAN)])?;
         let level = &rest[..colon];
         if !EVENT_TYPES.contains(&level) {
             return None;
