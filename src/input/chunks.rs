@@ -41,8 +41,10 @@ pub struct ChunkReader<R> {
     problems: Vec<crate::record::Problem>,
 }
 
-/// Bytes read from the file per call.
-const READ_BLOCK: usize = 1 << 20;
+/// Bytes read from the file per call: small enough for the block to stay in the core's cache
+/// between the kernel's copy into it and the decoder's pass over it. 1 MiB blocks made that
+/// copy run at a third of the speed.
+const READ_BLOCK: usize = 128 << 10;
 
 impl<R: Read> ChunkReader<R> {
     pub fn new(reader: R, decoder: StreamDecoder, boundary: Boundary, target: usize) -> ChunkReader<R> {
@@ -111,7 +113,9 @@ impl<R: Read> Iterator for ChunkReader<R> {
                 None => want = self.pending.len() + READ_BLOCK,
             }
         };
-        let rest = self.pending.split_off(cut);
+        let mut rest = String::with_capacity(self.target + 2 * READ_BLOCK);
+        rest.push_str(&self.pending[cut..]);
+        self.pending.truncate(cut);
         let text = std::mem::replace(&mut self.pending, rest);
         // Whether this is the last chunk is known only once the reader says so.
         self.fill(1);
