@@ -564,7 +564,10 @@ impl KindIndex {
                 .kind(Some(aho_corasick::AhoCorasickKind::DFA))
                 .build(&patterns)
                 .ok();
-            index.any_literal = AhoCorasickBuilder::new().match_kind(MatchKind::LeftmostFirst).build(&patterns).ok();
+            index.any_literal = AhoCorasickBuilder::new()
+                .match_kind(MatchKind::LeftmostFirst)
+                .build(prefilter::condense(&patterns))
+                .ok();
             if index.automaton.is_none() {
                 // Cannot happen for literals of bounded size; if it did, checking every record
                 // keeps the results right at the cost of speed.

@@ -7,6 +7,8 @@
 //! heuristic: each field of a log entry or a text line is a stretch of the text, so a literal
 //! folded into a field is also in the folded text.
 
+use std::collections::HashSet;
+
 use aho_corasick::{AhoCorasick, MatchKind};
 
 use super::compile::CompiledRule;
@@ -40,11 +42,10 @@ impl TextPrefilter {
                 Some(list) => literals.extend(list.iter().map(String::as_str)),
             }
         }
-        literals.sort_unstable();
-        literals.dedup();
         if literals.is_empty() {
             return TextPrefilter::Never;
         }
+        let literals = condense(&literals);
         let longest = literals.iter().map(|l| l.len()).max().unwrap_or(0);
         match AhoCorasick::builder().match_kind(MatchKind::LeftmostFirst).build(&literals) {
             Ok(automaton) => TextPrefilter::Literals { automaton, longest },
@@ -80,6 +81,69 @@ impl TextPrefilter {
     }
 }
 
+/// Fewer literals that still find every text the given ones find, for a prefilter that only
+/// asks whether any occurs. Where two literals share a run of at least [`MERGE_LEN`] bytes
+/// (the quote variants of one message, "shells for this user" and "... tenant") both give way
+/// to that run, and a literal holding another one is dropped. Every result is a substring of a
+/// given literal, so a text holding one of those holds one of these: the search stays exact
+/// and only says "maybe" a little more often. It matters because the vectorised search
+/// (Teddy) handles up to 32 literals twice as fast as up to 64, and the pack has a few more
+/// than 32 for logs.
+pub(super) fn condense<S: AsRef<[u8]>>(literals: &[S]) -> Vec<Vec<u8>> {
+    let mut out: Vec<Vec<u8>> = literals.iter().map(|l| l.as_ref().to_vec()).collect();
+    out.sort_unstable();
+    out.dedup();
+    // Only pairs sharing a run of MERGE_LEN bytes need the quadratic search for the longest
+    // one: found through a set of each literal's MERGE_LEN-byte windows, since this runs at
+    // every start-up.
+    let windows = |l: &[u8]| l.windows(MERGE_LEN).map(<[u8]>::to_vec).collect::<HashSet<Vec<u8>>>();
+    let mut sets: Vec<HashSet<Vec<u8>>> = out.iter().map(|l| windows(l)).collect();
+    for i in 0..out.len() {
+        for j in i + 1..out.len() {
+            if sets[i].is_disjoint(&sets[j]) {
+                continue;
+            }
+            if let Some(run) = longest_common_run(&out[i], &out[j]) {
+                let run = run.to_vec();
+                sets[i] = windows(&run);
+                sets[j] = sets[i].clone();
+                out[j].clone_from(&run);
+                out[i] = run;
+            }
+        }
+    }
+    out.sort_unstable_by_key(Vec::len);
+    out.dedup();
+    let mut kept: Vec<Vec<u8>> = Vec::with_capacity(out.len());
+    for literal in out {
+        // Shorter ones come first: any literal this one holds is already kept.
+        if !kept.iter().any(|k| memchr::memmem::find(&literal, k).is_some()) {
+            kept.push(literal);
+        }
+    }
+    kept
+}
+
+/// The shortest shared run that merges two literals: long enough to stay rare in real text.
+const MERGE_LEN: usize = 16;
+
+/// The longest run of bytes found in both `a` and `b` (the first such run of `a`).
+fn longest_common_run<'a>(a: &'a [u8], b: &[u8]) -> Option<&'a [u8]> {
+    // Dynamic programming over one row: run[j] is the length of the common run ending at the
+    // current byte of `a` and byte j of `b`.
+    let mut run = vec![0usize; b.len() + 1];
+    let (mut best_len, mut best_end) = (0, 0);
+    for (i, &x) in a.iter().enumerate() {
+        for j in (0..b.len()).rev() {
+            run[j + 1] = if b[j] == x { run[j] + 1 } else { 0 };
+            if run[j + 1] > best_len {
+                (best_len, best_end) = (run[j + 1], i + 1);
+            }
+        }
+    }
+    (best_len > 0).then(|| &a[best_end - best_len..best_end])
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -101,6 +165,30 @@ mod tests {
         let mut text = "Unexpected exception when report".repeat(PIECE / 10);
         text.push_str("ed");
         assert!(!filter.may_match(&text));
+    }
+
+    #[test]
+    fn condensed_literals_find_what_the_literals_find() {
+        let literals = [
+            "module'cloudconnector'wasnotloadedbecausenovalidmodulefilewasfound",
+            "module\"cloudconnector\"wasnotloadedbecausenovalidmodulefilewasfound",
+            "concurrentshellsforthisuserhasbeenexceeded",
+            "concurrentshellsforthistenanthasbeenexceeded",
+            "recoverresult:cannotrecover",
+            "cannotrecover",
+            "psversion",
+        ];
+        let condensed = condense(&literals);
+        let text = |l: &[u8]| String::from_utf8(l.to_vec()).unwrap();
+        let mut shown: Vec<String> = condensed.iter().map(|l| text(l)).collect();
+        shown.sort();
+        assert_eq!(
+            shown,
+            ["cannotrecover", "concurrentshellsforthis", "psversion", "wasnotloadedbecausenovalidmodulefilewasfound"]
+        );
+        for literal in literals {
+            assert!(condensed.iter().any(|c| literal.contains(&text(c))), "{literal}");
+        }
     }
 
     #[test]
