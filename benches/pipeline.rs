@@ -2,6 +2,7 @@
 //! a scan's worth of records. `cargo bench --bench pipeline`; the end-to-end comparison with
 //! ripgrep is scripts/bench.sh.
 
+use ccdiag::engine::fold::fold_into;
 use ccdiag::engine::{Engine, ScanOptions};
 use ccdiag::input::{Content, SourceFile, decode};
 use ccdiag::parse;
@@ -62,6 +63,44 @@ fn parse_json(bencher: Bencher) {
     json.push_str(&text(&[object], 1 << 20));
     json.push_str("  {}\r\n]\r\n");
     bencher.counter(BytesCount::new(json.len())).bench(|| parse::json::parse(black_box(&json), Some("Get-Service")));
+}
+
+#[divan::bench]
+fn parse_transcript(bencher: Bencher) {
+    // Sessions one after another, as a transcript appended to over many days holds them.
+    let session =
+        include_str!("../examples/cce-host-bundle/transcripts/PowerShell_transcript.CCE-HOST01.20261118093012.txt");
+    let transcript = text(&[session], SIZE);
+    bencher.counter(BytesCount::new(transcript.len())).bench(|| parse::transcript::parse(black_box(&transcript)));
+}
+
+#[divan::bench]
+fn parse_clixml(bencher: Bencher) {
+    // The event objects of an Export-Clixml of Get-WinEvent, repeated inside one <Objs>.
+    let document = decode::decode(include_bytes!("../fixtures/healthy/events/Get-WinEvent_System.xml")).text;
+    let (first, last) = (document.find("<Obj ").expect("an object"), document.rfind("</Objs>").expect("the end"));
+    let xml = format!("{}{}{}", &document[..first], text(&[&document[first..last]], SIZE), &document[last..]);
+    bencher.counter(BytesCount::new(xml.len())).bench(|| parse::clixml::parse(black_box(&xml), Some("Get-WinEvent")));
+}
+
+#[divan::bench]
+fn parse_csv(bencher: Bencher) {
+    // The rows of an Export-Csv of Get-WinEvent, repeated under its type line and header.
+    let export = include_str!("../fixtures/CCE105/positive/application-events-csv/Application.csv");
+    let header_end = export.match_indices('\n').nth(1).map_or(export.len(), |(i, _)| i + 1);
+    let csv = format!("{}{}", &export[..header_end], text(&[&export[header_end..]], SIZE));
+    bencher.counter(BytesCount::new(csv.len())).bench(|| parse::csv::parse(black_box(&csv), Some("Get-WinEvent")));
+}
+
+/// Folding, which the prefilter runs over every byte of a log before searching it.
+#[divan::bench]
+fn fold_log(bencher: Bencher) {
+    let log = text(&[ENTRY, ENTRY, ENTRY, EXCEPTION], SIZE);
+    let mut folded = Vec::with_capacity(log.len());
+    bencher.counter(BytesCount::new(log.len())).bench_local(|| {
+        folded.clear();
+        fold_into(black_box(&log), &mut folded);
+    });
 }
 
 /// The engine over a log and a console capture held in memory: decode, parse, prefilter,
