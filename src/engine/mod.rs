@@ -557,11 +557,12 @@ impl KindIndex {
             }
         }
         if !patterns.is_empty() {
-            // A DFA: the automaton runs over every folded byte of big logs, and the pack's few
-            // hundred literals keep it small.
+            // A contiguous NFA rather than a DFA: it only runs over the records `any_literal`
+            // let through, which are few, and building DFAs for every kind was most of the
+            // start-up.
             index.automaton = AhoCorasickBuilder::new()
                 .match_kind(MatchKind::Standard)
-                .kind(Some(aho_corasick::AhoCorasickKind::DFA))
+                .kind(Some(aho_corasick::AhoCorasickKind::ContiguousNFA))
                 .build(&patterns)
                 .ok();
             index.any_literal = AhoCorasickBuilder::new()
