@@ -567,6 +567,7 @@ impl KindIndex {
                 .ok();
             index.any_literal = AhoCorasickBuilder::new()
                 .match_kind(MatchKind::LeftmostFirst)
+                .kind(Some(aho_corasick::AhoCorasickKind::ContiguousNFA))
                 .build(prefilter::condense(&patterns))
                 .ok();
             if index.automaton.is_none() {
