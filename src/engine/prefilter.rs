@@ -47,7 +47,11 @@ impl TextPrefilter {
         }
         let literals = condense(&literals);
         let longest = literals.iter().map(|l| l.len()).max().unwrap_or(0);
-        match AhoCorasick::builder().match_kind(MatchKind::LeftmostFirst).build(&literals) {
+        match AhoCorasick::builder()
+            .match_kind(MatchKind::LeftmostFirst)
+            .kind(Some(aho_corasick::AhoCorasickKind::ContiguousNFA))
+            .build(&literals)
+        {
             Ok(automaton) => TextPrefilter::Literals { automaton, longest },
             // Literals of bounded size always build; if not, parsing everything stays right.
             Err(_) => TextPrefilter::Always,
