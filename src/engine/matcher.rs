@@ -192,22 +192,28 @@ impl FieldMatcher {
         if !matches!(self.field, FieldRef::Named(_) | FieldRef::Any) {
             return None;
         }
-        // A truncated table cell equals a value it does not contain, so equality gates only
-        // where no field is a table cell: records other than objects, and `producer`, which
-        // the parsers set.
-        let equality_gates = kind != RecordKind::PsObject || self.field == FieldRef::Named("producer".to_owned());
-        let gating = match self.op {
-            Op::Contains | Op::StartsWith | Op::EndsWith => true,
-            Op::Equals => equality_gates,
-            _ => false,
+        let gating = matches!(self.op, Op::Contains | Op::StartsWith | Op::EndsWith | Op::Equals);
+        if !gating || self.values.iter().any(|v| v.len() < 3) {
+            return None;
+        }
+        // A truncated table cell equals a value it holds only the start of (at least three
+        // bytes of it, see `truncated_cell_matches`), so where a field may be a table cell (an
+        // object's, but not `producer`, which the parsers set) equality gates on that start.
+        let cells = kind == RecordKind::PsObject && self.field != FieldRef::Named("producer".to_owned());
+        let literal = |v: &String| match self.op {
+            Op::Equals if cells => {
+                let end = (3..=v.len()).find(|&i| v.is_char_boundary(i)).unwrap_or(v.len());
+                v[..end].to_owned()
+            }
+            _ => v.clone(),
         };
-        if !gating {
-            return None;
-        }
-        if self.values.iter().any(|v| v.len() < 3) {
-            return None;
-        }
-        if self.all { self.values.first().map(|v| vec![v.clone()]) } else { Some(self.values.clone()) }
+        let mut literals: Vec<String> = if self.all {
+            self.values.first().map(literal).into_iter().collect()
+        } else {
+            self.values.iter().map(literal).collect()
+        };
+        literals.dedup();
+        Some(literals)
     }
 
     /// The prefilter literals as the rule wrote them.
@@ -275,6 +281,20 @@ mod tests {
         assert!(holds(&m, &record));
         let other = matcher("DisplayName", Op::Equals, &["Skype for Business Server Front-End"]);
         assert!(!holds(&other, &record));
+    }
+
+    #[test]
+    fn object_equality_gates_on_what_a_truncated_cell_keeps() {
+        let m = matcher("DisplayName", Op::Equals, &["Skype for Business Replica Replicator Agent", "\u{e4}\u{e4}x"]);
+        let literals = m.required_literals(RecordKind::PsObject).unwrap();
+        assert_eq!(literals, ["sky", "\u{e4}\u{e4}"], "three bytes, widened to a character boundary");
+        let cell = fold("Skype for Business Replica Repl...");
+        assert!(literals.iter().any(|l| cell.contains(l.as_str())));
+        // Elsewhere a value is never a truncated cell: the whole value gates.
+        let whole = m.required_literals(RecordKind::PsError).unwrap();
+        assert_eq!(whole[0], "skypeforbusinessreplicareplicatoragent");
+        let producer = matcher("producer", Op::Equals, &["Get-ItemProperty"]);
+        assert_eq!(producer.required_literals(RecordKind::PsObject).unwrap(), ["get-itemproperty"]);
     }
 
     #[test]
