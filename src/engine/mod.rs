@@ -557,12 +557,18 @@ impl KindIndex {
             }
         }
         if !patterns.is_empty() {
-            // A contiguous NFA rather than a DFA: it only runs over the records `any_literal`
-            // let through, which are few, and building DFAs for every kind was most of the
-            // start-up.
+            // Most kinds' records rarely get past `any_literal`, and for them a contiguous NFA
+            // is enough: building a DFA for every kind was most of the start-up. Objects are
+            // the exception: equality on their fields gates on three bytes (see
+            // `FieldMatcher::required_literals`), so most table rows reach this automaton, and a
+            // DFA saves more than it costs to build.
+            let kind_of_automaton = match kind {
+                RecordKind::PsObject => aho_corasick::AhoCorasickKind::DFA,
+                _ => aho_corasick::AhoCorasickKind::ContiguousNFA,
+            };
             index.automaton = AhoCorasickBuilder::new()
                 .match_kind(MatchKind::Standard)
-                .kind(Some(aho_corasick::AhoCorasickKind::ContiguousNFA))
+                .kind(Some(kind_of_automaton))
                 .build(&patterns)
                 .ok();
             index.any_literal = AhoCorasickBuilder::new()
