@@ -142,16 +142,21 @@ impl FieldMatcher {
     fn test_raw(&self, raw: &str, captures: &mut Vec<(String, String)>) -> bool {
         match &self.op {
             Op::Regex => {
-                let mut test = |re: &Regex| match re.captures(raw) {
-                    Some(caps) => {
-                        for name in re.capture_names().flatten() {
-                            if let Some(m) = caps.name(name) {
-                                captures.push((name.to_owned(), m.as_str().to_owned()));
+                let mut test = |re: &Regex| match re.capture_names().flatten().next() {
+                    // Without named groups there is nothing to capture, and a plain match test
+                    // runs on the fast engines instead of the backtracker captures need.
+                    None => re.is_match(raw),
+                    Some(_) => match re.captures(raw) {
+                        Some(caps) => {
+                            for name in re.capture_names().flatten() {
+                                if let Some(m) = caps.name(name) {
+                                    captures.push((name.to_owned(), m.as_str().to_owned()));
+                                }
                             }
+                            true
                         }
-                        true
-                    }
-                    None => false,
+                        None => false,
+                    },
                 };
                 if self.all { self.regexes.iter().all(&mut test) } else { self.regexes.iter().any(&mut test) }
             }
