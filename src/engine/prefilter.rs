@@ -65,7 +65,9 @@ impl TextPrefilter {
             TextPrefilter::Never => return false,
             TextPrefilter::Literals { automaton, longest } => (automaton, *longest),
         };
-        let mut folded = Vec::with_capacity(PIECE + longest);
+        // Room for a folded piece, what the previous one left and folding's slack: the buffer
+        // is never grown, so never copied.
+        let mut folded = Vec::with_capacity(2 * PIECE + longest);
         let mut rest = text;
         while !rest.is_empty() {
             let mut cut = PIECE.min(rest.len());

@@ -53,7 +53,9 @@ impl<R: Read> ChunkReader<R> {
             decoder: Some(decoder),
             boundary,
             target: target.max(1),
-            pending: String::new(),
+            // Sized as every later chunk is (see `next`), so the first does not grow by
+            // doubling, copying itself each time.
+            pending: String::with_capacity(target.max(1) + 2 * READ_BLOCK),
             buffer: vec![0; READ_BLOCK],
             next_line: 1,
             next_offset: 0,
