@@ -90,11 +90,12 @@ pub struct Span {
     pub last_line: u32,
 }
 
-/// A field name: the well-known ones are static; property and key names are shared, so the
-/// rows of a table (or the objects of an export) name their fields without copying the names.
+/// A field name: the well-known ones are static, property and key names owned, and a table's
+/// column names shared, so its rows name their fields without copying the header.
 #[derive(Clone, Debug)]
 pub enum FieldName {
     Static(&'static str),
+    Owned(Box<str>),
     Shared(Arc<str>),
 }
 
@@ -104,6 +105,7 @@ impl Deref for FieldName {
     fn deref(&self) -> &str {
         match self {
             FieldName::Static(name) => name,
+            FieldName::Owned(name) => name,
             FieldName::Shared(name) => name,
         }
     }
@@ -136,15 +138,10 @@ impl From<&'static str> for FieldName {
     }
 }
 
+/// Parsers build a property's name as a `String`; it becomes the field's name without a copy.
 impl From<String> for FieldName {
     fn from(name: String) -> FieldName {
-        FieldName::Shared(name.into())
-    }
-}
-
-impl From<Arc<str>> for FieldName {
-    fn from(name: Arc<str>) -> FieldName {
-        FieldName::Shared(name)
+        FieldName::Owned(name.into_boxed_str())
     }
 }
 

@@ -918,7 +918,7 @@ impl Parser<'_, '_> {
             return None;
         }
         // Shared by every row: a row names its fields without copying the header.
-        let names: Vec<FieldName> = names.into_iter().map(|n| FieldName::from(n.to_owned())).collect();
+        let names: Vec<FieldName> = names.into_iter().map(|n| FieldName::Shared(n.into())).collect();
         let mut rows = Vec::new();
         let mut last = header + 1;
         while let Some(next) = ls.get(last + 1) {
