@@ -204,7 +204,7 @@ impl FieldMatcher {
         // A truncated table cell equals a value it holds only the start of (at least three
         // bytes of it, see `truncated_cell_matches`), so where a field may be a table cell (an
         // object's, but not `producer`, which the parsers set) equality gates on that start.
-        let cells = kind == RecordKind::PsObject && self.field != FieldRef::Named("producer".to_owned());
+        let cells = kind == RecordKind::PsObject && !matches!(&self.field, FieldRef::Named(n) if n == "producer");
         let literal = |v: &String| match self.op {
             Op::Equals if cells => {
                 let end = (3..=v.len()).find(|&i| v.is_char_boundary(i)).unwrap_or(v.len());
@@ -217,6 +217,9 @@ impl FieldMatcher {
         } else {
             self.values.iter().map(literal).collect()
         };
+        // Prefixes of different values often coincide (`rtcsrv`, `rtcmedsrv`): each literal once,
+        // so the list's length says how selective it is.
+        literals.sort_unstable();
         literals.dedup();
         Some(literals)
     }
