@@ -46,6 +46,13 @@ pub struct ChunkReader<R> {
 /// copy run at a third of the speed.
 const READ_BLOCK: usize = 128 << 10;
 
+/// Room for a chunk of `target` bytes of text and the reads that reach past it (a UTF-16 block
+/// decodes to at most one and a half times its size), so a chunk's text never grows, and never
+/// copies itself, while it is filled.
+fn chunk_capacity(target: usize) -> usize {
+    target + 2 * READ_BLOCK
+}
+
 impl<R: Read> ChunkReader<R> {
     pub fn new(reader: R, decoder: StreamDecoder, boundary: Boundary, target: usize) -> ChunkReader<R> {
         ChunkReader {
@@ -53,9 +60,7 @@ impl<R: Read> ChunkReader<R> {
             decoder: Some(decoder),
             boundary,
             target: target.max(1),
-            // Sized as every later chunk is (see `next`), so the first does not grow by
-            // doubling, copying itself each time.
-            pending: String::with_capacity(target.max(1) + 2 * READ_BLOCK),
+            pending: String::with_capacity(chunk_capacity(target.max(1))),
             buffer: vec![0; READ_BLOCK],
             next_line: 1,
             next_offset: 0,
@@ -115,7 +120,7 @@ impl<R: Read> Iterator for ChunkReader<R> {
                 None => want = self.pending.len() + READ_BLOCK,
             }
         };
-        let mut rest = String::with_capacity(self.target + 2 * READ_BLOCK);
+        let mut rest = String::with_capacity(chunk_capacity(self.target));
         rest.push_str(&self.pending[cut..]);
         self.pending.truncate(cut);
         let text = std::mem::replace(&mut self.pending, rest);
