@@ -34,6 +34,8 @@ use prefilter::TextPrefilter;
 /// Evidence kept per finding; the count goes on past it.
 pub const MAX_EVIDENCE: usize = 50;
 const EXCERPT_LINES: usize = 3;
+/// Literals shorter than this are in most records of their kind (see `KindIndex::build`).
+const SHORT_LITERAL: usize = 8;
 const EXCERPT_LINE_CHARS: usize = 300;
 
 pub struct Engine {
@@ -557,14 +559,14 @@ impl KindIndex {
             }
         }
         if !patterns.is_empty() {
-            // Most kinds' records rarely get past `any_literal`, and for them a contiguous NFA
-            // is enough: building a DFA for every kind was most of the start-up. Objects are
-            // the exception: equality on their fields gates on three bytes (see
-            // `FieldMatcher::required_literals`), so most table rows reach this automaton, and a
-            // DFA saves more than it costs to build.
-            let kind_of_automaton = match kind {
-                RecordKind::PsObject => aho_corasick::AhoCorasickKind::DFA,
-                _ => aho_corasick::AhoCorasickKind::ContiguousNFA,
+            // Where every literal is long, few records get past `any_literal` and a contiguous
+            // NFA is enough: building a DFA for every kind was most of the start-up. A short
+            // literal (the three bytes object equality gates on, see
+            // `FieldMatcher::required_literals`, or a word like `error`) is in most records of
+            // its kind, which then all reach this automaton, and a DFA saves more than it costs.
+            let kind_of_automaton = match patterns.iter().any(|p| p.len() < SHORT_LITERAL) {
+                true => aho_corasick::AhoCorasickKind::DFA,
+                false => aho_corasick::AhoCorasickKind::ContiguousNFA,
             };
             index.automaton = AhoCorasickBuilder::new()
                 .match_kind(MatchKind::Standard)
