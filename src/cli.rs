@@ -310,7 +310,8 @@ fn list(format: ListFormat, pack: &PackArgs) -> miette::Result<ExitCode> {
             let mut out = String::new();
             for r in rules {
                 let d = &r.loaded.def;
-                out.push_str(&format!("{:<7} {:<36} {:<8} {}\n", d.id.value, d.name.value, d.severity.name(), d.title));
+                let title = crate::report::sanitize::terminal(&d.title, false);
+                out.push_str(&format!("{:<7} {:<36} {:<8} {title}\n", d.id.value, d.name.value, d.severity.name()));
             }
             out
         }

@@ -12,11 +12,22 @@ use super::matcher::{FieldMatcher, FieldRef, Op};
 use crate::facts;
 use crate::record::RecordKind;
 use crate::rules::load::RuleError;
+use crate::rules::template::{self, Piece};
 use crate::rules::{LoadedRule, SelectionDef, Severity, Values};
 use crate::version::Version;
 
-/// Regexes come from user rule packs; bound what one may cost to compile and run.
+/// Rule packs may come from anyone (`--rules`): what one rule may cost to load and to run is
+/// bounded, and past a bound the rule is a load error that says which. The built-in pack is far
+/// inside every one of them.
+///
+/// Compiled size of one regex (the regex crate's own limit).
 const REGEX_SIZE_LIMIT: usize = 1 << 20;
+/// Values of one matcher (`Name: [a, b, ...]`).
+pub const MAX_VALUES: usize = 1_000;
+/// Bytes of one value or regex pattern.
+pub const MAX_VALUE_BYTES: usize = 16 << 10;
+/// Values of all the matchers of one rule: each literal is a pattern of the prefilter.
+pub const MAX_RULE_VALUES: usize = 4_000;
 
 /// A selection: any of its alternatives, each a conjunction of matchers.
 #[derive(Debug)]
@@ -73,6 +84,21 @@ pub fn compile(loaded: LoadedRule) -> Result<CompiledRule, Box<RuleError>> {
     let def = &loaded.def;
     let err = |node: &dyn SpanOf, message: String, label: &str| Box::new(node.error(&loaded, message, label));
 
+    // Ids and names are printed as they are in every format, and typed on command lines.
+    let id_ok = |id: &str| {
+        (1..=32).contains(&id.len()) && id.bytes().all(|b| b.is_ascii_alphanumeric() || matches!(b, b'-' | b'_'))
+    };
+    if !id_ok(&def.id.value) {
+        return Err(err(&def.id, "a rule id is 1 to 32 letters, digits, `-` or `_`".into(), "not an id"));
+    }
+    let name_ok = |name: &str| {
+        (1..=64).contains(&name.len())
+            && name.bytes().all(|b| b.is_ascii_lowercase() || b.is_ascii_digit() || b == b'-')
+    };
+    if !name_ok(&def.name.value) {
+        return Err(err(&def.name, "a rule name is kebab-case: 1 to 64 of a-z, 0-9 and `-`".into(), "not a name"));
+    }
+
     let mut kinds = Vec::new();
     for source in &def.sources {
         match RecordKind::from_name(&source.value) {
@@ -109,6 +135,25 @@ pub fn compile(loaded: LoadedRule) -> Result<CompiledRule, Box<RuleError>> {
         let severity = def.severity_by_selection.get(&name.value).copied();
         selections.push(Selection { alternatives, severity });
     }
+    let values: usize = def
+        .detection
+        .selections
+        .iter()
+        .flat_map(|(_, s)| match s {
+            SelectionDef::AllOf(fields) => vec![fields],
+            SelectionDef::AnyOf(list) => list.iter().collect(),
+        })
+        .flatten()
+        .map(|(_, v)| v.value.0.len())
+        .sum();
+    if values > MAX_RULE_VALUES {
+        return Err(err(
+            &def.id,
+            format!("the detection has {values} values; a rule takes at most {MAX_RULE_VALUES}"),
+            "in this rule",
+        ));
+    }
+
     if let Some(unknown) =
         def.severity_by_selection.keys().find(|k| !def.detection.selections.iter().any(|(n, _)| &n.value == *k))
     {
@@ -157,6 +202,9 @@ pub fn compile(loaded: LoadedRule) -> Result<CompiledRule, Box<RuleError>> {
             version(&when.min)?;
             version(&when.below)?;
         }
+        if let Some(command) = &step.command {
+            check_command(&loaded, command)?;
+        }
     }
 
     let triggers = kinds.iter().map(|&kind| (kind, triggers(&condition, &selections, kind))).collect();
@@ -178,6 +226,33 @@ pub fn compile(loaded: LoadedRule) -> Result<CompiledRule, Box<RuleError>> {
         facts_read,
         loaded,
     })
+}
+
+/// Every placeholder of a command must stand where a quoted literal is one whole argument.
+fn check_command(loaded: &LoadedRule, command: &Spanned<String>) -> Result<(), Box<RuleError>> {
+    for piece in template::pieces(&command.value) {
+        let Piece::Placeholder(placeholder) = piece else { continue };
+        if let Some(why) = template::misplaced_in_command(&command.value, &placeholder) {
+            let mut error = RuleError::at(
+                loaded,
+                command,
+                format!("placeholder `{{{}}}` cannot stand there in a command", placeholder.name),
+                "here",
+            )
+            .with_help(why);
+            // Point at the placeholder itself: the node's text is the command, indented when it
+            // is a block scalar, so the placeholder is found by its own text in the node.
+            if let Some(span) = error.span {
+                let written = &command.value[placeholder.span.clone()];
+                let nth = command.value[..placeholder.span.start].matches(written).count();
+                if let Some((at, _)) = loaded.source[span.offset()..].match_indices(written).nth(nth) {
+                    error.span = Some((span.offset() + at, written.len()).into());
+                }
+            }
+            return Err(Box::new(error));
+        }
+    }
+    Ok(())
 }
 
 trait SpanOf {
@@ -241,6 +316,25 @@ fn compile_field(
     let raw = &values.value.0;
     if raw.is_empty() {
         return Err(Box::new(RuleError::at(loaded, values, "a matcher needs at least one value", "empty")));
+    }
+    if raw.len() > MAX_VALUES {
+        return Err(Box::new(
+            RuleError::at(
+                loaded,
+                values,
+                format!("{} values; a matcher takes at most {MAX_VALUES}", raw.len()),
+                "too many",
+            )
+            .with_help("split the list over several rules, or match a pattern with `re`"),
+        ));
+    }
+    if let Some(long) = raw.iter().find(|v| v.len() > MAX_VALUE_BYTES) {
+        return Err(Box::new(RuleError::at(
+            loaded,
+            values,
+            format!("a value of {} bytes; values and patterns are at most {MAX_VALUE_BYTES} bytes", long.len()),
+            "too long",
+        )));
     }
     let mut regexes = Vec::new();
     let values_out = match op {

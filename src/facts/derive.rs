@@ -33,6 +33,8 @@ pub struct Derived {
 pub struct Derivation {
     pub derived: Vec<Derived>,
     pub checked: BTreeSet<&'static str>,
+    /// What a check could not read, as problems of the inputs that hold it: `(path, problem)`.
+    pub problems: Vec<(String, crate::record::Problem)>,
 }
 
 impl Derivation {
@@ -42,6 +44,10 @@ impl Derivation {
 
     fn check(&mut self, fact: &'static str) {
         self.checked.insert(fact);
+    }
+
+    fn problem(&mut self, path: &str, line: u32, message: String) {
+        self.problems.push((path.to_owned(), crate::record::Problem::at(line, message)));
     }
 }
 
@@ -363,18 +369,13 @@ fn exclusions_missing(inputs: &[InputRecords<'_>], out: &mut Derivation) {
         if missing.is_empty() {
             continue;
         }
-        let commands: Vec<String> = missing
-            .iter()
-            .map(|(kind, value)| {
-                let shown = value
-                    .replace("%ProgramFiles%", "$env:ProgramFiles")
-                    .replace("%ALLUSERSPROFILE%", "$env:ALLUSERSPROFILE");
-                format!("Add-MpPreference -{kind} \"{shown}\"")
-            })
-            .collect();
+        // One item per line: the rule writes each as its own literal (`{missing_paths|list}`).
+        let of_kind = |wanted: &str| {
+            missing.iter().filter(|(kind, _)| *kind == wanted).map(|(_, v)| v.as_str()).collect::<Vec<_>>().join("\n")
+        };
         let record = fact("antivirus_exclusions_missing", &record.span)
-            .with("missing", missing.iter().map(|(_, v)| v.as_str()).collect::<Vec<_>>().join("; "))
-            .with("commands", commands.join("\n"))
+            .with("missing_paths", of_kind("ExclusionPath"))
+            .with("missing_processes", of_kind("ExclusionProcess"))
             .with("count", missing.len().to_string());
         out.found(input.path.to_owned(), record);
     }
@@ -414,7 +415,17 @@ fn certificates_expiring(inputs: &[InputRecords<'_>], facts: &Facts, out: &mut D
             else {
                 continue;
             };
-            let Some(expiry) = time::parse(not_after) else { continue };
+            let Some(expiry) = time::parse(not_after) else {
+                out.problem(
+                    input.path,
+                    record.span.first_line,
+                    format!(
+                        "NotAfter `{}` is not a date Windows writes: certificate {id} not checked",
+                        not_after.trim()
+                    ),
+                );
+                continue;
+            };
             out.check("certificate_expiring");
             let days_left = time::days_between(*now, expiry);
             if days_left > CERTIFICATE_WARNING_DAYS {
@@ -719,6 +730,7 @@ fn host_corpnet(inputs: &[InputRecords<'_>], facts: &Facts, out: &mut Derivation
         let record = fact("host_corpnet_unreachable", &shown.span)
             .with("interface", alias.clone())
             .with("subnet", format!("{network}/{prefix}"))
+            .with("ad_ip", ad_ip.to_string())
             .with("addresses", if held.is_empty() { "none".to_owned() } else { held.join(", ") });
         out.found(input.path, record);
     }

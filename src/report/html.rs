@@ -96,6 +96,7 @@ summary { cursor: pointer; color: var(--accent); font-size: 0.9rem; margin-botto
 ol.steps { margin: 0; padding-left: 1.5rem; }
 ol.steps li { margin: 0 0 0.75rem; padding-left: 0.25rem; min-width: 0; }
 ol.steps p { margin: 0 0 0.4rem; }
+ol.steps p.note { color: var(--warning); font-size: 0.9rem; }
 .variant {
   display: inline-block; font-size: 0.75rem; font-weight: 600; padding: 0 0.45rem; margin-right: 0.35rem;
   border-radius: 4px; background: var(--info-bg); color: var(--info); border: 1px solid #b9d3fb;
@@ -330,6 +331,9 @@ fn finding_section(out: &mut String, finding: &Finding) {
         if let Some(command) = &step.command {
             let _ = write!(out, "<pre><code>{}</code></pre>", esc(command, true));
         }
+        if let Some(note) = &step.note {
+            let _ = write!(out, "<p class=\"note\">{}</p>", esc(note, false));
+        }
         out.push_str("</li>\n");
     }
     out.push_str("</ol>\n");
@@ -480,6 +484,7 @@ mod tests {
                     text: hostile.into(),
                     command: Some(format!("Get-Thing '{hostile}'")),
                     label: Some(hostile.into()),
+                    note: Some(hostile.into()),
                 }],
                 references: vec![hostile.into()],
             }],

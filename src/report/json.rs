@@ -36,7 +36,7 @@ pub fn render(report: &Report) -> String {
                     "excerpt": e.excerpt,
                     "fields": e.captures.iter().map(|(k, v)| (k.clone(), Value::from(v.as_str()))).collect::<serde_json::Map<_, _>>(),
                 })).collect::<Vec<_>>(),
-                "remediation": f.remediation.iter().map(|s| json!({"text": s.text, "command": s.command, "applies_to": s.label})).collect::<Vec<_>>(),
+                "remediation": f.remediation.iter().map(super::Step::to_json).collect::<Vec<_>>(),
                 "references": f.references,
             })
         })

@@ -127,6 +127,9 @@ fn finding_section(out: &mut String, finding: &Finding) {
                 let _ = writeln!(out, "   {line}");
             }
         }
+        if let Some(note) = &step.note {
+            let _ = writeln!(out, "\n   *Note*: {}", markdown_inline(note));
+        }
     }
     if !finding.references.is_empty() {
         out.push('\n');

@@ -4,6 +4,7 @@ pub mod explain;
 pub mod html;
 pub mod json;
 pub mod markdown;
+pub mod powershell;
 pub mod progress;
 pub mod redact;
 pub mod sanitize;
@@ -12,7 +13,8 @@ pub mod text;
 
 use crate::engine::{Engine, Evidence, InputReport, Scan, Status};
 use crate::facts::Facts;
-use crate::rules::{Reference, RuleDef, Severity, VersionRange};
+use crate::rules::template::{self, Piece, Placeholder, Shape};
+use crate::rules::{Reference, RuleDef, Severity, StepDef, VersionRange};
 
 #[derive(Clone, Copy, Debug, PartialEq, Eq, clap::ValueEnum)]
 pub enum Format {
@@ -61,9 +63,13 @@ pub struct Finding {
 
 pub struct Step {
     pub text: String,
+    /// Values from inputs stand in it only as PowerShell single-quoted literals
+    /// ([`powershell::single_quoted`]).
     pub command: Option<String>,
     /// The versions this step is for, when the host's version is unknown.
     pub label: Option<String>,
+    /// Why a value was left out of the command (it could not be made safe to paste).
+    pub note: Option<String>,
 }
 
 pub struct Outcome {
@@ -92,6 +98,17 @@ pub struct RuleDoc {
     pub references: Vec<String>,
 }
 
+impl Step {
+    /// A step as JSON and SARIF write it; `note` only when a value was left out.
+    pub fn to_json(&self) -> serde_json::Value {
+        let mut step = serde_json::json!({"text": self.text, "command": self.command, "applies_to": self.label});
+        if let Some(note) = &self.note {
+            step["note"] = serde_json::Value::from(note.as_str());
+        }
+        step
+    }
+}
+
 impl Report {
     pub fn build(engine: &Engine, scan: Scan) -> Report {
         let rules = engine.rules();
@@ -115,18 +132,21 @@ impl Report {
                 .remediation
                 .iter()
                 .filter_map(|step| {
-                    let label = match (&step.when, &version) {
+                    let when = step.when.as_ref();
+                    if when
+                        .and_then(|w| w.captured.as_deref())
+                        .is_some_and(|name| first.and_then(|e| e.capture(name)).is_none_or(|v| v.trim().is_empty()))
+                    {
+                        return None;
+                    }
+                    let label = match (when.map(|w| w.versions()), &version) {
                         (None, _) => None,
-                        (Some(range), Some(v)) if !in_range(range, v) => return None,
+                        (Some(range), _) if range == VersionRange::default() => None,
+                        (Some(range), Some(v)) if !in_range(&range, v) => return None,
                         (Some(_), Some(_)) => None,
                         (Some(range), None) => Some(format!("Cloud Connector {}", range.label())),
                     };
-                    Some(Step {
-                        // YAML folded scalars end in a newline; steps are one paragraph each.
-                        text: fill(step.text.trim(), first, &scan.facts),
-                        command: step.command.as_ref().map(|c| fill(c.trim_end(), first, &scan.facts)),
-                        label,
-                    })
+                    Some(filled_step(step, first, &scan.facts, label))
                 })
                 .collect();
             findings.push(Finding {
@@ -201,10 +221,9 @@ fn rule_doc(def: &RuleDef) -> RuleDoc {
         remediation: def
             .remediation
             .iter()
-            .map(|step| Step {
-                text: fill(step.text.trim(), None, &no_facts),
-                command: step.command.as_ref().map(|c| fill(c.trim_end(), None, &no_facts)),
-                label: step.when.as_ref().map(|w| format!("Cloud Connector {}", w.label())),
+            .map(|step| {
+                let label = step.when.as_ref().map(|w| w.versions()).filter(|r| *r != VersionRange::default());
+                filled_step(step, None, &no_facts, label.map(|r| format!("Cloud Connector {}", r.label())))
             })
             .collect(),
         references: def.references.iter().map(reference).collect(),
@@ -235,46 +254,92 @@ fn in_range(range: &VersionRange, version: &crate::version::Version) -> bool {
     min_ok && below_ok
 }
 
-/// Fills `{name}` from the first evidence's captures (and `{path}`, `{line}` from its
-/// location) and `{fact.name}` from host facts; a
-/// placeholder with no value stays visible as `<name>` so the reader knows what to put there.
-pub fn fill(template: &str, evidence: Option<&Evidence>, facts: &Facts) -> String {
-    let mut out = String::with_capacity(template.len());
-    let mut rest = template;
-    while let Some(open) = rest.find('{') {
-        let Some(close) = rest[open..].find('}').map(|c| open + c) else {
-            break;
-        };
-        let name = &rest[open + 1..close];
-        let plausible =
-            !name.is_empty() && name.chars().all(|c| c.is_ascii_alphanumeric() || matches!(c, '_' | '.' | '-'));
-        out.push_str(&rest[..open]);
-        if plausible {
-            let value = evidence
-                .and_then(|e| match name {
-                    "path" => Some(e.path.clone()),
-                    "line" => Some(e.line.to_string()),
-                    _ => e.capture(name).map(str::to_owned),
-                })
-                .or_else(|| name.strip_prefix("fact.").and_then(|f| facts.lookup(f)));
-            match value {
-                Some(v) => out.push_str(&v),
-                None => {
-                    out.push('<');
-                    out.push_str(name.strip_prefix("fact.").unwrap_or(name));
-                    out.push('>');
-                }
-            }
-        } else {
-            // A PowerShell script block `{ ... }` is not a placeholder, but may hold some.
-            out.push('{');
-            rest = &rest[open + 1..];
-            continue;
+/// A step with its placeholders filled: prose as the values read, the command through
+/// [`fill_command`].
+fn filled_step(step: &StepDef, evidence: Option<&Evidence>, facts: &Facts, label: Option<String>) -> Step {
+    let (command, note) = match &step.command {
+        Some(command) => {
+            let (command, note) = fill_command(command.value.trim_end(), evidence, facts);
+            (Some(command), note)
         }
-        rest = &rest[close + 1..];
+        None => (None, None),
+    };
+    // YAML folded scalars end in a newline; steps are one paragraph each.
+    Step { text: fill_text(step.text.trim(), evidence, facts), command, label, note }
+}
+
+/// The value of a placeholder: `{path}` and `{line}` of the first evidence, its captures, then
+/// `{fact.name}` from host facts.
+fn value_of(placeholder: &Placeholder<'_>, evidence: Option<&Evidence>, facts: &Facts) -> Option<String> {
+    evidence
+        .and_then(|e| match placeholder.name {
+            "path" => Some(e.path.clone()),
+            "line" => Some(e.line.to_string()),
+            name => e.capture(name).map(str::to_owned),
+        })
+        .or_else(|| placeholder.name.strip_prefix("fact.").and_then(|f| facts.lookup(f)))
+}
+
+/// What stands for a placeholder without a value, so the reader knows what to put there.
+fn unfilled(placeholder: &Placeholder<'_>) -> String {
+    format!("<{}>", placeholder.name.strip_prefix("fact.").unwrap_or(placeholder.name))
+}
+
+/// The items of a list value (see [`Shape::List`]).
+fn items(value: &str) -> impl Iterator<Item = &str> {
+    value.lines().map(str::trim).filter(|item| !item.is_empty())
+}
+
+/// Fills prose: values as they read (every format escapes them for its medium).
+pub fn fill_text(template: &str, evidence: Option<&Evidence>, facts: &Facts) -> String {
+    let mut out = String::with_capacity(template.len());
+    for piece in template::pieces(template) {
+        match piece {
+            Piece::Text(text) => out.push_str(text),
+            Piece::Placeholder(p) => match (value_of(&p, evidence, facts), p.shape) {
+                (Some(value), Shape::One) => out.push_str(&value),
+                (Some(value), Shape::List) => out.push_str(&items(&value).collect::<Vec<_>>().join(", ")),
+                (None, _) => out.push_str(&unfilled(&p)),
+            },
+        }
     }
-    out.push_str(rest);
     out
+}
+
+/// Fills a command. Every value is written as a PowerShell single-quoted literal (a list as
+/// literals separated by commas, an array), whatever the rule wrote around it: the loader only
+/// accepts placeholders that stand as whole arguments, so a value can neither end a quote of
+/// the rule's nor run as code. A value that cannot be made safe stays out, `<name>` shows where
+/// it goes, and the note says why.
+pub fn fill_command(template: &str, evidence: Option<&Evidence>, facts: &Facts) -> (String, Option<String>) {
+    let mut out = String::with_capacity(template.len());
+    let mut withheld = Vec::new();
+    for piece in template::pieces(template) {
+        let p = match piece {
+            Piece::Text(text) => {
+                out.push_str(text);
+                continue;
+            }
+            Piece::Placeholder(p) => p,
+        };
+        let Some(value) = value_of(&p, evidence, facts) else {
+            out.push_str(&unfilled(&p));
+            continue;
+        };
+        let quoted: Result<Vec<String>, _> = match p.shape {
+            Shape::One => powershell::single_quoted(&value).map(|q| vec![q]),
+            Shape::List => items(&value).map(powershell::single_quoted).collect(),
+        };
+        match quoted {
+            Ok(literals) => out.push_str(&literals.join(", ")),
+            Err(refused) => {
+                out.push_str(&unfilled(&p));
+                withheld.push(format!("the value of `{}` was left out because {refused}", p.name));
+            }
+        }
+    }
+    let note = (!withheld.is_empty()).then(|| format!("{}; type it in from the evidence.", withheld.join("; ")));
+    (out, note)
 }
 
 #[cfg(test)]
@@ -293,12 +358,12 @@ mod tests {
         };
         let facts = Facts::default();
         assert_eq!(
-            fill("Check {user} at {fact.host}", Some(&evidence), &facts),
+            fill_text("Check {user} at {fact.host}", Some(&evidence), &facts),
             "Check kenmyer@litwareinc.com at <host>"
         );
         assert_eq!(
-            fill("Get-PSSession | Where-Object { $_.State }", None, &facts),
-            "Get-PSSession | Where-Object { $_.State }"
+            fill_command("Get-PSSession | Where-Object { $_.State }", None, &facts),
+            ("Get-PSSession | Where-Object { $_.State }".to_owned(), None)
         );
     }
 }

@@ -44,7 +44,7 @@ pub fn render(report: &Report) -> String {
                     "name": f.name,
                     "count": f.count,
                     "evidenceKept": f.evidence.len(),
-                    "remediation": f.remediation.iter().map(step_json).collect::<Vec<_>>(),
+                    "remediation": f.remediation.iter().map(Step::to_json).collect::<Vec<_>>(),
                     "references": f.references,
                 }),
             );
@@ -123,10 +123,6 @@ fn level(severity: Severity) -> &'static str {
     }
 }
 
-fn step_json(step: &Step) -> Value {
-    json!({"text": step.text, "command": step.command, "applies_to": step.label})
-}
-
 fn location(evidence: &Evidence) -> Value {
     let mut physical = json!({"artifactLocation": {"uri": uri(&evidence.path), "uriBaseId": ROOT}});
     // Line 0 would mean "no line"; SARIF regions start at 1, so such evidence names the file only.
@@ -193,15 +189,27 @@ fn rule_descriptor(rule: &RuleDoc) -> Value {
 
 /// A relative path as a URI reference: `/` separates segments, everything but unreserved
 /// characters is percent-encoded (a space in `Cloud Connector/x.log`, a `#` or `%` in a name).
+///
+/// A zip entry may be named `../../x` or `/etc/x`; in the report that is only a name, but a
+/// SARIF viewer resolves `..` and a leading `/` against the base, out of the scanned folder.
+/// Dot segments are encoded (`%2E%2E` is a name, not a step up) and a leading `/` dropped.
 fn uri(path: &str) -> String {
+    let path = path.replace('\\', "/");
     let mut out = String::with_capacity(path.len());
-    for segment_byte in path.replace('\\', "/").bytes() {
-        match segment_byte {
-            b'A'..=b'Z' | b'a'..=b'z' | b'0'..=b'9' | b'-' | b'.' | b'_' | b'~' | b'/' => {
-                out.push(segment_byte as char)
-            }
-            b => {
-                let _ = write!(out, "%{b:02X}");
+    for (i, segment) in path.trim_start_matches('/').split('/').enumerate() {
+        if i > 0 {
+            out.push('/');
+        }
+        if segment == "." || segment == ".." {
+            out.push_str(&"%2E".repeat(segment.len()));
+            continue;
+        }
+        for byte in segment.bytes() {
+            match byte {
+                b'A'..=b'Z' | b'a'..=b'z' | b'0'..=b'9' | b'-' | b'.' | b'_' | b'~' => out.push(byte as char),
+                b => {
+                    let _ = write!(out, "%{b:02X}");
+                }
             }
         }
     }
@@ -217,5 +225,12 @@ mod tests {
         assert_eq!(uri("Cloud Connector/x#1.log"), "Cloud%20Connector/x%231.log");
         assert_eq!(uri("bundle.zip/inner/é.txt"), "bundle.zip/inner/%C3%A9.txt");
         assert_eq!(uri("logs\\a.log"), "logs/a.log");
+    }
+
+    #[test]
+    fn entry_names_cannot_step_out_of_the_scanned_folder() {
+        assert_eq!(uri("bundle.zip/../../etc/passwd"), "bundle.zip/%2E%2E/%2E%2E/etc/passwd");
+        assert_eq!(uri("/etc/x"), "etc/x");
+        assert_eq!(uri("a/./b..c/..."), "a/%2E/b..c/...");
     }
 }

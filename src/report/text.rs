@@ -55,9 +55,9 @@ fn finding_block(out: &mut String, finding: &Finding, style: &Style) {
         out,
         "{} {} {}: {}",
         style.severity(finding.severity),
-        style.paint("1", &finding.rule_id),
-        finding.name,
-        finding.title
+        style.paint("1", &terminal(&finding.rule_id, false)),
+        terminal(&finding.name, false),
+        terminal(&finding.title, false)
     );
     let _ = writeln!(out, "  evidence ({} match{}):", finding.count, if finding.count == 1 { "" } else { "es" });
     for evidence in finding.evidence.iter().take(SHOWN_EVIDENCE) {
@@ -78,16 +78,19 @@ fn finding_block(out: &mut String, finding: &Finding, style: &Style) {
     }
     let _ = writeln!(out, "  fix:");
     for (i, step) in finding.remediation.iter().enumerate() {
-        let label = step.label.as_ref().map(|l| format!("[{l}] ")).unwrap_or_default();
+        let label = step.label.as_ref().map(|l| format!("[{}] ", terminal(l, false))).unwrap_or_default();
         let _ = writeln!(out, "    {}. {label}{}", i + 1, terminal(&step.text, false));
         if let Some(command) = &step.command {
             for line in command.lines() {
                 let _ = writeln!(out, "         {}", style.paint("32", &terminal(line, false)));
             }
         }
+        if let Some(note) = &step.note {
+            let _ = writeln!(out, "         note: {}", terminal(note, false));
+        }
     }
     for reference in &finding.references {
-        let _ = writeln!(out, "  see: {reference}");
+        let _ = writeln!(out, "  see: {}", terminal(reference, false));
     }
     out.push('\n');
 }
@@ -139,8 +142,13 @@ fn summary(out: &mut String, report: &Report, style: &Style) {
     );
     for outcome in report.outcomes.iter().filter(|o| o.status == Status::NotApplicable) {
         // Reasons quote input paths (where a version was read).
-        let _ =
-            writeln!(out, "  not checked: {} {}: {}", outcome.rule_id, outcome.name, terminal(&outcome.reason, false));
+        let _ = writeln!(
+            out,
+            "  not checked: {} {}: {}",
+            terminal(&outcome.rule_id, false),
+            terminal(&outcome.name, false),
+            terminal(&outcome.reason, false)
+        );
     }
 }
 

@@ -5,6 +5,7 @@
 //! rules or overrides built-in ones by id. All YAML is read in [`load`], nowhere else.
 
 pub mod load;
+pub mod template;
 
 use std::collections::BTreeMap;
 use std::fmt;
@@ -158,11 +159,33 @@ pub struct EvidenceDef {
 #[serde(deny_unknown_fields)]
 pub struct StepDef {
     pub text: String,
+    /// Placeholders in it are filled with PowerShell literals and must be whole arguments
+    /// (see [`template::misplaced_in_command`]).
     #[serde(default)]
-    pub command: Option<String>,
+    pub command: Option<Spanned<String>>,
+    #[serde(default)]
+    pub when: Option<StepWhen>,
+}
+
+/// When a step is shown.
+#[derive(Clone, Debug, Default, Deserialize, PartialEq, Eq)]
+#[serde(deny_unknown_fields)]
+pub struct StepWhen {
     /// Only for these versions; when the version is unknown the step is shown, labelled.
     #[serde(default)]
-    pub when: Option<VersionRange>,
+    pub min: Option<String>,
+    #[serde(default)]
+    pub below: Option<String>,
+    /// Only when the first evidence captured this field with a value (a step for the missing
+    /// process exclusion, shown only when one is missing).
+    #[serde(default)]
+    pub captured: Option<String>,
+}
+
+impl StepWhen {
+    pub fn versions(&self) -> VersionRange {
+        VersionRange { min: self.min.clone(), below: self.below.clone() }
+    }
 }
 
 #[derive(Debug, Deserialize)]
