@@ -127,20 +127,26 @@ static USERNAME_LINE: LazyLock<Regex> = LazyLock::new(|| {
 static PROFILE_PATH: LazyLock<Regex> = LazyLock::new(|| {
     Regex::new(r#"(?i)[\\/]Users[\\/](?:([^\\/:*?"<>|\r\n\t]+?)[\\/>]|([^\\/:*?"<>|\s]+))"#).expect("valid regex")
 });
+// Values are found by their own shape, never by `\b`: in `ip10.20.30.48`, `10.20.30.54ms` or
+// `Server_10.20.30.43_x` an address touches letters, and an ANSI colour (`\x1b[31m`, masked in
+// the view, see `shown`) leaves `m` before a name. What may touch a value is decided per kind
+// by the `*_glued` checks, after the match.
 static EMAIL: LazyLock<Regex> = LazyLock::new(|| {
-    Regex::new(r"(?i)\b([a-z0-9][a-z0-9._%+-]*)@((?:[a-z0-9](?:[a-z0-9-]*[a-z0-9])?\.)+[a-z]{2,})\b")
-        .expect("valid regex")
+    Regex::new(r"(?i)([a-z0-9][a-z0-9._%+-]*)@((?:[a-z0-9](?:[a-z0-9-]*[a-z0-9])?\.)+[a-z]{2,})").expect("valid regex")
 });
 static TENANT: LazyLock<Regex> = LazyLock::new(|| {
-    Regex::new(r"(?i)\b((?:[a-z0-9](?:[a-z0-9-]*[a-z0-9])?\.)*[a-z0-9](?:[a-z0-9-]*[a-z0-9])?)\.onmicrosoft\.com\b")
+    Regex::new(r"(?i)((?:[a-z0-9](?:[a-z0-9-]*[a-z0-9])?\.)*[a-z0-9](?:[a-z0-9-]*[a-z0-9])?)\.onmicrosoft\.com")
         .expect("valid regex")
 });
 static FQDN: LazyLock<Regex> = LazyLock::new(|| {
-    Regex::new(r"(?i)\b[a-z0-9](?:[a-z0-9-]*[a-z0-9])?(?:\.[a-z0-9](?:[a-z0-9-]*[a-z0-9])?)+\b").expect("valid regex")
+    Regex::new(r"(?i)[a-z0-9](?:[a-z0-9-]*[a-z0-9])?(?:\.[a-z0-9](?:[a-z0-9-]*[a-z0-9])?)+").expect("valid regex")
 });
-static DOMAIN_USER: LazyLock<Regex> =
-    LazyLock::new(|| Regex::new(r"(?i)\b([a-z0-9][a-z0-9.-]*)\\([a-z0-9][a-z0-9._$-]*)").expect("valid regex"));
-static IPV4: LazyLock<Regex> = LazyLock::new(|| Regex::new(r"\b(?:[0-9]{1,3}\.){3}[0-9]{1,3}\b").expect("valid regex"));
+/// `CONTOSO\kim`: a NetBIOS domain (15 characters at most) and a logon name (20 at most), one
+/// or two backslashes between them (JSON doubles it).
+static DOMAIN_USER: LazyLock<Regex> = LazyLock::new(|| {
+    Regex::new(r"(?i)([a-z0-9][a-z0-9-]{0,14})\\{1,2}([a-z0-9][a-z0-9._$-]{0,19})").expect("valid regex")
+});
+static IPV4: LazyLock<Regex> = LazyLock::new(|| Regex::new(r"(?:[0-9]{1,3}\.){3}[0-9]{1,3}").expect("valid regex"));
 static IPV6: LazyLock<Regex> =
     LazyLock::new(|| Regex::new(r"(?i)(?:[0-9a-f]{0,4}:){2,7}[0-9a-f]{0,4}").expect("valid regex"));
 /// `Version=2.1.0.0`, `SerializationVersion: 1.1.0.1`: dotted quads that are versions.
@@ -284,8 +290,10 @@ impl Collector {
         }
     }
 
-    /// Accounts and tenants: transcript headers, profile paths, UPNs.
+    /// Accounts and tenants: transcript headers, profile paths, UPNs, `DOMAIN\user`.
     fn names(&mut self, text: &str) {
+        let view = shown(text);
+        let text = view.as_str();
         for caps in USERNAME_LINE.captures_iter(text) {
             match caps.get(1) {
                 Some(domain) => self.account(&format!("{}\\{}", domain.as_str(), &caps[2])),
@@ -298,23 +306,28 @@ impl Collector {
             }
         }
         for caps in EMAIL.captures_iter(text) {
-            self.email(&caps[1], &caps[2]);
+            self.email(caps[1].trim_start_matches(['.', '-', '+', '%']), &caps[2]);
         }
         for caps in TENANT.captures_iter(text) {
-            self.tenant(&format!("{}.onmicrosoft.com", &caps[1]));
+            let whole = caps.get(0).expect("a match");
+            if !name_glued(text, whole.start(), whole.end()) {
+                self.tenant(&format!("{}.onmicrosoft.com", &caps[1]));
+            }
+        }
+        for caps in DOMAIN_USER.captures_iter(text) {
+            let (whole, domain, user) = (caps.get(0).expect("a match"), &caps[1], caps[2].trim_end_matches('.'));
+            if is_account(text, whole.start(), whole.start() + whole.as_str().trim_end_matches('.').len(), user) {
+                self.account(&format!("{domain}\\{user}"));
+            }
         }
     }
 
-    /// Names qualified by a domain already known: `CONTOSO\kim`, `dc1.contoso.com`.
+    /// Host names under a domain already known: `dc1.contoso.com`.
     fn qualified(&mut self, text: &str) {
-        for caps in DOMAIN_USER.captures_iter(text) {
-            if self.account_domains.contains(&caps[1].to_lowercase()) {
-                self.add(Kind::Domain, &caps[1]);
-                self.add(Kind::User, &caps[2]);
-            }
-        }
+        let view = shown(text);
+        let text = view.as_str();
         let domains = self.domains();
-        for m in FQDN.find_iter(text) {
+        for m in FQDN.find_iter(text).filter(|m| !name_glued(text, m.start(), m.end())) {
             let token = m.as_str().to_lowercase();
             let Some(domain) =
                 domains.iter().filter(|d| token.len() > d.len() + 1 && is_under(&token, d)).max_by_key(|d| d.len())
@@ -329,12 +342,14 @@ impl Collector {
     }
 
     fn addresses(&mut self, text: &str) {
+        let view = shown(text);
+        let text = view.as_str();
         for m in IPV4.find_iter(text) {
             let before = &text[..m.start()];
             let after = &text[m.end()..];
-            // Part of a longer dotted number (a five-part version), or a version by its key.
-            if before.ends_with('.') || (after.starts_with('.') && after[1..].starts_with(|c: char| c.is_ascii_digit()))
-            {
+            // Part of a longer number or dotted number (a five-part version), or a version by
+            // its key.
+            if ipv4_glued(text, m.start(), m.end()) {
                 continue;
             }
             let line_start = before.rfind('\n').map_or(0, |i| i + 1);
@@ -429,6 +444,105 @@ impl Collector {
     }
 }
 
+/// The text as a reader will see it, for finding values in: every control character, and the
+/// whole of an ANSI escape sequence (`ESC [ 3 1 m`, an OSC title or link up to its BEL or
+/// `ESC \`), becomes spaces, byte for byte, so positions in it are positions in the text.
+fn shown(text: &str) -> String {
+    let bytes = text.as_bytes();
+    let mut out = String::with_capacity(text.len());
+    let mut masked_until = 0;
+    for (i, c) in text.char_indices() {
+        if i < masked_until {
+            continue;
+        }
+        if c != '\u{1b}' {
+            if c.is_control() && c != '\n' {
+                out.extend(std::iter::repeat_n(' ', c.len_utf8()));
+            } else {
+                out.push(c);
+            }
+            continue;
+        }
+        // ESC and what it introduces.
+        let mut end = i + 1;
+        match bytes.get(end) {
+            Some(b'[') => {
+                end += 1;
+                while bytes.get(end).is_some_and(|b| (0x20..=0x3f).contains(b)) {
+                    end += 1;
+                }
+                if bytes.get(end).is_some_and(|b| (0x40..=0x7e).contains(b)) {
+                    end += 1;
+                }
+            }
+            Some(b']') => {
+                // An operating system command runs to BEL or to ESC \ (or to the end).
+                end = match (end..bytes.len()).find(|&j| bytes[j] == 0x07 || bytes[j..].starts_with(b"\x1b\\")) {
+                    Some(j) if bytes[j] == 0x07 => j + 1,
+                    Some(j) => j + 2,
+                    None => bytes.len(),
+                };
+            }
+            Some(b) if (0x40..=0x5f).contains(b) => end += 1,
+            _ => {}
+        }
+        while !text.is_char_boundary(end) {
+            end += 1;
+        }
+        out.extend(std::iter::repeat_n(' ', end - i));
+        masked_until = end;
+    }
+    out
+}
+
+/// Whether a name found at `start..end` of `view` is part of a longer name: a letter, digit,
+/// `-` or `.` touches it (a `_` or a masked escape does not).
+fn name_glued(view: &str, start: usize, end: usize) -> bool {
+    let before = view[..start].chars().next_back();
+    let after = view[end..].chars().next();
+    before.is_some_and(|c| c.is_alphanumeric() || matches!(c, '-' | '.'))
+        || after.is_some_and(|c| c.is_alphanumeric() || c == '-')
+}
+
+/// Whether dotted digits at `start..end` of `view` are part of a longer number or a dotted
+/// number with more parts (`1.10.99.88.78`, `10.99.88.781`): letters may touch an address.
+fn ipv4_glued(view: &str, start: usize, end: usize) -> bool {
+    let before = &view[..start];
+    let after = &view[end..];
+    before.ends_with(|c: char| c.is_ascii_digit() || c == '.')
+        || after.starts_with(|c: char| c.is_ascii_digit())
+        || (after.starts_with('.') && after[1..].starts_with(|c: char| c.is_ascii_digit()))
+}
+
+/// Whether `DOMAIN\user` found at `start..end` of `view` is an account and not a piece of a
+/// path (`C:\Windows\System32`, `HKLM\SOFTWARE\...`, `Microsoft.PowerShell.Core\FileSystem`,
+/// `CloudConnector\module.ini`, `Instances\2.1.0.0-default`) or a built-in account domain
+/// of two words (`NT AUTHORITY\SYSTEM`).
+fn is_account(view: &str, start: usize, end: usize, user: &str) -> bool {
+    const FILE_EXTENSIONS: [&str; 20] = [
+        "ini", "log", "txt", "xml", "json", "csv", "ps1", "psm1", "psd1", "ps1xml", "exe", "dll", "zip", "evtx", "cab",
+        "msi", "sys", "config", "vhdx", "wim",
+    ];
+    let before = view[..start].chars().next_back();
+    let after = view[end..].chars().next();
+    let in_path = before
+        .is_some_and(|c| c.is_alphanumeric() || matches!(c, '\\' | '/' | ':' | '.' | '%' | '$' | '-' | '_'))
+        || after.is_some_and(|c| c.is_alphanumeric() || matches!(c, '\\' | '/' | '$' | '-' | '_'));
+    let file =
+        user.rsplit_once('.').is_some_and(|(_, ext)| FILE_EXTENSIONS.iter().any(|e| e.eq_ignore_ascii_case(ext)));
+    let version =
+        user.split(['.', '-']).take(2).all(|part| !part.is_empty() && part.bytes().all(|b| b.is_ascii_digit()));
+    // The pattern took only the last word of `NT AUTHORITY`, `Font Driver Host`, ...
+    let domain = view[start..end].split('\\').next().unwrap_or_default().to_ascii_lowercase();
+    let before_domain = view[..start].to_ascii_lowercase();
+    let built_in = WELL_KNOWN_ACCOUNT_DOMAINS.iter().any(|known| {
+        known
+            .rsplit_once(' ')
+            .is_some_and(|(head, last)| last == domain && before_domain.ends_with(&format!("{head} ")))
+    });
+    !(in_path || file || version || built_in)
+}
+
 fn is_under(name: &str, domain: &str) -> bool {
     name == domain || name.strip_suffix(domain).is_some_and(|rest| rest.ends_with('.'))
 }
@@ -460,10 +574,11 @@ impl<'a> Replacer<'a> {
     }
 
     fn apply(&self, text: &mut String) {
+        let view = shown(text);
         let mut found: Vec<(usize, usize, usize)> = self
             .automaton
-            .find_overlapping_iter(text.as_str())
-            .filter(|m| self.whole_token(text, m.start(), m.end(), self.mappings[m.pattern().as_usize()].kind))
+            .find_overlapping_iter(view.as_str())
+            .filter(|m| self.whole_token(&view, m.start(), m.end(), self.mappings[m.pattern().as_usize()].kind))
             .map(|m| (m.start(), m.end(), m.pattern().as_usize()))
             .collect();
         if found.is_empty() {
@@ -485,17 +600,17 @@ impl<'a> Replacer<'a> {
         *text = out;
     }
 
-    fn whole_token(&self, text: &str, start: usize, end: usize, kind: Kind) -> bool {
-        let before = text[..start].chars().next_back();
-        let after = text[end..].chars().next();
-        let glued = |c: Option<char>| c.is_some_and(char::is_alphanumeric);
-        if glued(before) || glued(after) {
-            return false;
+    /// Whether `start..end` of `view` holds the value whole: an address may touch letters but
+    /// not more digits, a name may touch no letter or digit (it may touch dots: a host name
+    /// stands in `PowerShell_transcript.cce-host01.2026.txt`).
+    fn whole_token(&self, view: &str, start: usize, end: usize, kind: Kind) -> bool {
+        if kind == Kind::Ipv4 {
+            return !ipv4_glued(view, start, end);
         }
-        // `10.1.1.1` inside `1.10.1.1.1` or `10.1.1.1.5` is part of another number.
-        kind != Kind::Ipv4
-            || !(text[..start].ends_with('.') && text[..start].len() > 1
-                || text[end..].starts_with('.') && text[end + 1..].starts_with(|c: char| c.is_ascii_digit()))
+        let before = view[..start].chars().next_back();
+        let after = view[end..].chars().next();
+        let glued = |c: Option<char>| c.is_some_and(char::is_alphanumeric);
+        !(glued(before) || glued(after))
     }
 }
 
