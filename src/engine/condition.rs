@@ -1,4 +1,12 @@
 //! Sigma conditions: `sel and not filter`, `1 of sel_*`, `all of them`, parentheses.
+//!
+//! Conditions come from rule packs a user may have been sent, and parsing and evaluating them
+//! recurse; nesting is bounded ([`MAX_DEPTH`]) so that a hostile condition is a load error, not
+//! a stack overflow.
+
+/// Deepest nesting of parentheses and `not` a condition may have. Real conditions nest two or
+/// three levels.
+pub const MAX_DEPTH: usize = 64;
 
 /// A parsed condition over selection indices.
 #[derive(Clone, Debug, PartialEq, Eq)]
@@ -30,7 +38,7 @@ pub struct ConditionError {
 /// Parses `text` against the rule's selection names.
 pub fn parse(text: &str, names: &[&str]) -> Result<Cond, ConditionError> {
     let tokens = tokenize(text);
-    let mut parser = Parser { tokens, pos: 0, names, text_len: text.len() };
+    let mut parser = Parser { tokens, pos: 0, names, text_len: text.len(), depth: 0 };
     let cond = parser.or()?;
     match parser.tokens.get(parser.pos) {
         None => Ok(cond),
@@ -73,6 +81,8 @@ struct Parser<'a, 'n> {
     pos: usize,
     names: &'n [&'n str],
     text_len: usize,
+    /// Parentheses and `not`s open around the current token.
+    depth: usize,
 }
 
 impl Parser<'_, '_> {
@@ -105,10 +115,21 @@ impl Parser<'_, '_> {
 
     fn unary(&mut self) -> Result<Cond, ConditionError> {
         if self.peek_is("not") {
+            self.enter()?;
             self.pos += 1;
-            return Ok(Cond::Not(Box::new(self.unary()?)));
+            let inner = self.unary()?;
+            self.depth -= 1;
+            return Ok(Cond::Not(Box::new(inner)));
         }
         self.atom()
+    }
+
+    fn enter(&mut self) -> Result<(), ConditionError> {
+        self.depth += 1;
+        if self.depth > MAX_DEPTH {
+            return Err(self.error_here(format!("nested deeper than {MAX_DEPTH} levels of parentheses and `not`")));
+        }
+        Ok(())
     }
 
     fn atom(&mut self) -> Result<Cond, ConditionError> {
@@ -117,12 +138,14 @@ impl Parser<'_, '_> {
         };
         let (text, offset) = (token.text, token.offset);
         if text == "(" {
+            self.enter()?;
             self.pos += 1;
             let inner = self.or()?;
             if !self.peek_is(")") {
                 return Err(self.error_here("missing `)`"));
             }
             self.pos += 1;
+            self.depth -= 1;
             return Ok(inner);
         }
         let quantifier = text.eq_ignore_ascii_case("all") || text == "1" || text.eq_ignore_ascii_case("any");
@@ -202,5 +225,15 @@ mod tests {
         assert_eq!(parse("(sel_literal", NAMES).unwrap_err().offset, 12);
         assert!(parse("1 of x_*", NAMES).is_err());
         assert!(parse("", NAMES).is_err());
+    }
+
+    #[test]
+    fn hostile_nesting_is_an_error_not_a_stack_overflow() {
+        let deep = format!("{}sel_literal{}", "(".repeat(30_000), ")".repeat(30_000));
+        assert!(parse(&deep, NAMES).unwrap_err().message.contains("nested deeper than 64"));
+        let nots = format!("{}sel_literal", "not ".repeat(30_000));
+        assert!(parse(&nots, NAMES).unwrap_err().message.contains("nested deeper than 64"));
+        let fine = format!("{}sel_literal{}", "(not ".repeat(32), ")".repeat(32));
+        assert!(parse(&fine, NAMES).is_ok());
     }
 }

@@ -99,6 +99,11 @@ pub(super) fn condense<S: AsRef<[u8]>>(literals: &[S]) -> Vec<Vec<u8>> {
     let mut out: Vec<Vec<u8>> = literals.iter().map(|l| l.as_ref().to_vec()).collect();
     out.sort_unstable();
     out.dedup();
+    // Condensing is quadratic, and only pays while it can bring a set under Teddy's limit;
+    // a user's pack with thousands of literals is searched as it is.
+    if out.len() > CONDENSE_AT_MOST {
+        return out;
+    }
     // Only pairs sharing a run of MERGE_LEN bytes need the quadratic search for the longest
     // one: found through a set of each literal's MERGE_LEN-byte windows, since this runs at
     // every start-up.
@@ -129,6 +134,9 @@ pub(super) fn condense<S: AsRef<[u8]>>(literals: &[S]) -> Vec<Vec<u8>> {
     }
     kept
 }
+
+/// Most literals worth condensing: Teddy takes at most 64.
+const CONDENSE_AT_MOST: usize = 128;
 
 /// The shortest shared run that merges two literals: long enough to stay rare in real text.
 const MERGE_LEN: usize = 16;

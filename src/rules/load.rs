@@ -73,7 +73,16 @@ pub enum LoadError {
     Rule(Box<RuleError>),
     #[error("{path}: rule id {id} is defined twice in the same pack (first in {first})")]
     Duplicate { path: String, id: String, first: String },
+    #[error(
+        "{path}: line {line}, column {column}: U+{code:04X} is not allowed in a rule file (control and bidi characters are not text)"
+    )]
+    Unprintable { path: String, line: usize, column: usize, code: u32 },
+    #[error("{path}: {size} bytes; a rule file is at most {MAX_RULE_FILE_BYTES} bytes")]
+    TooBig { path: String, size: u64 },
 }
+
+/// Largest rule file read: the built-in ones are a few kilobytes.
+pub const MAX_RULE_FILE_BYTES: u64 = 1 << 20;
 
 impl From<RuleError> for LoadError {
     fn from(e: RuleError) -> LoadError {
@@ -83,6 +92,23 @@ impl From<RuleError> for LoadError {
 
 /// Parses one rule file. `file` names it in diagnostics.
 pub fn parse_rule(file: &str, text: &str, origin: Origin) -> Result<LoadedRule, LoadError> {
+    // YAML allows neither C0 nor C1 controls in a stream; bidi controls are refused too, as
+    // they make the rule read otherwise than it runs. Checked before any diagnostic could
+    // print the file's lines to a terminal.
+    for (number, line) in text.split('\n').enumerate() {
+        let line = line.strip_suffix('\r').unwrap_or(line);
+        if let Some((column, c)) = line.chars().enumerate().find(|&(_, c)| {
+            (c.is_control() && c != '\t')
+                || matches!(c, '\u{202A}'..='\u{202E}' | '\u{2066}'..='\u{2069}' | '\u{200E}' | '\u{200F}' | '\u{061C}')
+        }) {
+            return Err(LoadError::Unprintable {
+                path: file.to_owned(),
+                line: number + 1,
+                column: column + 1,
+                code: c as u32,
+            });
+        }
+    }
     let source: Arc<str> = Arc::from(text);
     // No snippet from serde-saphyr itself: miette draws the source with its labels.
     let options = serde_saphyr::options! { with_snippet: false };
@@ -111,6 +137,10 @@ pub fn from_dir(dir: &Path) -> Result<RuleSet, LoadError> {
     paths.sort();
     let mut set = RuleSet::new();
     for path in paths {
+        let size = std::fs::metadata(&path).map_err(|source| LoadError::Io { path: path.clone(), source })?.len();
+        if size > MAX_RULE_FILE_BYTES {
+            return Err(LoadError::TooBig { path: path.display().to_string(), size });
+        }
         let text = std::fs::read_to_string(&path).map_err(|source| LoadError::Io { path: path.clone(), source })?;
         let rule = parse_rule(&path.display().to_string(), &text, Origin::User(path.clone()))?;
         insert_new(&mut set, rule)?;
