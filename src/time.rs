@@ -40,10 +40,12 @@ fn parse_iso(text: &str) -> Option<Timestamp> {
         z => {
             let sign = if z.starts_with('-') { -1 } else { 1 };
             let digits: String = z.chars().filter(char::is_ascii_digit).collect();
-            if digits.len() < 4 {
+            let (hours, minutes) = (digits.get(0..2)?.parse::<i64>().ok()?, digits.get(2..4)?.parse::<i64>().ok()?);
+            // Zones run from -12:00 to +14:00; anything else is not a time a host wrote.
+            if digits.len() != 4 || hours > 14 || minutes > 59 {
                 return None;
             }
-            sign * (digits[0..2].parse::<i64>().ok()? * 3600 + digits[2..4].parse::<i64>().ok()? * 60)
+            sign * (hours * 3600 + minutes * 60)
         }
     };
     Some(civil(y, m, d, h, min, s)? - offset)
@@ -71,10 +73,21 @@ fn clock_parts(clock: &str) -> Option<(i64, i64, i64)> {
     Some((h, min, s))
 }
 
-/// Days from the civil date (proleptic Gregorian), after Howard Hinnant's algorithm.
+/// Days from the civil date (proleptic Gregorian), after Howard Hinnant's algorithm. Only the
+/// years .NET's DateTime can hold (1 to 9999) and days the month has: a date outside them was
+/// not written by Windows, and reading it anyway would make a certificate look a thousand years
+/// expired.
 fn civil(y: i64, m: i64, d: i64, h: i64, min: i64, s: i64) -> Option<Timestamp> {
-    if !(1..=12).contains(&m)
-        || !(1..=31).contains(&d)
+    let leap = (y % 4 == 0 && y % 100 != 0) || y % 400 == 0;
+    let month_days = match m {
+        2 if leap => 29,
+        2 => 28,
+        4 | 6 | 9 | 11 => 30,
+        _ => 31,
+    };
+    if !(1..=9999).contains(&y)
+        || !(1..=12).contains(&m)
+        || !(1..=month_days).contains(&d)
         || !(0..=23).contains(&h)
         || !(0..=59).contains(&min)
         || !(0..=60).contains(&s)
@@ -129,11 +142,26 @@ mod tests {
         assert_eq!(parse("2026-12-05T23:14:22.1234567+01:00"), Some(expected));
         assert_eq!(format(expected), "2026-12-05T22:14:22Z");
         assert_eq!(parse("12/5/2026 12:00:00 AM"), parse("2026-12-05"));
+        assert!(parse("2028-02-29").is_some() && parse("9999-12-31T23:59:59-12:00").is_some());
     }
 
     #[test]
     fn nonsense_is_not_a_date() {
-        for text in ["", "Running", "13/45/2026", "2026-02-30T25:00:00", "1.4.2"] {
+        for text in [
+            "",
+            "Running",
+            "13/45/2026",
+            "2026-02-30T25:00:00",
+            "1.4.2",
+            "2026-02-30",
+            "2027-02-29",
+            "99999-01-01T00:00:00Z",
+            "0-01-01",
+            "2027-01-12T09:24:06+99:00",
+            "2027-01-12T09:24:06+01:75",
+            "2027-01-12T09:24:06+0100000",
+            "1/12/99999 9:24:06 AM",
+        ] {
             assert_eq!(parse(text), None, "{text}");
         }
     }

@@ -29,13 +29,18 @@ pub(super) fn process(engine: &Engine, source: &SourceFile, options: &ScanOption
         report.problems.push(Problem::file(TIME_LIMIT));
         return empty(report);
     }
-    if let Content::Disk(path) = &source.content
-        && let Ok(meta) = std::fs::metadata(path)
+    if let Content::Disk(disk) = &source.content
+        && let Ok(meta) = std::fs::metadata(&disk.path)
         && meta.len() > options.stream_threshold
         && meta.len() <= max_file_size
-        && let Ok(file) = File::open(path)
     {
-        return stream(engine, file, report, options);
+        match disk.open() {
+            Ok(file) => return stream(engine, file, report, options),
+            Err(message) => {
+                report.problems.push(Problem::file(message));
+                return empty(report);
+            }
+        }
     }
     let bytes = match source.read(max_file_size) {
         Ok(bytes) => bytes,

@@ -238,6 +238,11 @@ impl Engine {
             inputs.push(file.report);
             hits.push(file.hits);
         }
+        for (path, problem) in derived.problems {
+            if let Some(input) = inputs.iter_mut().find(|i| i.path == path) {
+                input.problems.push(problem);
+            }
+        }
         hits.push(derived_hits);
         let outcomes = self.outcomes(&facts, &derived.checked, hits);
         Scan { inputs, facts, outcomes }
@@ -539,6 +544,7 @@ impl KindIndex {
     fn build(kind: RecordKind, rules: &[CompiledRule]) -> KindIndex {
         let mut index = KindIndex::default();
         let mut patterns: Vec<String> = Vec::new();
+        let mut pattern_of: HashMap<&str, usize> = HashMap::new();
         for (i, rule) in rules.iter().enumerate() {
             let Some((_, triggers)) = rule.triggers.iter().find(|(k, _)| *k == kind) else {
                 continue;
@@ -547,9 +553,10 @@ impl KindIndex {
                 None => index.ungated.push(i),
                 Some(literals) => {
                     for literal in literals {
-                        match patterns.iter().position(|p| p == literal) {
-                            Some(p) => index.pattern_rules[p].push(i),
+                        match pattern_of.get(literal.as_str()) {
+                            Some(&p) => index.pattern_rules[p].push(i),
                             None => {
+                                pattern_of.insert(literal, patterns.len());
                                 patterns.push(literal.clone());
                                 index.pattern_rules.push(vec![i]);
                             }

@@ -9,13 +9,14 @@
 //! Every bound of [`Limits`] that stops a read becomes a problem of the input it concerns, so
 //! the report says what was not read and why.
 
+use std::collections::HashMap;
 use std::io::{Cursor, Read};
-use std::path::{Path, PathBuf};
+use std::path::Path;
 
 use walkdir::WalkDir;
 
 use super::limits::{Limits, TIME_LIMIT};
-use super::{Content, SourceFile, read_file, read_limited};
+use super::{Content, DiskFile, FileIdentity, SourceFile, read_file, read_limited, zip_directory};
 
 /// Everything under the given roots, sorted by reported path so reports are deterministic.
 /// `stdin` supplies the bytes for a root named `-`.
@@ -34,7 +35,8 @@ pub fn discover(roots: &[String], limits: &Limits, stdin: &mut dyn Read) -> Vec<
             if path.is_dir() {
                 walk_dir(path, limits, &mut out);
             } else {
-                add_file(path, root.clone(), 0, limits, &mut out);
+                let disk = DiskFile { path: path.to_owned(), found: None, via_link: false };
+                add_file(disk, root.clone(), 0, limits, &mut out);
             }
         }
     }
@@ -121,7 +123,17 @@ fn walk_dir(root: &Path, limits: &Limits, out: &mut Vec<SourceFile>) {
                 walker.skip_current_dir();
             }
         } else if entry.file_type().is_file() {
-            add_file(entry.path(), path, entry.depth() - 1, limits, out);
+            match entry.metadata() {
+                Ok(metadata) => {
+                    let disk = DiskFile {
+                        path: entry.path().to_owned(),
+                        found: Some(FileIdentity::of(&metadata)),
+                        via_link: entry.path_is_symlink(),
+                    };
+                    add_file(disk, path, entry.depth() - 1, limits, out);
+                }
+                Err(e) => out.push(unread(path, format!("cannot read: {e}"))),
+            }
         } else {
             out.push(unread(path, "not a regular file (a FIFO, socket or device): not read"));
         }
@@ -132,13 +144,14 @@ fn too_deep(what: &str, limits: &Limits) -> String {
     format!("{what} nested deeper than {} levels (--max-depth): not read", limits.max_depth)
 }
 
-/// A file `depth` folders and zips below its scanned root.
-fn add_file(path: &Path, shown: String, depth: usize, limits: &Limits, out: &mut Vec<SourceFile>) {
+/// A file `depth` folders and zips below its scanned root; `found` is the file a walk found
+/// there (see [`DiskFile::found`]).
+fn add_file(disk: DiskFile, shown: String, depth: usize, limits: &Limits, out: &mut Vec<SourceFile>) {
     if !is_zip_name(&shown) {
-        out.push(SourceFile { path: shown, content: Content::Disk(PathBuf::from(path)) });
+        out.push(SourceFile { path: shown, content: Content::Disk(disk) });
         return;
     }
-    match read_file(path, limits.max_file_size) {
+    match read_file(&disk, limits.max_file_size) {
         Ok(bytes) => read_zip(&bytes, &shown, depth, limits, out),
         Err(message) => out.push(unread(shown, message)),
     }
@@ -195,7 +208,27 @@ impl ZipReader<'_> {
             Ok(a) => a,
             Err(e) => return self.out.push(unread(zip_path.to_owned(), format!("not a readable zip: {e}"))),
         };
-        let count = archive.len();
+        // The directory as written: a name that stands more than once is read in every copy.
+        let listed = zip_directory::entries(bytes, archive.central_directory_start());
+        let mut copies: HashMap<&str, usize> = HashMap::new();
+        for entry in &listed {
+            *copies.entry(entry.name.as_str()).or_default() += 1;
+        }
+        let mut twice: Vec<(&str, usize)> = copies.iter().filter(|(_, n)| **n > 1).map(|(k, n)| (*k, *n)).collect();
+        twice.sort_unstable();
+        // The crate gives the last copy of each name; the earlier ones are read from the directory.
+        let mut seen: HashMap<&str, usize> = HashMap::new();
+        let earlier: Vec<(String, &zip_directory::DirectoryEntry)> = listed
+            .iter()
+            .filter(|e| copies[e.name.as_str()] > 1)
+            .filter_map(|e| {
+                let n = seen.entry(e.name.as_str()).or_default();
+                *n += 1;
+                (*n < copies[e.name.as_str()])
+                    .then(|| (format!("{} (copy {n} of {})", e.name, copies[e.name.as_str()]), e))
+            })
+            .collect();
+        let count = archive.len() + earlier.len();
         let mut stopped = None;
         for index in 0..count {
             let left = count - index;
@@ -212,50 +245,32 @@ impl ZipReader<'_> {
                 break;
             }
             self.entries_left -= 1;
-            // Known before the entry is opened, so an entry that fails to open is still named.
-            let name = archive.name_for_index(index).unwrap_or_default().replace('\\', "/");
-            let shown = format!("{zip_path}/{}", name.trim_start_matches('/'));
-            let mut entry = match archive.by_index(index) {
-                Ok(entry) if entry.is_dir() => continue,
-                Ok(entry) => entry,
-                Err(e) => {
-                    self.out.push(unread(shown, format!("cannot read zip entry: {e}")));
-                    continue;
-                }
-            };
-            let max_file_size = self.limits.max_file_size;
-            if entry.size() > max_file_size {
-                self.out.push(unread(shown, super::over_size_limit(entry.size(), max_file_size)));
-                continue;
-            }
-            // The declared size can lie (zip bombs): never inflate more than the limits allow.
-            let cap = max_file_size.min(self.bytes_left);
-            let mut data = Vec::new();
-            let read = (&mut entry).take(cap.saturating_add(1)).read_to_end(&mut data);
-            drop(entry);
-            let inflated = data.len() as u64;
-            if let Err(e) = read {
-                self.bytes_left = self.bytes_left.saturating_sub(inflated);
-                self.out.push(unread(shown, format!("cannot inflate: {e}")));
-                continue;
-            }
-            if inflated > max_file_size && max_file_size <= self.bytes_left {
-                self.bytes_left -= inflated.min(self.bytes_left);
-                self.out.push(unread(shown, format!("skipped: expands past the size limit of {max_file_size} bytes")));
-                continue;
-            }
-            if inflated > self.bytes_left {
-                // Keep what fits: the start of a log is where its text is, before any padding.
-                let kept = self.bytes_left;
-                self.bytes_left = 0;
-                let cut = if is_zip_name(&name) || kept == 0 {
-                    self.out.push(unread(shown, "not read: the zip budget ran out"));
-                    format!("`{name}` not read")
-                } else {
-                    data.truncate(kept as usize);
-                    self.out.push(SourceFile { path: shown, content: Content::Memory(Ok(data)) });
-                    format!("`{name}` cut at {kept} bytes")
+            let outcome = if let Some((name, entry)) = index.checked_sub(archive.len()).map(|i| &earlier[i]) {
+                self.entry(zip_path, name, depth, |cap| zip_directory::read(bytes, entry, cap))
+            } else {
+                // Known before the entry is opened, so an entry that fails to open is still named.
+                let name = archive.name_for_index(index).unwrap_or_default().replace('\\', "/");
+                let mut entry = match archive.by_index(index) {
+                    Ok(entry) if entry.is_dir() => continue,
+                    Ok(entry) => entry,
+                    Err(e) => {
+                        let shown = shown_entry(zip_path, &name);
+                        self.out.push(unread(shown, format!("cannot read zip entry: {e}")));
+                        continue;
+                    }
                 };
+                let declared = entry.size();
+                let max_file_size = self.limits.max_file_size;
+                self.entry(zip_path, &name, depth, |cap| {
+                    if declared > max_file_size {
+                        return Err(super::over_size_limit(declared, max_file_size));
+                    }
+                    let mut data = Vec::new();
+                    (&mut entry).take(cap).read_to_end(&mut data).map_err(|e| format!("cannot inflate: {e}"))?;
+                    Ok(data)
+                })
+            };
+            if let Some(cut) = outcome {
                 stopped = Some(format!(
                     "expands past {} bytes ({}): {cut}, {} after it not read",
                     self.bytes_limit,
@@ -264,21 +279,78 @@ impl ZipReader<'_> {
                 ));
                 break;
             }
-            self.bytes_left -= inflated;
-            if is_zip_name(&name) {
-                if depth >= self.limits.max_depth {
-                    self.out.push(unread(shown, too_deep("zip", self.limits)));
-                } else {
-                    self.read(&data, &shown, depth + 1);
-                }
-            } else {
-                self.out.push(SourceFile { path: shown, content: Content::Memory(Ok(data)) });
-            }
+        }
+        if !twice.is_empty() {
+            let names: Vec<String> = twice.iter().map(|(name, n)| format!("`{name}` {n} times")).collect();
+            self.out.push(unread(
+                zip_path.to_owned(),
+                format!(
+                    "names stand more than once in this zip ({}): every copy is read, the earlier ones named \"(copy k of n)\"",
+                    names.join(", ")
+                ),
+            ));
         }
         if let Some(message) = stopped {
             self.out.push(unread(zip_path.to_owned(), message));
         }
     }
+
+    /// One entry named `name` in the zip at `zip_path`: `inflate` reads at most the bytes it is
+    /// given, or says why it cannot. Returns what to say on the zip when the entry used up the
+    /// byte budget, which stops the zip.
+    fn entry(
+        &mut self,
+        zip_path: &str,
+        name: &str,
+        depth: usize,
+        inflate: impl FnOnce(u64) -> Result<Vec<u8>, String>,
+    ) -> Option<String> {
+        let shown = shown_entry(zip_path, name);
+        let max_file_size = self.limits.max_file_size;
+        // The declared size can lie (zip bombs): never inflate more than the limits allow.
+        let cap = max_file_size.min(self.bytes_left);
+        let mut data = match inflate(cap.saturating_add(1)) {
+            Ok(data) => data,
+            Err(message) => {
+                self.out.push(unread(shown, message));
+                return None;
+            }
+        };
+        let inflated = data.len() as u64;
+        if inflated > max_file_size && max_file_size <= self.bytes_left {
+            self.bytes_left -= inflated.min(self.bytes_left);
+            self.out.push(unread(shown, format!("skipped: expands past the size limit of {max_file_size} bytes")));
+            return None;
+        }
+        if inflated > self.bytes_left {
+            // Keep what fits: the start of a log is where its text is, before any padding.
+            let kept = self.bytes_left;
+            self.bytes_left = 0;
+            return Some(if is_zip_name(name) || kept == 0 {
+                self.out.push(unread(shown, "not read: the zip budget ran out"));
+                format!("`{name}` not read")
+            } else {
+                data.truncate(kept as usize);
+                self.out.push(SourceFile { path: shown, content: Content::Memory(Ok(data)) });
+                format!("`{name}` cut at {kept} bytes")
+            });
+        }
+        self.bytes_left -= inflated;
+        if is_zip_name(name) {
+            if depth >= self.limits.max_depth {
+                self.out.push(unread(shown, too_deep("zip", self.limits)));
+            } else {
+                self.read(&data, &shown, depth + 1);
+            }
+        } else {
+            self.out.push(SourceFile { path: shown, content: Content::Memory(Ok(data)) });
+        }
+        None
+    }
+}
+
+fn shown_entry(zip_path: &str, name: &str) -> String {
+    format!("{zip_path}/{}", name.trim_start_matches('/'))
 }
 
 #[cfg(test)]

@@ -5,10 +5,11 @@ pub mod classify;
 pub mod decode;
 pub mod discover;
 pub mod limits;
+mod zip_directory;
 
 use std::borrow::Cow;
 use std::io::Read;
-use std::path::{Path, PathBuf};
+use std::path::PathBuf;
 
 /// One file to diagnose, as found; nothing is decoded yet.
 #[derive(Debug)]
@@ -21,18 +22,78 @@ pub struct SourceFile {
 #[derive(Debug)]
 pub enum Content {
     /// Read when the file's turn comes, so that a folder of big logs is never all in memory.
-    Disk(PathBuf),
+    Disk(DiskFile),
     /// Already read (a zip entry or stdin), or why it could not be.
     Memory(Result<Vec<u8>, String>),
 }
 
+/// A file on disk, and which file it was when it was found.
+#[derive(Debug)]
+pub struct DiskFile {
+    pub path: PathBuf,
+    /// The file the walk found at `path`. Between the walk and the read, the file can be
+    /// replaced by a link to a place outside the scanned folder, which opening `path` would
+    /// follow; the opened file must be the walked one. `None` for a path named on the command
+    /// line, which is read whatever it is.
+    pub found: Option<FileIdentity>,
+    /// The walk reached it through a link it was allowed to follow (`--follow-links`).
+    pub via_link: bool,
+}
+
+/// Which file a path led to: device and inode where the platform says (Unix). Elsewhere the
+/// walk's file is opened without following a link at all (see [`DiskFile::open`]).
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct FileIdentity {
+    #[cfg(unix)]
+    device: u64,
+    #[cfg(unix)]
+    inode: u64,
+}
+
+impl FileIdentity {
+    pub fn of(metadata: &std::fs::Metadata) -> FileIdentity {
+        #[cfg(unix)]
+        {
+            use std::os::unix::fs::MetadataExt;
+            FileIdentity { device: metadata.dev(), inode: metadata.ino() }
+        }
+        #[cfg(not(unix))]
+        {
+            let _ = metadata;
+            FileIdentity {}
+        }
+    }
+}
+
+impl DiskFile {
+    /// Opens the file, refusing one that is no longer the file the walk found.
+    pub fn open(&self) -> Result<std::fs::File, String> {
+        let mut options = std::fs::OpenOptions::new();
+        options.read(true);
+        #[cfg(windows)]
+        if self.found.is_some() && !self.via_link {
+            // FILE_FLAG_OPEN_REPARSE_POINT: open a link itself, never where it points.
+            use std::os::windows::fs::OpenOptionsExt;
+            options.custom_flags(0x0020_0000);
+        }
+        let file = options.open(&self.path).map_err(|e| format!("cannot read: {e}"))?;
+        if let Some(found) = self.found {
+            let metadata = file.metadata().map_err(|e| format!("cannot read: {e}"))?;
+            if FileIdentity::of(&metadata) != found || !metadata.is_file() {
+                return Err("not read: replaced (by another file or a link) after it was found".to_owned());
+            }
+        }
+        Ok(file)
+    }
+}
+
 impl SourceFile {
-    /// The bytes of the file, or why they cannot be had: it vanished or became unreadable since
-    /// it was found, or it is larger than `max_size` (checked again while reading, as a log can
-    /// grow between the two).
+    /// The bytes of the file, or why they cannot be had: it vanished, became unreadable or was
+    /// replaced since it was found, or it is larger than `max_size` (checked again while
+    /// reading, as a log can grow between the two).
     pub fn read(&self, max_size: u64) -> Result<Cow<'_, [u8]>, String> {
         match &self.content {
-            Content::Disk(path) => read_file(path, max_size).map(Cow::Owned),
+            Content::Disk(file) => read_file(file, max_size).map(Cow::Owned),
             Content::Memory(Ok(bytes)) => Ok(Cow::Borrowed(bytes)),
             Content::Memory(Err(e)) => Err(e.clone()),
         }
@@ -40,8 +101,8 @@ impl SourceFile {
 }
 
 /// Reads a file of at most `max_size` bytes.
-pub(crate) fn read_file(path: &Path, max_size: u64) -> Result<Vec<u8>, String> {
-    let file = std::fs::File::open(path).map_err(|e| format!("cannot read: {e}"))?;
+pub(crate) fn read_file(disk: &DiskFile, max_size: u64) -> Result<Vec<u8>, String> {
+    let file = disk.open()?;
     let len = file.metadata().map_err(|e| format!("cannot read: {e}"))?.len();
     if len > max_size {
         return Err(over_size_limit(len, max_size));
