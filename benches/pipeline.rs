@@ -2,11 +2,12 @@
 //! a scan's worth of records. `cargo bench --bench pipeline`; the end-to-end comparison with
 //! ripgrep is scripts/bench.sh.
 
+use ccdiag::engine::Engine;
 use ccdiag::engine::fold::fold_into;
-use ccdiag::engine::{Engine, ScanOptions};
 use ccdiag::input::{Content, SourceFile, decode};
 use ccdiag::parse;
 use ccdiag::rules::load;
+use ccdiag::scan::{self, ScanOptions};
 use divan::counter::BytesCount;
 use divan::{Bencher, black_box};
 
@@ -120,5 +121,5 @@ fn engine_scan(bencher: Bencher) {
     bencher
         .counter(BytesCount::new(bytes))
         .with_inputs(sources)
-        .bench_values(|sources| engine.scan(&sources, &ScanOptions::default()));
+        .bench_values(|sources| scan::scan(&engine, &sources, &ScanOptions::default()));
 }

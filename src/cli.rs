@@ -7,12 +7,13 @@ use std::time::{Duration, Instant};
 
 use clap::{Args, Parser, Subcommand, ValueEnum};
 
-use crate::engine::{Engine, ScanOptions};
+use crate::engine::Engine;
 use crate::input::discover;
 use crate::input::limits::{DEFAULT_TIMEOUT, Limits};
 use crate::report::progress::Progress;
 use crate::report::{Format, Report, redact};
 use crate::rules::{self, RuleSet, Severity, load};
+use crate::scan::{self, ScanOptions};
 
 #[derive(Parser)]
 #[command(
@@ -247,7 +248,7 @@ fn scan(args: ScanArgs) -> miette::Result<ExitCode> {
         let sources = discover::discover(&args.paths, &limits, &mut std::io::stdin().lock());
         let progress = Progress::start(sources.len(), !args.quiet && std::io::stderr().is_terminal());
         let options = ScanOptions { limits: limits.clone(), now: args.now, ..ScanOptions::default() };
-        engine.scan_with_progress(&sources, &options, &|| progress.step())
+        scan::scan_with_progress(&engine, &sources, &options, &|| progress.step())
     });
     let mut report = Report::build(&engine, scan);
     if args.redact || args.redact_map.is_some() {

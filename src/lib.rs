@@ -14,5 +14,6 @@ pub mod record;
 pub mod report;
 pub mod rules;
 pub mod ruletest;
+pub mod scan;
 pub mod time;
 pub mod version;

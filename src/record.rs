@@ -41,7 +41,10 @@ pub enum RecordKind {
 }
 
 impl RecordKind {
-    pub const ALL: [RecordKind; 9] = [
+    pub const COUNT: usize = 9;
+
+    /// Every kind, in the order of [`RecordKind::index`].
+    pub const ALL: [RecordKind; RecordKind::COUNT] = [
         RecordKind::CceLog,
         RecordKind::IniSection,
         RecordKind::PsError,
@@ -52,6 +55,22 @@ impl RecordKind {
         RecordKind::Text,
         RecordKind::Fact,
     ];
+
+    /// A dense index (`0..COUNT`) for tables kept per kind. Written out, not `self as usize`,
+    /// so that it cannot drift from [`RecordKind::ALL`]; a test holds the two together.
+    pub fn index(self) -> usize {
+        match self {
+            RecordKind::CceLog => 0,
+            RecordKind::IniSection => 1,
+            RecordKind::PsError => 2,
+            RecordKind::PsWarning => 3,
+            RecordKind::PsObject => 4,
+            RecordKind::PsCommand => 5,
+            RecordKind::PsSession => 6,
+            RecordKind::Text => 7,
+            RecordKind::Fact => 8,
+        }
+    }
 
     /// The name rules use in `sources`.
     pub fn name(self) -> &'static str {
@@ -212,4 +231,17 @@ impl fmt::Display for Problem {
 pub struct Parsed {
     pub records: Vec<Record>,
     pub problems: Vec<Problem>,
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn every_kind_stands_at_its_index() {
+        for (i, kind) in RecordKind::ALL.into_iter().enumerate() {
+            assert_eq!(kind.index(), i, "{kind}");
+            assert_eq!(RecordKind::from_name(kind.name()), Some(kind));
+        }
+    }
 }

@@ -4,9 +4,10 @@
 
 use std::path::{Path, PathBuf};
 
-use crate::engine::{Engine, Scan, ScanOptions, Status};
+use crate::engine::{Engine, Status};
 use crate::input::discover;
 use crate::input::limits::Limits;
+use crate::scan::{self, Scan, ScanOptions};
 
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub enum Expect {
@@ -69,7 +70,7 @@ pub fn scan_case(engine: &Engine, case: &Path) -> Scan {
         .into_iter()
         .filter(|s| s.path != NOW_FILE)
         .collect();
-    engine.scan(&sources, &ScanOptions { limits, now, ..ScanOptions::default() })
+    scan::scan(engine, &sources, &ScanOptions { limits, now, ..ScanOptions::default() })
 }
 
 /// The file in a case folder that fixes the reference time.

@@ -10,10 +10,11 @@ use std::path::Path;
 use std::process::{Command, Output, Stdio};
 use std::time::{Duration, Instant};
 
-use ccdiag::engine::{Engine, ScanOptions};
+use ccdiag::engine::Engine;
 use ccdiag::input::discover;
 use ccdiag::input::limits::{Limits, TIME_LIMIT};
 use ccdiag::rules::load;
+use ccdiag::scan::{self, ScanOptions};
 use serde_json::Value;
 
 /// A CCE213 signature: the rule that proves a file was still read and matched.
@@ -326,7 +327,7 @@ fn a_file_that_vanishes_or_cannot_be_read_is_a_problem_of_its_own() {
     let locked = false;
 
     let engine = Engine::new(load::built_in().unwrap()).unwrap();
-    let scan = engine.scan(&sources, &ScanOptions { limits, now: None, ..ScanOptions::default() });
+    let scan = scan::scan(&engine, &sources, &ScanOptions { limits, now: None, ..ScanOptions::default() });
     let input = |path: &str| scan.inputs.iter().find(|i| i.path == path).unwrap();
     assert!(input("vanishing.txt").problems[0].message.starts_with("cannot read: "));
     if locked {
@@ -343,7 +344,8 @@ fn past_the_deadline_nothing_more_is_read_and_each_input_says_so() {
     let sources = discover::discover(&[dir.path().display().to_string()], &Limits::default(), &mut std::io::empty());
     let expired = Limits { deadline: Some(Instant::now()), ..Limits::default() };
     let engine = Engine::new(load::built_in().unwrap()).unwrap();
-    let scan = engine.scan(&sources, &ScanOptions { limits: expired.clone(), now: None, ..ScanOptions::default() });
+    let scan =
+        scan::scan(&engine, &sources, &ScanOptions { limits: expired.clone(), now: None, ..ScanOptions::default() });
     assert_eq!(scan.inputs.len(), 2);
     for input in &scan.inputs {
         assert_eq!(input.problems[0].message, TIME_LIMIT, "{}", input.path);

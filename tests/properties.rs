@@ -2,8 +2,8 @@
 //! fuzz targets under fuzz/ explore further, for minutes). Kept small enough to run in a few
 //! seconds in a debug build.
 
-use ccdiag::input::classify::FileKind;
 use ccdiag::input::decode::{self, Encoding};
+use ccdiag::parse::FileKind;
 use ccdiag::parse::{self, cce_log};
 use ccdiag::record::{Parsed, Record};
 use proptest::prelude::*;

@@ -272,8 +272,9 @@ fn rule_text_reaches_the_terminal_escaped() {
 #[cfg(unix)]
 #[test]
 fn a_file_swapped_for_a_link_after_the_walk_is_not_read() {
-    use ccdiag::engine::{Engine, ScanOptions};
+    use ccdiag::engine::Engine;
     use ccdiag::input::{discover, limits::Limits};
+    use ccdiag::scan::{self, ScanOptions};
 
     let outside = tempfile::tempdir().unwrap();
     let secret = "Import-Module : The specified module 'CloudConnector' was not loaded because no valid module file was found in any module directory.\n";
@@ -288,7 +289,7 @@ fn a_file_swapped_for_a_link_after_the_walk_is_not_read() {
     std::os::unix::fs::symlink(outside.path().join("secret.txt"), dir.path().join("console.txt")).unwrap();
 
     let engine = Engine::new(ccdiag::rules::load::built_in().unwrap()).unwrap();
-    let scan = engine.scan(&sources, &ScanOptions::default());
+    let scan = scan::scan(&engine, &sources, &ScanOptions::default());
     let input = scan.inputs.iter().find(|i| i.path == "console.txt").unwrap();
     assert!(input.problems.iter().any(|p| p.message.contains("replaced")), "{:?}", input.problems);
     assert_eq!(input.records, 0);

@@ -3,10 +3,11 @@
 //! findings, evidence lines and record counts. The thresholds are lowered here so that small
 //! files cross hundreds of chunk edges.
 
-use ccdiag::engine::{Engine, Scan, ScanOptions};
+use ccdiag::engine::Engine;
 use ccdiag::input::discover;
 use ccdiag::input::limits::Limits;
 use ccdiag::rules::{Origin, load};
+use ccdiag::scan::{self, Scan, ScanOptions};
 
 /// Entries of every shape, with issues placed where chunk edges fall often: inside and right
 /// after long exception entries, and at the very end.
@@ -47,7 +48,7 @@ fn console() -> Vec<u8> {
 fn scan(engine: &Engine, dir: &std::path::Path, options: &ScanOptions, threads: usize) -> Scan {
     let sources = discover::discover(&[dir.display().to_string()], &Limits::default(), &mut std::io::empty());
     let pool = rayon::ThreadPoolBuilder::new().num_threads(threads).build().unwrap();
-    pool.install(|| engine.scan(&sources, options))
+    pool.install(|| scan::scan(&engine, &sources, options))
 }
 
 /// What must not depend on chunking: per rule the count and every evidence location and

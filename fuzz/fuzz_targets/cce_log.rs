@@ -3,7 +3,7 @@
 #[path = "common.rs"]
 mod common;
 
-use ccdiag::input::classify::FileKind;
+use ccdiag::parse::FileKind;
 use ccdiag::input::decode;
 use ccdiag::parse::cce_log;
 use libfuzzer_sys::fuzz_target;

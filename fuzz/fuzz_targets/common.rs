@@ -1,7 +1,7 @@
 //! What every parser target checks beyond "does not panic": records point into the text they
 //! came from, so excerpts and line numbers in reports are right.
 
-use ccdiag::input::classify::FileKind;
+use ccdiag::parse::FileKind;
 use ccdiag::input::decode;
 use ccdiag::parse;
 

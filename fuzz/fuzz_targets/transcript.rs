@@ -3,7 +3,7 @@
 #[path = "common.rs"]
 mod common;
 
-use ccdiag::input::classify::FileKind;
+use ccdiag::parse::FileKind;
 use libfuzzer_sys::fuzz_target;
 
 fuzz_target!(|data: &[u8]| common::parse_and_check(FileKind::Transcript, data));

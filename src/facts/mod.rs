@@ -7,12 +7,21 @@
 
 use std::collections::BTreeMap;
 
-use crate::input::classify::FileKind;
+use crate::parse::FileKind;
 use crate::record::{Record, RecordKind, Span};
 use crate::time::{self, Timestamp};
 use crate::version::Version;
 
-pub mod derive;
+mod certificates;
+pub mod checks;
+mod exclusions;
+mod mediation;
+mod network;
+mod sessions;
+mod versions;
+
+pub use certificates::CERTIFICATE_WARNING_DAYS;
+pub use sessions::{TENANT_SESSION_LIMIT, USER_SESSION_LIMIT};
 
 /// Fact tables a rule can `join` against.
 pub const TABLES: &[&str] = &["vm_nics"];
@@ -20,11 +29,32 @@ pub const TABLES: &[&str] = &["vm_nics"];
 /// A row of a fact table: column name to value.
 pub type FactRow = BTreeMap<String, String>;
 
-/// What one input contributes: its path, kind and records.
+/// What one input contributes: its path, kind, the cmdlet its name says produced it (an
+/// empty output has no record to say so), and the records facts read.
 pub struct InputRecords<'a> {
     pub path: &'a str,
     pub kind: FileKind,
+    pub producer: Option<&'a str>,
     pub records: &'a [Record],
+}
+
+/// Keeps the records of one input (or one stretch of it) that host facts and derived facts
+/// read, in file order, in an allocation of their own size: everything else is dropped once
+/// matched, so memory does not grow with the size of a bundle. Of a log, only the newest
+/// entry matters (the collection time); kept stretches are kept again when they are joined,
+/// which leaves the newest of the whole file.
+pub fn keep(records: &mut Vec<Record>) {
+    let newest_entry = records.iter().rposition(|r| r.kind == RecordKind::CceLog);
+    let mut index = 0;
+    records.retain(|record| {
+        let keep = match record.kind {
+            RecordKind::CceLog => Some(index) == newest_entry,
+            _ => Facts::reads(record) || checks::reads(record),
+        };
+        index += 1;
+        keep
+    });
+    records.shrink_to_fit();
 }
 
 /// A version and the input it was read from.
@@ -74,6 +104,15 @@ impl Facts {
                 .map(|t| (t, "the clock of this machine".to_owned())),
         };
         facts
+    }
+
+    /// Whether [`Facts::gather`] reads `record` (the newest log entry aside, see [`keep`]).
+    fn reads(record: &Record) -> bool {
+        match record.kind {
+            RecordKind::IniSection | RecordKind::PsSession => true,
+            RecordKind::Text => checks::by_cc_cmdlet(record),
+            _ => false,
+        }
     }
 
     fn absorb(&mut self, input: &InputRecords<'_>, record: &Record) {
@@ -229,7 +268,12 @@ mod tests {
             ),
         ];
         let facts = Facts::gather(
-            &[InputRecords { path: "CloudConnector.ini", kind: FileKind::CloudConnectorIni, records: &records }],
+            &[InputRecords {
+                path: "CloudConnector.ini",
+                kind: FileKind::CloudConnectorIni,
+                producer: None,
+                records: &records,
+            }],
             None,
         );
         let rows = &facts.tables["vm_nics"];
@@ -252,8 +296,13 @@ mod tests {
         ];
         let facts = Facts::gather(
             &[
-                InputRecords { path: "module.ini", kind: FileKind::ModuleIni, records: &module },
-                InputRecords { path: "Get-CcVersion.txt", kind: FileKind::Console, records: &console },
+                InputRecords { path: "module.ini", kind: FileKind::ModuleIni, producer: None, records: &module },
+                InputRecords {
+                    path: "Get-CcVersion.txt",
+                    kind: FileKind::Console,
+                    producer: Some("Get-CcVersion"),
+                    records: &console,
+                },
             ],
             None,
         );

@@ -6,13 +6,14 @@
 use std::io::Read;
 
 use super::decode::StreamDecoder;
-use crate::parse::cce_log;
 
-/// How a chunk may end without cutting a record in two.
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+/// How a chunk may end without cutting a record in two. The reader knows bytes and lines, not
+/// formats: the parser of the file's kind says where its records start.
+#[derive(Clone, Copy, Debug)]
 pub enum Boundary {
-    /// Before a line that opens a CCE log entry (continuation lines stay with their entry).
-    Entry,
+    /// Before a line for which the function holds (a log entry's first line: continuation
+    /// lines stay with their entry).
+    Before(fn(&str) -> bool),
     /// After a blank line: console records (error records, tables, lists) never span one.
     BlankLine,
 }
@@ -147,7 +148,7 @@ pub(crate) fn cut_point(text: &str, target: usize, boundary: Boundary) -> Option
         let line_end = memchr::memchr(b'\n', &bytes[line_start..]).map_or(bytes.len(), |i| line_start + i);
         let line = text[line_start..line_end].trim_end_matches('\r');
         match boundary {
-            Boundary::Entry => cce_log::starts_entry(line),
+            Boundary::Before(starts_record) => starts_record(line),
             // Cut after a blank line: the line before `line_start` is empty.
             Boundary::BlankLine => {
                 let before = &bytes[..line_start.saturating_sub(1)];
@@ -188,7 +189,7 @@ mod tests {
     #[test]
     fn log_chunks_end_before_an_entry_and_keep_counting_lines() {
         let log = "CceService Error: 0 : first\r\n   at A.B()\r\n   at C.D()\r\nCceService Information: 0 : second\r\n   x\r\nCceService Information: 0 : third\r\n";
-        let parts = chunks(log.as_bytes(), Boundary::Entry, 20);
+        let parts = chunks(log.as_bytes(), Boundary::Before(|line| line.starts_with("CceService")), 20);
         let texts: Vec<&str> = parts.iter().map(|c| c.text.as_str()).collect();
         assert_eq!(texts.concat(), log);
         assert!(parts.iter().all(|c| c.text.starts_with("CceService")), "{texts:?}");

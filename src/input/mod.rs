@@ -1,7 +1,6 @@
 //! Inputs: finding files (folders, zips, stdin), telling their kind, decoding their bytes.
 
 pub mod chunks;
-pub mod classify;
 pub mod decode;
 pub mod discover;
 pub mod limits;

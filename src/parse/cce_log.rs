@@ -25,6 +25,12 @@ pub fn starts_entry(line: &str) -> bool {
     Header::parse(line).is_some()
 }
 
+/// Whether text starts like this log: one of its first five lines opens an entry (lines before
+/// the first entry are kept as text, so a log cut mid-entry still counts).
+pub fn looks_like_log(head: &str) -> bool {
+    head.lines().take(5).any(|line| starts_entry(line.trim_end_matches('\r')))
+}
+
 /// How many records [`parse`] makes of `text`, without making them: one per entry, and one per
 /// line of text before the first entry. Stretches of a log no rule can match are only counted.
 pub fn count_records(text: &str) -> usize {

@@ -28,6 +28,7 @@ use std::collections::HashMap;
 use std::ops::Range;
 use std::rc::Rc;
 
+use crate::parse::producer::producer_for_type;
 use crate::record::{Parsed, Problem, Record, RecordKind, Span};
 
 /// How deep values may nest (a top-level object is depth 1). Export-Clixml's default depth is
@@ -48,37 +49,6 @@ const FIELD_COST: usize = 32;
 /// Bytes a hashtable key may render to. Keys are names; a key that is a reference to a big
 /// object must not take the file's budget.
 const KEY_BUDGET: usize = 256;
-
-/// Well-known .NET types and the cmdlet that emits them.
-const TYPE_PRODUCERS: &[(&str, &str)] = &[
-    ("System.ServiceProcess.ServiceController", "Get-Service"),
-    ("Microsoft.HyperV.PowerShell.VirtualMachine", "Get-VM"),
-    ("Microsoft.HyperV.PowerShell.VMNetworkAdapter", "Get-VMNetworkAdapter"),
-    ("Microsoft.HyperV.PowerShell.VMSwitch", "Get-VMSwitch"),
-    ("System.Security.Cryptography.X509Certificates.X509Certificate2", "Get-ChildItem"),
-    ("System.Diagnostics.Eventing.Reader.EventLogRecord", "Get-WinEvent"),
-    ("System.Diagnostics.EventLogEntry", "Get-EventLog"),
-    ("System.Management.Automation.PSModuleInfo", "Get-Module"),
-];
-
-/// CIM classes (the part after the last `/` of `CimInstance#root/.../Class`) and their cmdlet.
-const CIM_PRODUCERS: &[(&str, &str)] = &[
-    ("MSFT_NetFirewallRule", "Get-NetFirewallRule"),
-    ("MSFT_NetIPAddress", "Get-NetIPAddress"),
-    ("MSFT_MpPreference", "Get-MpPreference"),
-];
-
-/// The cmdlet that emits objects of `type_name`, for the type names in [`TYPE_PRODUCERS`] and
-/// [`CIM_PRODUCERS`], with or without the `Deserialized.` prefix remoting adds.
-pub fn producer_for_type(type_name: &str) -> Option<&'static str> {
-    let name = type_name.trim();
-    let name = name.strip_prefix("Deserialized.").unwrap_or(name);
-    if let Some(class_path) = name.strip_prefix("Microsoft.Management.Infrastructure.CimInstance#") {
-        let class = class_path.rsplit('/').next().unwrap_or(class_path);
-        return CIM_PRODUCERS.iter().find(|(c, _)| c.eq_ignore_ascii_case(class)).map(|&(_, p)| p);
-    }
-    TYPE_PRODUCERS.iter().find(|(t, _)| t.eq_ignore_ascii_case(name)).map(|&(_, p)| p)
-}
 
 /// Whether text is an Export-Clixml file: an `<Objs>` root, after an optional XML declaration.
 pub fn looks_like_clixml(text: &str) -> bool {

@@ -14,6 +14,7 @@ use std::sync::LazyLock;
 use regex::Regex;
 
 use crate::parse::lines::{self, Line};
+use crate::parse::producer::{has_approved_verb, is_verb_noun};
 use crate::record::{FieldName, Parsed, Record, RecordKind, Span};
 
 /// Buffer widths people actually run consoles at. A line exactly this long was almost
@@ -46,116 +47,6 @@ const MAX_COLUMNS: usize = 128;
 /// names, script paths and property names are short, and an unbounded search on every
 /// probe would make a huge single line expensive.
 const PREFIX_WINDOW: usize = 512;
-
-/// Approved PowerShell verbs (`Get-Verb`). A bare `Verb-Noun: text` or `Verb-Noun : text`
-/// line with no error-record block is only taken for an error when its verb is one of these;
-/// anything else could be ordinary output that happens to contain a hyphen and a colon.
-const APPROVED_VERBS: &[&str] = &[
-    "Add",
-    "Approve",
-    "Assert",
-    "Backup",
-    "Block",
-    "Build",
-    "Checkpoint",
-    "Clear",
-    "Close",
-    "Compare",
-    "Complete",
-    "Compress",
-    "Confirm",
-    "Connect",
-    "Convert",
-    "ConvertFrom",
-    "ConvertTo",
-    "Copy",
-    "Debug",
-    "Deny",
-    "Deploy",
-    "Disable",
-    "Disconnect",
-    "Dismount",
-    "Edit",
-    "Enable",
-    "Enter",
-    "Exit",
-    "Expand",
-    "Export",
-    "Find",
-    "ForEach",
-    "Format",
-    "Get",
-    "Grant",
-    "Group",
-    "Hide",
-    "Import",
-    "Initialize",
-    "Install",
-    "Invoke",
-    "Join",
-    "Limit",
-    "Lock",
-    "Measure",
-    "Merge",
-    "Mount",
-    "Move",
-    "New",
-    "Open",
-    "Optimize",
-    "Out",
-    "Ping",
-    "Pop",
-    "Protect",
-    "Publish",
-    "Push",
-    "Read",
-    "Receive",
-    "Redo",
-    "Register",
-    "Remove",
-    "Rename",
-    "Repair",
-    "Request",
-    "Reset",
-    "Resize",
-    "Resolve",
-    "Restart",
-    "Restore",
-    "Resume",
-    "Revoke",
-    "Save",
-    "Search",
-    "Select",
-    "Send",
-    "Set",
-    "Show",
-    "Skip",
-    "Sort",
-    "Split",
-    "Start",
-    "Step",
-    "Stop",
-    "Submit",
-    "Suspend",
-    "Switch",
-    "Sync",
-    "Tee",
-    "Test",
-    "Trace",
-    "Unblock",
-    "Undo",
-    "Uninstall",
-    "Unlock",
-    "Unprotect",
-    "Unpublish",
-    "Unregister",
-    "Update",
-    "Use",
-    "Wait",
-    "Watch",
-    "Where",
-    "Write",
-];
 
 /// Stream prefixes as Windows PowerShell prints them in its shipped UI languages. Unlike the
 /// error labels these are localized, so the common translations are listed.
@@ -357,28 +248,6 @@ fn head(text: &str, max: usize) -> &str {
         cut -= 1;
     }
     &text[..cut]
-}
-
-/// `Verb-Noun`, the shape of every cmdlet and advanced function name.
-pub(crate) fn is_verb_noun(name: &str) -> bool {
-    // Module-qualified names (`Microsoft.PowerShell.Core\Get-Help`) count too.
-    let name = name.rsplit('\\').next().unwrap_or(name);
-    let Some((verb, noun)) = name.split_once('-') else {
-        return false;
-    };
-    !verb.is_empty()
-        && verb.bytes().all(|b| b.is_ascii_alphabetic())
-        && !noun.is_empty()
-        && noun.bytes().all(|b| b.is_ascii_alphanumeric() || b == b'_' || b == b'.' || b == b'-')
-}
-
-pub(crate) fn has_approved_verb(name: &str) -> bool {
-    is_verb_noun(name)
-        && name
-            .rsplit('\\')
-            .next()
-            .and_then(|n| n.split_once('-'))
-            .is_some_and(|(verb, _)| APPROVED_VERBS.iter().any(|v| v.eq_ignore_ascii_case(verb)))
 }
 
 fn is_script_path(name: &str) -> bool {

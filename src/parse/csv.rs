@@ -17,7 +17,7 @@
 
 use std::collections::HashSet;
 
-use super::clixml::producer_for_type;
+use super::producer::producer_for_type;
 use crate::record::{Parsed, Problem, Record, RecordKind, Span};
 
 /// The header Event Viewer writes (English UI); the rows carry the message as a sixth cell.

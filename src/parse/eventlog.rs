@@ -193,8 +193,8 @@ fn days_in_month(year: u32, month: u32) -> u32 {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::input::classify::FileKind;
     use crate::parse;
+    use crate::parse::FileKind;
 
     fn fields(record: &Record) -> Vec<(&str, &str)> {
         record.fields.iter().map(|(n, v)| (n.as_ref(), v.as_str())).collect()

@@ -7,11 +7,13 @@ pub mod csv;
 pub mod eventlog;
 pub mod ini;
 pub mod json;
+pub mod kind;
 pub mod lines;
+pub mod producer;
 pub mod transcript;
 
-use crate::input::classify::FileKind;
 use crate::record::{Parsed, Problem};
+pub use kind::{FileKind, classify};
 
 /// Parses one decoded file of a known kind. `producer` is the cmdlet the file's name says
 /// produced it, for console text and exports.

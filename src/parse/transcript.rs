@@ -168,7 +168,7 @@ fn command_name(command: &str) -> Option<String> {
     match assignment {
         Some(rhs) => {
             let tokens = tokens(rhs);
-            let verb_noun = tokens.iter().find(|t| console::is_verb_noun(t)).cloned();
+            let verb_noun = tokens.iter().find(|t| super::producer::is_verb_noun(t)).cloned();
             verb_noun.or_else(|| tokens.into_iter().next())
         }
         None => tokens(first_line).into_iter().next(),

@@ -444,9 +444,10 @@ fn plural(n: usize) -> &'static str {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::engine::{Evidence, InputReport};
+    use crate::engine::Evidence;
     use crate::record::Problem;
     use crate::report::{HostSummary, Outcome, Step};
+    use crate::scan::InputReport;
 
     fn hostile_report() -> Report {
         let hostile = "<script>alert(1)</script>\" onload=\"x' \u{1b}[2J\u{202E}gpj.exe";

@@ -11,10 +11,11 @@ pub mod sanitize;
 pub mod sarif;
 pub mod text;
 
-use crate::engine::{Engine, Evidence, InputReport, Scan, Status};
+use crate::engine::{Engine, Evidence, Status};
 use crate::facts::Facts;
 use crate::rules::template::{self, Piece, Placeholder, Shape};
 use crate::rules::{Reference, RuleDef, Severity, StepDef, VersionRange};
+use crate::scan::{InputReport, Scan};
 
 #[derive(Clone, Copy, Debug, PartialEq, Eq, clap::ValueEnum)]
 pub enum Format {

@@ -7,14 +7,14 @@ use std::io::{Cursor, Read};
 
 use rayon::prelude::*;
 
-use super::{Engine, Excerpts, FileResult, InputHits, InputReport, ScanOptions};
-use crate::facts::derive;
-use crate::input::chunks::{self, Boundary, Chunk, ChunkReader};
-use crate::input::classify::{self, FileKind};
+use super::{FileResult, InputReport, ScanOptions};
+use crate::engine::evidence::Excerpts;
+use crate::engine::{Engine, MatchHits};
+use crate::input::chunks::{self, Chunk, ChunkReader};
 use crate::input::decode::{self, StreamDecoder};
 use crate::input::limits::TIME_LIMIT;
 use crate::input::{Content, SourceFile};
-use crate::parse::{self, cce_log};
+use crate::parse::{self, FileKind, cce_log};
 use crate::record::{Problem, Record, RecordKind};
 
 /// Bytes read to decide the encoding and the kind of a streamed file.
@@ -23,11 +23,10 @@ const HEAD: usize = 64 << 10;
 pub(super) fn process(engine: &Engine, source: &SourceFile, options: &ScanOptions) -> FileResult {
     let limits = &options.limits;
     let max_file_size = limits.max_file_size;
-    let mut report =
-        InputReport { path: source.path.clone(), kind: None, encoding: None, records: 0, problems: Vec::new() };
+    let mut result = FileResult::unread(&source.path);
     if limits.out_of_time() {
-        report.problems.push(Problem::file(TIME_LIMIT));
-        return empty(report);
+        result.report.problems.push(Problem::file(TIME_LIMIT));
+        return result;
     }
     if let Content::Disk(disk) = &source.content
         && let Ok(meta) = std::fs::metadata(&disk.path)
@@ -35,39 +34,42 @@ pub(super) fn process(engine: &Engine, source: &SourceFile, options: &ScanOption
         && meta.len() <= max_file_size
     {
         match disk.open() {
-            Ok(file) => return stream(engine, file, report, options),
+            Ok(file) => return stream(engine, file, result, options),
             Err(message) => {
-                report.problems.push(Problem::file(message));
-                return empty(report);
+                result.report.problems.push(Problem::file(message));
+                return result;
             }
         }
     }
     let bytes = match source.read(max_file_size) {
         Ok(bytes) => bytes,
         Err(message) => {
-            report.problems.push(Problem::file(message));
-            return empty(report);
+            result.report.problems.push(Problem::file(message));
+            return result;
         }
     };
-    if decode::looks_binary(&bytes) {
-        report.kind = Some(FileKind::Binary);
-        report.problems.push(Problem::file("binary file, not read as text"));
-        return empty(report);
+    if is_binary(&bytes, &mut result.report) {
+        return result;
     }
     let decoded = decode::decode(&bytes);
     drop(bytes);
-    report.encoding = Some(decoded.encoding.name());
-    report.problems.extend(decoded.problems);
-    let kind = classify::classify(&source.path, &decoded.text);
-    report.kind = Some(kind);
-    let producer = classify::producer_from_name(&source.path);
+    result.report.encoding = Some(decoded.encoding.name());
+    result.report.problems.extend(decoded.problems);
+    let kind = parse::classify(&source.path, &decoded.text);
+    result.report.kind = Some(kind);
     let whole = Chunk { text: decoded.text, first_line: 1, offset: 0, last: true };
-    let result = process_chunk(engine, &source.path, kind, producer.as_deref(), whole, limits.max_record_bytes);
-    finish(empty(report), vec![result], kind)
+    let chunk = process_chunk(engine, &source.path, kind, result.producer.as_deref(), whole, limits.max_record_bytes);
+    finish(result, vec![chunk])
 }
 
-fn empty(report: InputReport) -> FileResult {
-    FileResult { report, hits: InputHits::default(), kept: Vec::new(), excerpts: HashMap::new() }
+/// Whether the bytes (a file's head or all of it) are not text; if so the report says so.
+fn is_binary(bytes: &[u8], report: &mut InputReport) -> bool {
+    let binary = decode::looks_binary(bytes);
+    if binary {
+        report.kind = Some(FileKind::Binary);
+        report.problems.push(Problem::file("binary file, not read as text"));
+    }
+    binary
 }
 
 /// What one chunk of an input gave.
@@ -75,7 +77,7 @@ struct ChunkResult {
     offset: usize,
     records: usize,
     problems: Vec<Problem>,
-    hits: InputHits,
+    hits: MatchHits,
     kept: Vec<Record>,
     excerpts: HashMap<usize, String>,
 }
@@ -86,7 +88,7 @@ impl ChunkResult {
             offset,
             records: 0,
             problems: Vec::new(),
-            hits: InputHits::default(),
+            hits: MatchHits::default(),
             kept: Vec::new(),
             excerpts: HashMap::new(),
         }
@@ -102,7 +104,7 @@ impl ChunkResult {
     }
 }
 
-fn stream(engine: &Engine, mut file: File, mut report: InputReport, options: &ScanOptions) -> FileResult {
+fn stream(engine: &Engine, mut file: File, mut result: FileResult, options: &ScanOptions) -> FileResult {
     let mut head = vec![0; HEAD];
     let mut filled = 0;
     while filled < HEAD {
@@ -111,44 +113,35 @@ fn stream(engine: &Engine, mut file: File, mut report: InputReport, options: &Sc
             Ok(n) => filled += n,
             Err(e) if e.kind() == std::io::ErrorKind::Interrupted => {}
             Err(e) => {
-                report.problems.push(Problem::file(format!("cannot read: {e}")));
-                return empty(report);
+                result.report.problems.push(Problem::file(format!("cannot read: {e}")));
+                return result;
             }
         }
     }
     head.truncate(filled);
-    if decode::looks_binary(&head) {
-        report.kind = Some(FileKind::Binary);
-        report.problems.push(Problem::file("binary file, not read as text"));
-        return empty(report);
+    if is_binary(&head, &mut result.report) {
+        return result;
     }
-    let kind = classify::classify(&report.path, &decode::decode(&head).text);
-    report.kind = Some(kind);
-    let boundary = match kind {
-        FileKind::CceLog => Boundary::Entry,
-        // Transcripts carry session state from their header; the other kinds are structured
-        // exports or ini files, which are never this big in a real bundle: all of these are cut
-        // only after a blank line, where no record of theirs continues.
-        _ => Boundary::BlankLine,
-    };
+    let kind = parse::classify(&result.report.path, &decode::decode(&head).text);
+    result.report.kind = Some(kind);
     let (decoder, skip) = StreamDecoder::for_head(&head);
-    report.encoding = Some(decoder.encoding.name());
-    let producer = classify::producer_from_name(&report.path);
-    let path = report.path.clone();
+    result.report.encoding = Some(decoder.encoding.name());
     // Decoding starts after the BOM, if any.
     head.drain(..skip);
-    let mut reader = ChunkReader::new(Cursor::new(head).chain(file), decoder, boundary, options.chunk_bytes);
+    let mut reader =
+        ChunkReader::new(Cursor::new(head).chain(file), decoder, kind.chunk_boundary(), options.chunk_bytes);
+    let (path, producer) = (result.report.path.clone(), result.producer.clone());
     let chunks: Vec<ChunkResult> = reader
         .by_ref()
         .par_bridge()
         .map(|chunk| process_chunk(engine, &path, kind, producer.as_deref(), chunk, options.limits.max_record_bytes))
         .collect();
-    report.problems.extend(reader.problems());
-    finish(empty(report), chunks, kind)
+    result.report.problems.extend(reader.problems());
+    finish(result, chunks)
 }
 
 /// Merges what the chunks of one input gave, in file order.
-fn finish(mut result: FileResult, mut chunks: Vec<ChunkResult>, kind: FileKind) -> FileResult {
+fn finish(mut result: FileResult, mut chunks: Vec<ChunkResult>) -> FileResult {
     // Chunks finish in any order; the report must not depend on which finished first.
     chunks.sort_by_key(|c| c.offset);
     for chunk in chunks {
@@ -158,16 +151,7 @@ fn finish(mut result: FileResult, mut chunks: Vec<ChunkResult>, kind: FileKind) 
         result.kept.extend(chunk.kept);
         result.excerpts.extend(chunk.excerpts);
     }
-    if kind == FileKind::CceLog {
-        // Only the newest entry of a log matters to facts (the collection time).
-        let last = result.kept.iter().rposition(|r| r.kind == RecordKind::CceLog);
-        let mut index = 0;
-        result.kept.retain(|r| {
-            let keep = r.kind != RecordKind::CceLog || Some(index) == last;
-            index += 1;
-            keep
-        });
-    }
+    crate::facts::keep(&mut result.kept);
     result
 }
 
@@ -195,11 +179,11 @@ fn process_chunk(
         let len = if rest.len() <= LOG_PIECE {
             rest.len()
         } else {
-            chunks::cut_point(rest, LOG_PIECE, Boundary::Entry).unwrap_or(rest.len())
+            chunks::cut_point(rest, LOG_PIECE, kind.chunk_boundary()).unwrap_or(rest.len())
         };
         let piece = Text { text: &rest[..len], offset: chunk.offset + start, first_line };
         let must_parse = piece.offset == 0 || (chunk.last && start + len == chunk.text.len()) || len > max_record_bytes;
-        if must_parse || engine.log_prefilter.may_match(piece.text) {
+        if must_parse || engine.log_may_match(piece.text) {
             result.merge(parse_and_match(engine, path, kind, producer, piece, max_record_bytes));
         } else {
             result.records += cce_log::count_records(piece.text);
@@ -248,25 +232,14 @@ fn parse_and_match(
     ChunkResult { offset: text.offset, records, problems: parsed.problems, hits, kept, excerpts }
 }
 
-/// The records facts are drawn from (see [`derive::reads`]), with their excerpts, for the
-/// derived facts located at them. Everything else is dropped once matched, so memory does not
-/// grow with the size of the bundle.
-fn keep(records: Vec<Record>, text: &str, offset: usize) -> (Vec<Record>, HashMap<usize, String>) {
-    let newest_entry = records.iter().rposition(|r| r.kind == RecordKind::CceLog);
-    let kept: Vec<Record> = records
-        .into_iter()
-        .enumerate()
-        .filter(|(i, r)| match r.kind {
-            // The newest entry of a log gives the collection time.
-            RecordKind::CceLog => Some(*i) == newest_entry,
-            _ => derive::reads(r),
-        })
-        .map(|(_, r)| r)
-        .collect();
-    let excerpts = kept
+/// The records facts read ([`crate::facts::keep`]), with their excerpts, for the derived facts
+/// located at them.
+fn keep(mut records: Vec<Record>, text: &str, offset: usize) -> (Vec<Record>, HashMap<usize, String>) {
+    crate::facts::keep(&mut records);
+    let excerpts = records
         .iter()
         .filter(|r| r.kind != RecordKind::CceLog)
         .map(|r| (r.span.bytes.start, Excerpts::Text { text, offset }.of(r)))
         .collect();
-    (kept, excerpts)
+    (records, excerpts)
 }

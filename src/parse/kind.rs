@@ -1,7 +1,9 @@
-//! Tells what kind of input a file is, by name first and then by content, and which cmdlet
-//! produced it when its name says so (`Get-VM.txt`).
+//! What kind of input a file is, by its name first and then by its content. The kind picks
+//! the parser; every kind's parser is one arm of [`super::parse`], so adding a kind is one
+//! variant here and one parser, and the compiler points at the rest.
 
-use crate::parse::{clixml, csv, transcript};
+use super::{cce_log, clixml, csv, transcript};
+use crate::input::chunks::Boundary;
 
 /// The kinds of file ccdiag reads. Unknown text is read as console text, so a literal
 /// signature is found in any file.
@@ -23,6 +25,39 @@ pub enum FileKind {
 }
 
 impl FileKind {
+    /// Every kind, for tests, fuzz targets and properties that must cover them all.
+    pub const ALL: [FileKind; 10] = [
+        FileKind::CceLog,
+        FileKind::CloudConnectorIni,
+        FileKind::ModuleIni,
+        FileKind::Ini,
+        FileKind::Transcript,
+        FileKind::Console,
+        FileKind::JsonExport,
+        FileKind::ClixmlExport,
+        FileKind::CsvExport,
+        FileKind::Binary,
+    ];
+
+    /// Where a big file of this kind can be cut into chunks without cutting a record.
+    pub fn chunk_boundary(self) -> Boundary {
+        match self {
+            FileKind::CceLog => Boundary::Before(cce_log::starts_entry),
+            // Transcripts carry session state from their header; the other kinds are
+            // structured exports or ini files, which are never this big in a real bundle: all
+            // of these are cut only after a blank line, where no record of theirs continues.
+            FileKind::CloudConnectorIni
+            | FileKind::ModuleIni
+            | FileKind::Ini
+            | FileKind::Transcript
+            | FileKind::Console
+            | FileKind::JsonExport
+            | FileKind::ClixmlExport
+            | FileKind::CsvExport
+            | FileKind::Binary => Boundary::BlankLine,
+        }
+    }
+
     /// The name reported under `inputs[].kind`.
     pub fn name(self) -> &'static str {
         match self {
@@ -40,13 +75,8 @@ impl FileKind {
     }
 }
 
-/// The file name part of a reported path (which may run through a zip).
-pub fn file_name(path: &str) -> &str {
-    path.rsplit(['/', '\\']).next().unwrap_or(path)
-}
-
 pub fn classify(path: &str, text: &str) -> FileKind {
-    let name = file_name(path).to_ascii_lowercase();
+    let name = super::producer::file_name(path).to_ascii_lowercase();
     if name.starts_with("ccemanagementservice") && (name.ends_with(".log") || name.contains(".log.")) {
         return FileKind::CceLog;
     }
@@ -71,7 +101,7 @@ pub fn classify(path: &str, text: &str) -> FileKind {
     if transcript::looks_like_transcript(text) {
         return FileKind::Transcript;
     }
-    if looks_like_trace_log(head) {
+    if cce_log::looks_like_log(head) {
         return FileKind::CceLog;
     }
     if csv::looks_like_csv(text) {
@@ -80,33 +110,9 @@ pub fn classify(path: &str, text: &str) -> FileKind {
     FileKind::Console
 }
 
-/// The cmdlet a file's name says produced it: `Get-VMNetworkAdapter.txt`,
-/// `Get-Service_CMS.txt` and `get-ccversion.json` all name one.
-pub fn producer_from_name(path: &str) -> Option<String> {
-    let name = file_name(path);
-    let end = name.find(|c: char| !(c.is_ascii_alphanumeric() || c == '-')).unwrap_or(name.len());
-    let stem = &name[..end];
-    // An approved verb, so that `ticket-notes.txt` names no cmdlet.
-    crate::parse::console::has_approved_verb(stem).then(|| stem.to_owned())
-}
-
 fn looks_like_ini(head: &str) -> bool {
     let first = head.lines().next().unwrap_or("").trim();
     first.starts_with('[') && first.ends_with(']') && !first.contains(['{', '"', ','])
-}
-
-/// A .NET TraceListener entry: `<Source> <EventType>: <Id> : <Message>`.
-fn looks_like_trace_log(head: &str) -> bool {
-    const TYPES: [&str; 5] = [" Error: ", " Information: ", " Warning: ", " Verbose: ", " Critical: "];
-    head.lines().take(5).any(|line| {
-        TYPES.iter().any(|t| {
-            line.split_once(t).is_some_and(|(source, rest)| {
-                !source.is_empty()
-                    && !source.contains(' ')
-                    && rest.split_once(" : ").is_some_and(|(id, _)| id.trim().parse::<i64>().is_ok())
-            })
-        })
-    })
 }
 
 #[cfg(test)]
@@ -142,14 +148,5 @@ mod tests {
             FileKind::CsvExport
         );
         assert_eq!(classify("services.txt", "\"Name\",\"Status\"\r\n\"REPLICA\",\"Running\"\r\n"), FileKind::CsvExport);
-    }
-
-    #[test]
-    fn producers_from_file_names() {
-        assert_eq!(producer_from_name("host/Get-VMNetworkAdapter.txt").as_deref(), Some("Get-VMNetworkAdapter"));
-        assert_eq!(producer_from_name("Get-Service_CMS.txt").as_deref(), Some("Get-Service"));
-        assert_eq!(producer_from_name("console.txt"), None);
-        assert_eq!(producer_from_name("2024-01-01.txt"), None);
-        assert_eq!(producer_from_name("ticket-notes.txt"), None);
     }
 }

@@ -1,0 +1,96 @@
+//! Evidence: where a record that satisfied a rule stands, what it says, and what the rule
+//! captured from it.
+
+use std::collections::HashMap;
+
+use super::compile::CompiledRule;
+use crate::record::Record;
+use crate::rules::Severity;
+
+/// Lines of a record shown in its excerpt, and characters of each.
+const EXCERPT_LINES: usize = 3;
+const EXCERPT_LINE_CHARS: usize = 300;
+
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Evidence {
+    pub path: String,
+    pub line: u32,
+    pub last_line: u32,
+    pub excerpt: String,
+    /// Captured fields and named regex groups, in rule order; joins add `fact.<column>`.
+    pub captures: Vec<(String, String)>,
+    /// The severity of this piece of evidence: the rule's, unless the selection that matched
+    /// has its own (`severity_by_selection`).
+    pub severity: Severity,
+}
+
+impl Evidence {
+    pub fn capture(&self, name: &str) -> Option<&str> {
+        self.captures.iter().find(|(n, _)| n.eq_ignore_ascii_case(name)).map(|(_, v)| v.as_str())
+    }
+}
+
+/// Where excerpts of the records being matched come from.
+pub enum Excerpts<'a> {
+    /// The decoded text that starts at byte `offset` of the file.
+    Text { text: &'a str, offset: usize },
+    /// Excerpts kept by record start, once the text is gone.
+    Kept(&'a HashMap<usize, String>),
+}
+
+impl Excerpts<'_> {
+    pub fn of(&self, record: &Record) -> String {
+        match self {
+            Excerpts::Text { text, offset } => {
+                let start = record.span.bytes.start.saturating_sub(*offset);
+                let end = record.span.bytes.end.saturating_sub(*offset);
+                excerpt(text.get(start..end).unwrap_or_default(), record)
+            }
+            Excerpts::Kept(kept) => kept.get(&record.span.bytes.start).cloned().unwrap_or_else(|| excerpt("", record)),
+        }
+    }
+}
+
+pub(super) fn evidence(
+    rule: &CompiledRule,
+    path: &str,
+    excerpts: &Excerpts<'_>,
+    record: &Record,
+    mut captures: Vec<(String, String)>,
+    severity: Severity,
+) -> Evidence {
+    for field in &rule.loaded.def.evidence.fields {
+        if let Some(value) = record.get(field) {
+            captures.push((field.clone(), value.to_owned()));
+        }
+    }
+    Evidence {
+        path: path.to_owned(),
+        line: record.span.first_line,
+        last_line: record.span.last_line,
+        excerpt: excerpts.of(record),
+        captures,
+        severity,
+    }
+}
+
+/// The first lines of a record as written (`raw`, its text), each cut to a readable length.
+fn excerpt(raw: &str, record: &Record) -> String {
+    let mut lines: Vec<String> = raw
+        .lines()
+        .filter(|l| !l.trim().is_empty())
+        .take(EXCERPT_LINES)
+        .map(|l| {
+            let l = l.trim_end();
+            match l.char_indices().nth(EXCERPT_LINE_CHARS) {
+                Some((cut, _)) => format!("{}...", &l[..cut]),
+                None => l.to_owned(),
+            }
+        })
+        .collect();
+    if lines.is_empty() {
+        // Structured records (JSON objects) may have no text span worth showing.
+        lines.push(record.fields.iter().map(|(k, v)| format!("{k}: {v}")).collect::<Vec<_>>().join("; "));
+    }
+    lines.join("\n")
+}

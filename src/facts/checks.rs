@@ -1,0 +1,139 @@
+//! Derived facts: conclusions that need several inputs at once, turned into `fact` records
+//! that rules match like any other (insights-core's combiners). Each is located at the input
+//! that shows it best, so a finding still points at a file and line.
+//!
+//! Only comparisons that cannot be written as one selection live here: two module.ini copies,
+//! a version against another, the ini's Mediation Server against what is registered online,
+//! required exclusions against a list, dates against the reference time, sessions counted
+//! over transcripts, VMs' adapters and addresses against the ini.
+//!
+//! The registry ([`CHECKS`]) is data: each check says which facts it concludes, which inputs
+//! it needs (for "why was this not checked"), and which records it reads (everything else is
+//! dropped once matched). The rule loader refuses a `fact:` no check concludes.
+
+use std::collections::BTreeSet;
+
+use super::{Facts, InputRecords, certificates, exclusions, mediation, network, sessions, versions};
+use crate::record::{Problem, Record, RecordKind, Span};
+
+/// One derivation: what it concludes, what it needs, what it reads, and the code.
+pub struct Check {
+    /// The derived facts it concludes, by the names rules use (`fact: version_mismatch`).
+    pub facts: &'static [&'static str],
+    /// The inputs it needs, named as a user collects them.
+    pub needs: &'static str,
+    /// Whether it reads `record`. Runs on every record of every input: compare in place.
+    pub reads: fn(&Record) -> bool,
+    pub run: fn(&[InputRecords<'_>], &Facts, &mut Derivation),
+}
+
+/// Every check, in the order they run.
+pub const CHECKS: &[Check] = &[
+    versions::VERSION_MISMATCH,
+    versions::MODULE_INI_COPIES,
+    versions::RUNNING_VERSION_EMPTY,
+    versions::STALE_MODULE,
+    mediation::UNREGISTERED,
+    mediation::REGISTRATION_CONFLICT,
+    exclusions::EXCLUSIONS_MISSING,
+    certificates::CERTIFICATES_EXPIRING,
+    sessions::REMOTE_SESSIONS,
+    network::ADAPTER_SWITCHES,
+    network::DOMAIN_MEMBERSHIP,
+    network::HOST_CORPNET,
+];
+
+/// Every fact a check can conclude.
+pub fn fact_names() -> impl Iterator<Item = &'static str> {
+    CHECKS.iter().flat_map(|c| c.facts.iter().copied())
+}
+
+/// The inputs a fact needs, for the "why was this not checked" of a report.
+pub fn needs(fact: &str) -> Option<&'static str> {
+    CHECKS.iter().find(|c| c.facts.contains(&fact)).map(|c| c.needs)
+}
+
+/// Whether some check reads `record`.
+pub fn reads(record: &Record) -> bool {
+    record.kind == RecordKind::Fact || CHECKS.iter().any(|c| (c.reads)(record))
+}
+
+/// A derived fact and the input it is shown in.
+pub struct Derived {
+    pub path: String,
+    pub record: Record,
+}
+
+/// What derivation concluded, and which checks had the inputs they need: a rule reading a
+/// fact that was never checked is "not applicable", one whose fact was checked and not found
+/// has "passed".
+#[derive(Default)]
+pub struct Derivation {
+    pub derived: Vec<Derived>,
+    pub checked: BTreeSet<&'static str>,
+    /// What a check could not read, as problems of the inputs that hold it: `(path, problem)`.
+    pub problems: Vec<(String, Problem)>,
+}
+
+impl Derivation {
+    pub(super) fn found(&mut self, path: impl Into<String>, record: Record) {
+        self.derived.push(Derived { path: path.into(), record });
+    }
+
+    pub(super) fn check(&mut self, fact: &'static str) {
+        self.checked.insert(fact);
+    }
+
+    pub(super) fn problem(&mut self, path: &str, line: u32, message: String) {
+        self.problems.push((path.to_owned(), Problem::at(line, message)));
+    }
+}
+
+/// Runs every check.
+pub fn derive(inputs: &[InputRecords<'_>], facts: &Facts) -> Derivation {
+    let mut out = Derivation::default();
+    for check in CHECKS {
+        (check.run)(inputs, facts, &mut out);
+    }
+    out
+}
+
+/// A `fact` record named `name`, located at `span`.
+pub(super) fn fact(name: &'static str, span: &Span) -> Record {
+    Record::new(RecordKind::Fact, span.clone()).with("fact", name)
+}
+
+/// Objects a cmdlet emitted, with the input they are in.
+pub(super) fn objects<'a>(
+    inputs: &'a [InputRecords<'a>],
+    producer: &'a str,
+) -> impl Iterator<Item = (&'a InputRecords<'a>, &'a Record)> + 'a {
+    inputs
+        .iter()
+        .flat_map(move |input| input.records.iter().filter(move |r| is_object_of(r, producer)).map(move |r| (input, r)))
+}
+
+/// Whether `record` is an object `producer` emitted.
+pub(super) fn is_object_of(record: &Record, producer: &str) -> bool {
+    record.kind == RecordKind::PsObject && record.get("producer").is_some_and(|p| p.eq_ignore_ascii_case(producer))
+}
+
+/// Whether a Cloud Connector cmdlet (`Get-Cc...`) produced `record`.
+pub(super) fn by_cc_cmdlet(record: &Record) -> bool {
+    record.get("producer").and_then(|p| p.get(..6)).is_some_and(|p| p.eq_ignore_ascii_case("get-cc"))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn every_fact_has_one_check() {
+        let mut names: Vec<&str> = fact_names().collect();
+        let count = names.len();
+        names.sort_unstable();
+        names.dedup();
+        assert_eq!(names.len(), count, "a fact concluded by two checks");
+        assert!(names.iter().all(|n| needs(n).is_some()));
+    }
+}

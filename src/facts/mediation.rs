@@ -1,0 +1,101 @@
+//! The Mediation Server of CloudConnector.ini against the hybrid configuration online: not
+//! registered at all (CCE206), or registered under another appliance's name (CCE208).
+
+use super::checks::{Check, Derivation, fact, is_object_of, objects};
+use super::{Facts, InputRecords};
+use crate::parse::FileKind;
+use crate::record::RecordKind;
+
+pub const UNREGISTERED: Check = Check {
+    facts: &["mediation_server_unregistered"],
+    needs: "CloudConnector.ini and Get-CsHybridMediationServer output",
+    reads: |record| record.kind == RecordKind::IniSection || is_object_of(record, "Get-CsHybridMediationServer"),
+    run: unregistered,
+};
+
+pub const REGISTRATION_CONFLICT: Check = Check {
+    facts: &["appliance_registration_conflict"],
+    needs: "CloudConnector.ini, Get-CsHybridPSTNAppliance output and the host name (from a transcript)",
+    reads: |record| is_object_of(record, "Get-CsHybridPSTNAppliance"),
+    run: registration_conflict,
+};
+
+/// The FQDNs the Mediation Server of CloudConnector.ini may be registered under: its name in
+/// the VM domain or in one of the SIP domains.
+fn mediation_fqdns(facts: &Facts) -> Vec<String> {
+    let Some(name) = facts.ini.get("mediationserver.servername").map(|n| n.trim().to_owned()).filter(|n| !n.is_empty())
+    else {
+        return Vec::new();
+    };
+    let mut domains: Vec<String> = facts.ini.get("common.virtualmachinedomain").into_iter().cloned().collect();
+    if let Some(sip) = facts.ini.get("common.sipdomains") {
+        domains.extend(sip.split([',', ';', ' ']).filter(|d| !d.is_empty()).map(str::to_owned));
+    }
+    domains.iter().map(|d| format!("{name}.{}", d.trim())).collect()
+}
+
+/// Whether `fqdn` is one of `ours`.
+fn is_ours(ours: &[String], fqdn: Option<&str>) -> bool {
+    fqdn.is_some_and(|f| ours.iter().any(|o| o.eq_ignore_ascii_case(f.trim())))
+}
+
+/// CCE206: no hybrid Mediation Server online has the ini's Mediation Server FQDN.
+fn unregistered(inputs: &[InputRecords<'_>], facts: &Facts, out: &mut Derivation) {
+    let fqdns = mediation_fqdns(facts);
+    let ini_path = inputs.iter().find(|i| i.kind == FileKind::CloudConnectorIni);
+    let is_ours = |fqdn: Option<&str>| is_ours(&fqdns, fqdn);
+
+    let registered: Vec<_> = objects(inputs, "Get-CsHybridMediationServer").collect();
+    if let (false, Some(ini)) = (registered.is_empty() || fqdns.is_empty(), ini_path) {
+        out.check("mediation_server_unregistered");
+        let found = registered.iter().any(|(_, r)| is_ours(r.get("Fqdn")) || is_ours(r.get("Identity")));
+        if !found {
+            let section = ini
+                .records
+                .iter()
+                .find(|r| r.get("section").is_some_and(|s| s.eq_ignore_ascii_case("MediationServer")));
+            let span = section.map(|s| s.span.clone()).unwrap_or_default();
+            let listed: Vec<&str> =
+                registered.iter().filter_map(|(_, r)| r.get("Fqdn").or(r.get("Identity"))).collect();
+            let record = fact("mediation_server_unregistered", &span)
+                .with("expected_fqdn", fqdns[0].clone())
+                .with("candidates", fqdns.join(", "))
+                .with("registered", listed.join(", "));
+            out.found(ini.path.to_owned(), record);
+        }
+    }
+}
+
+/// CCE208: an appliance registered online with the ini's Mediation Server FQDN or address
+/// under another name than this host's.
+fn registration_conflict(inputs: &[InputRecords<'_>], facts: &Facts, out: &mut Derivation) {
+    let fqdns = mediation_fqdns(facts);
+    let ini_ip = facts.ini.get("mediationserver.ip").map(|ip| ip.split('/').next().unwrap_or(ip).trim().to_owned());
+    let is_ours = |fqdn: Option<&str>| is_ours(&fqdns, fqdn);
+    let appliance = facts.hosts.first();
+    for (input, record) in objects(inputs, "Get-CsHybridPSTNAppliance") {
+        if appliance.is_some() && (!fqdns.is_empty() || ini_ip.is_some()) {
+            out.check("appliance_registration_conflict");
+        }
+        let same_fqdn = is_ours(record.get("MediationServerFqdn"));
+        let same_ip =
+            ini_ip.as_deref().is_some_and(|ip| record.get("MediationServerIPAddress").is_some_and(|r| r.trim() == ip));
+        let name = record.get("Name").unwrap_or_default();
+        let other_name = appliance.is_some_and(|a| !a.eq_ignore_ascii_case(name.trim()));
+        if (same_fqdn || same_ip) && other_name {
+            let record = fact("appliance_registration_conflict", &record.span)
+                .with("registered_name", name)
+                .with("registered_fqdn", record.get("MediationServerFqdn").unwrap_or_default())
+                .with("registered_ip", record.get("MediationServerIPAddress").unwrap_or_default())
+                .with("registered_identity", record.get("Identity").unwrap_or_default())
+                .with("appliance", appliance.cloned().unwrap_or_default())
+                .with("ini_fqdn", fqdns.first().cloned().unwrap_or_default())
+                .with("ini_ip", ini_ip.clone().unwrap_or_default())
+                .with(
+                    "site",
+                    record.get("Site").or(facts.ini.get("common.sitename").map(String::as_str)).unwrap_or_default(),
+                );
+            out.found(input.path.to_owned(), record);
+        }
+    }
+}

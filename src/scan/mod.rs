@@ -1,0 +1,144 @@
+//! The scan: the driver that takes every input from bytes to findings. Per file, in
+//! parallel: read, decode, classify, parse, match ([`file`]); then, over all of them, facts,
+//! derived facts and each rule's outcome. Results are merged in path order, so the report is
+//! the same byte for byte whatever the number of threads.
+
+mod file;
+
+use std::collections::HashMap;
+
+use rayon::prelude::*;
+
+use crate::engine::evidence::Excerpts;
+use crate::engine::{Engine, MatchHits, RuleOutcome};
+use crate::facts::checks::{self, Derived};
+use crate::facts::{Facts, InputRecords};
+use crate::input::SourceFile;
+use crate::parse::FileKind;
+use crate::record::{Problem, Record};
+use crate::time::Timestamp;
+
+/// How one input was read.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct InputReport {
+    pub path: String,
+    pub kind: Option<FileKind>,
+    pub encoding: Option<&'static str>,
+    pub records: usize,
+    pub problems: Vec<Problem>,
+}
+
+/// What a scan needs beside its sources.
+#[derive(Clone, Debug)]
+pub struct ScanOptions {
+    /// File size, record length and the deadline apply here; the others bound discovery.
+    pub limits: crate::input::limits::Limits,
+    /// `--now`: the reference time of expiry checks.
+    pub now: Option<Timestamp>,
+    /// Files on disk larger than this are read as a stream of chunks matched in parallel.
+    pub stream_threshold: u64,
+    /// Decoded text per chunk of a streamed file.
+    pub chunk_bytes: usize,
+}
+
+impl Default for ScanOptions {
+    fn default() -> ScanOptions {
+        ScanOptions {
+            limits: crate::input::limits::Limits::default(),
+            now: None,
+            stream_threshold: 1 << 20,
+            chunk_bytes: 1 << 20,
+        }
+    }
+}
+
+pub struct Scan {
+    pub inputs: Vec<InputReport>,
+    pub facts: Facts,
+    pub outcomes: Vec<RuleOutcome>,
+}
+
+/// What reading, parsing and matching one input left for the rest of the scan: its report,
+/// its hits, and the records facts are drawn from (with their excerpts, for derived facts
+/// located at them). The input's text is gone by then, so memory holds one file at a time
+/// per worker, or one chunk of a big one.
+struct FileResult {
+    report: InputReport,
+    /// The cmdlet the input's name says produced it.
+    producer: Option<String>,
+    hits: MatchHits,
+    kept: Vec<Record>,
+    excerpts: HashMap<usize, String>,
+}
+
+impl FileResult {
+    /// An input not read yet: a report naming only its path.
+    fn unread(path: &str) -> FileResult {
+        FileResult {
+            report: InputReport { path: path.to_owned(), kind: None, encoding: None, records: 0, problems: Vec::new() },
+            producer: crate::parse::producer::producer_from_name(path),
+            hits: MatchHits::default(),
+            kept: Vec::new(),
+            excerpts: HashMap::new(),
+        }
+    }
+}
+
+/// Reads, parses and matches every source. Call inside a rayon pool to bound the threads.
+pub fn scan(engine: &Engine, sources: &[SourceFile], options: &ScanOptions) -> Scan {
+    scan_with_progress(engine, sources, options, &|| {})
+}
+
+/// [`scan`], calling `step` from the worker threads once per source, when it is read, parsed
+/// and matched, for a progress display.
+pub fn scan_with_progress(
+    engine: &Engine,
+    sources: &[SourceFile],
+    options: &ScanOptions,
+    step: &(dyn Fn() + Sync),
+) -> Scan {
+    let files: Vec<FileResult> = sources
+        .par_iter()
+        .map(|s| {
+            let result = file::process(engine, s, options);
+            step();
+            result
+        })
+        .collect();
+    let views: Vec<InputRecords<'_>> = files
+        .iter()
+        .filter_map(|f| {
+            let producer = f.producer.as_deref();
+            f.report.kind.map(|kind| InputRecords { path: &f.report.path, kind, producer, records: &f.kept })
+        })
+        .collect();
+    let facts = Facts::gather(&views, options.now);
+    let derived = checks::derive(&views, &facts);
+    let derived_hits = match_derived(engine, &files, &derived.derived);
+    let mut inputs = Vec::with_capacity(files.len());
+    let mut hits = Vec::with_capacity(files.len() + 1);
+    for file in files {
+        inputs.push(file.report);
+        hits.push(file.hits);
+    }
+    for (path, problem) in derived.problems {
+        if let Some(input) = inputs.iter_mut().find(|i| i.path == path) {
+            input.problems.push(problem);
+        }
+    }
+    hits.push(derived_hits);
+    let outcomes = engine.outcomes(&facts, &derived.checked, hits);
+    Scan { inputs, facts, outcomes }
+}
+
+/// Derived facts are matched against the input they point at, for its excerpt.
+fn match_derived(engine: &Engine, files: &[FileResult], derived: &[Derived]) -> MatchHits {
+    let mut out = MatchHits::default();
+    for fact in derived {
+        let Some(file) = files.iter().find(|f| f.report.path == fact.path) else { continue };
+        let hits =
+            engine.match_records(&fact.path, &Excerpts::Kept(&file.excerpts), std::slice::from_ref(&fact.record));
+        out.merge(hits);
+    }
+    out
+}
