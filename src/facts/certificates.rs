@@ -58,3 +58,36 @@ fn certificates_expiring(inputs: &[InputRecords<'_>], facts: &Facts, out: &mut D
         }
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::facts::checks::testing::{input, object, run, values};
+    use crate::parse::FileKind;
+
+    fn certificate(not_after: &str) -> crate::record::Record {
+        object(
+            "Get-ChildItem",
+            &[("Subject", "CN=CCE-CMS.cce.contoso.local"), ("Thumbprint", "0C2F1A9B"), ("NotAfter", not_after)],
+        )
+    }
+
+    #[test]
+    fn inside_the_window_or_past_is_expiring_beyond_it_is_not() {
+        let listing =
+            [certificate("2027-01-12 09:24:06"), certificate("2026-11-02 00:00:00"), certificate("2029-01-01")];
+        let out =
+            run(&CERTIFICATES_EXPIRING, &[input("certs.txt", FileKind::Console, &listing)], "2026-12-01T00:00:00Z");
+        assert_eq!(values(&out, "days_left"), ["42", "-29"]);
+        assert!(values(&out, "state")[1].starts_with("expired 29 day(s) before"));
+    }
+
+    #[test]
+    fn a_date_windows_never_writes_is_a_problem() {
+        let listing = [certificate("12/31/99999 11:59:59 PM")];
+        let out =
+            run(&CERTIFICATES_EXPIRING, &[input("certs.txt", FileKind::Console, &listing)], "2026-12-01T00:00:00Z");
+        assert!(out.derived.is_empty());
+        assert!(out.problems[0].1.message.contains("not a date Windows writes"));
+    }
+}

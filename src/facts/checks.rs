@@ -123,9 +123,87 @@ pub(super) fn by_cc_cmdlet(record: &Record) -> bool {
     record.get("producer").and_then(|p| p.get(..6)).is_some_and(|p| p.eq_ignore_ascii_case("get-cc"))
 }
 
+/// Records and runs for the checks' unit tests.
+#[cfg(test)]
+pub(super) mod testing {
+    use super::{Check, Derivation};
+    use crate::facts::{Facts, InputRecords};
+    use crate::parse::FileKind;
+    use crate::record::{Record, RecordKind, Span};
+
+    fn at(line: u32) -> Span {
+        Span { bytes: 0..0, first_line: line, last_line: line }
+    }
+
+    /// An object `producer` emitted, with `fields`.
+    pub fn object(producer: &str, fields: &[(&str, &str)]) -> Record {
+        let mut record = Record::new(RecordKind::PsObject, at(1));
+        for (name, value) in fields {
+            record.push(name.to_string(), *value);
+        }
+        record.with("producer", producer.to_owned())
+    }
+
+    /// A line of text, from `producer` when one is known.
+    pub fn line(producer: Option<&str>, text: &str) -> Record {
+        let record = Record::new(RecordKind::Text, at(1)).with("line", text.to_owned());
+        match producer {
+            Some(p) => record.with("producer", p.to_owned()),
+            None => record,
+        }
+    }
+
+    /// An ini section.
+    pub fn section(name: &str, keys: &[(&str, &str)]) -> Record {
+        let mut record = Record::new(RecordKind::IniSection, at(1)).with("section", name.to_owned());
+        for (key, value) in keys {
+            record.push(key.to_string(), *value);
+        }
+        record
+    }
+
+    /// An input of `kind` at `path` holding `records`; its producer is the one its name says.
+    pub fn input<'a>(path: &'a str, kind: FileKind, records: &'a [Record]) -> InputRecords<'a> {
+        let stem = path.rsplit('/').next().unwrap_or(path);
+        let producer = stem.split('.').next().filter(|s| crate::parse::producer::has_approved_verb(s));
+        InputRecords { path, kind, producer, records }
+    }
+
+    /// Gathers the facts of `inputs` (reference time `now`, RFC 3339) and runs `check`.
+    pub fn run(check: &Check, inputs: &[InputRecords<'_>], now: &str) -> Derivation {
+        let facts = Facts::gather(inputs, crate::time::parse(now));
+        let mut out = Derivation::default();
+        (check.run)(inputs, &facts, &mut out);
+        out
+    }
+
+    /// The value of `field` in each derived fact, in order.
+    pub fn values<'a>(out: &'a Derivation, field: &str) -> Vec<&'a str> {
+        out.derived.iter().filter_map(|d| d.record.get(field)).collect()
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    /// The README lists the facts a rule may read; the list must be the registry's.
+    #[test]
+    fn the_readme_lists_every_fact() {
+        let readme = include_str!(concat!(env!("CARGO_MANIFEST_DIR"), "/README.md"));
+        let start = readme.find("**Derived facts**").expect("the README's derived facts paragraph");
+        let paragraph = &readme[start..start + readme[start..].find("\n\n").unwrap_or(readme.len() - start)];
+        let mut listed: Vec<&str> = paragraph
+            .split('`')
+            .skip(1)
+            .step_by(2)
+            .filter(|name| name.bytes().all(|b| b.is_ascii_lowercase() || b == b'_'))
+            .collect();
+        let mut registered: Vec<&str> = fact_names().collect();
+        listed.sort_unstable();
+        registered.sort_unstable();
+        assert_eq!(listed, registered);
+    }
 
     #[test]
     fn every_fact_has_one_check() {

@@ -97,3 +97,45 @@ fn normalize_path(path: &str) -> String {
         .trim_end_matches('\\')
         .to_owned()
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::facts::checks::testing::{input, object, run, values};
+    use crate::parse::FileKind;
+
+    const ALL_PATHS: &str = r"{C:\Program Files\Skype for Business Cloud Connector Edition, C:\ProgramData\CloudConnector, C:\Program Files\WindowsPowerShell\Modules\CloudConnector}";
+
+    fn preference(paths: &str, processes: &str) -> Vec<crate::record::Record> {
+        vec![object("Get-MpPreference", &[("ExclusionPath", paths), ("ExclusionProcess", processes)])]
+    }
+
+    #[test]
+    fn each_missing_exclusion_is_listed() {
+        let listing = preference(r"{C:\Program Files\Skype for Business Cloud Connector Edition}", "");
+        let out = run(
+            &EXCLUSIONS_MISSING,
+            &[input("Get-MpPreference.txt", FileKind::Console, &listing)],
+            "2026-12-01T00:00:00Z",
+        );
+        assert_eq!(
+            values(&out, "missing_paths"),
+            ["%ALLUSERSPROFILE%\\CloudConnector\n%ProgramFiles%\\WindowsPowerShell\\Modules\\CloudConnector"]
+        );
+        assert_eq!(values(&out, "missing_processes"), ["Microsoft.Rtc.CCE.ManagementService.exe"]);
+    }
+
+    #[test]
+    fn complete_lists_pass_and_cut_lists_are_not_judged() {
+        let complete = preference(ALL_PATHS, "{Microsoft.Rtc.CCE.ManagementService.exe}");
+        let cut = preference(r"{C:\a, C:\b, C:\c, C:\d...}", "{Microsoft.Rtc.CCE.ManagementService.exe}");
+        for listing in [complete, cut] {
+            let out = run(
+                &EXCLUSIONS_MISSING,
+                &[input("Get-MpPreference.txt", FileKind::Console, &listing)],
+                "2026-12-01T00:00:00Z",
+            );
+            assert!(out.derived.is_empty() && out.checked.contains("antivirus_exclusions_missing"));
+        }
+    }
+}

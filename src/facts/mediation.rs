@@ -99,3 +99,53 @@ fn registration_conflict(inputs: &[InputRecords<'_>], facts: &Facts, out: &mut D
         }
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::facts::checks::testing::{input, object, run, section, values};
+    use crate::record::{Record, Span};
+
+    const NOW: &str = "2026-12-01T00:00:00Z";
+
+    fn ini() -> Vec<Record> {
+        vec![
+            section("Common", &[("VirtualMachineDomain", "cce.contoso.local"), ("SiteName", "Seattle")]),
+            section("MediationServer", &[("ServerName", "MS1"), ("IP", "192.168.213.4/24")]),
+        ]
+    }
+
+    #[test]
+    fn the_ini_mediation_server_must_be_registered() {
+        let ini = ini();
+        for (registered, fires) in [("MS2.cce.contoso.local", true), ("ms1.cce.contoso.local", false)] {
+            let listing = [object("Get-CsHybridMediationServer", &[("Fqdn", registered)])];
+            let inputs = [
+                input("CloudConnector.ini", FileKind::CloudConnectorIni, &ini),
+                input("Get-CsHybridMediationServer.txt", FileKind::Console, &listing),
+            ];
+            let out = run(&UNREGISTERED, &inputs, NOW);
+            assert_eq!(values(&out, "expected_fqdn"), if fires { vec!["MS1.cce.contoso.local"] } else { vec![] });
+        }
+    }
+
+    #[test]
+    fn the_same_mediation_server_under_another_name_conflicts() {
+        let ini = ini();
+        let session = [Record::new(RecordKind::PsSession, Span::default()).with("machine", "CCE-HOST01")];
+        for (name, fires) in [("CCE-HOST02", true), ("CCE-HOST01", false)] {
+            let listing = [object(
+                "Get-CsHybridPSTNAppliance",
+                &[("Name", name), ("MediationServerFqdn", "MS1.cce.contoso.local"), ("Identity", "5d3b8f0e")],
+            )];
+            let inputs = [
+                input("CloudConnector.ini", FileKind::CloudConnectorIni, &ini),
+                input("PowerShell_transcript.txt", FileKind::Transcript, &session),
+                input("Get-CsHybridPSTNAppliance.txt", FileKind::Console, &listing),
+            ];
+            let out = run(&REGISTRATION_CONFLICT, &inputs, NOW);
+            assert_eq!(values(&out, "registered_name"), if fires { vec![name] } else { vec![] });
+            assert!(out.checked.contains("appliance_registration_conflict"));
+        }
+    }
+}

@@ -247,3 +247,84 @@ fn host_corpnet(inputs: &[InputRecords<'_>], facts: &Facts, out: &mut Derivation
         out.found(input.path, record);
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::facts::checks::testing::{input, line, object, run, section, values};
+    use crate::parse::FileKind;
+
+    const NOW: &str = "2026-12-01T00:00:00Z";
+
+    fn ini() -> Vec<Record> {
+        vec![
+            section(
+                "Common",
+                &[("ServerName", "DC"), ("IP", "192.168.213.2/24"), ("VirtualMachineDomain", "cce.contoso.local")],
+            ),
+            section("PrimaryCMS", &[("ServerName", "CMS"), ("IP", "192.168.213.3")]),
+            section("MediationServer", &[("ServerName", "MS1"), ("IP", "192.168.213.4")]),
+            section("EdgeServer", &[("InternalServerName", "EDGE1"), ("InternalServerIPs", "192.168.213.5")]),
+        ]
+    }
+
+    fn adapter(vm: &str, switch: &str) -> Record {
+        object("Get-VMNetworkAdapter", &[("VMName", vm), ("SwitchName", switch)])
+    }
+
+    #[test]
+    fn a_vm_off_its_switch_is_disconnected() {
+        let ini = ini();
+        let adapters = [
+            adapter("2.1.0.0-CMS", "SfB CCE Corpnet Switch"),
+            adapter("2.1.0.0-EDGE1", "SfB CCE Corpnet Switch"),
+            adapter("2.1.0.0-EDGE1", ""),
+        ];
+        let inputs = [
+            input("CloudConnector.ini", FileKind::CloudConnectorIni, &ini),
+            input("Get-VMNetworkAdapter.txt", FileKind::Console, &adapters),
+        ];
+        let out = run(&ADAPTER_SWITCHES, &inputs, NOW);
+        assert_eq!(values(&out, "vm"), ["2.1.0.0-EDGE1"]);
+        assert_eq!(values(&out, "switch"), ["SfB CCE Internet Switch"]);
+    }
+
+    #[test]
+    fn a_workgroup_vm_and_a_foreign_dns_server_are_facts() {
+        let ini = ini();
+        let systeminfo = [
+            line(None, "Host Name:                 MS1"),
+            line(None, "Domain:                    WORKGROUP"),
+            line(None, "   DNS Servers . . . . . . . . . . . : 8.8.8.8"),
+        ];
+        let inputs = [
+            input("CloudConnector.ini", FileKind::CloudConnectorIni, &ini),
+            input("MS1/systeminfo.txt", FileKind::Console, &systeminfo),
+        ];
+        let joined = run(&DOMAIN_MEMBERSHIP, &inputs, NOW);
+        let facts: Vec<&str> = joined.derived.iter().filter_map(|d| d.record.get("fact")).collect();
+        assert_eq!(facts, ["vm_not_domain_joined", "vm_dns_not_ad"]);
+        assert_eq!(values(&joined, "dns_server"), ["8.8.8.8"]);
+    }
+
+    #[test]
+    fn the_host_needs_an_address_in_the_corpnet_subnet() {
+        let ini = ini();
+        for (address, fires) in [("169.254.12.7", true), ("192.168.213.10", false)] {
+            let listing = [
+                object(
+                    "Get-NetIPAddress",
+                    &[("InterfaceAlias", "vEthernet (SfB CCE Corpnet Switch)"), ("IPAddress", address)],
+                ),
+                object("Get-NetIPAddress", &[("InterfaceAlias", "Ethernet"), ("IPAddress", "10.1.1.4")]),
+            ];
+            let inputs = [
+                input("CloudConnector.ini", FileKind::CloudConnectorIni, &ini),
+                input("Get-NetIPAddress.txt", FileKind::Console, &listing),
+            ];
+            let out = run(&HOST_CORPNET, &inputs, NOW);
+            assert_eq!(values(&out, "addresses"), if fires { vec![address] } else { vec![] }, "{address}");
+            assert_eq!(values(&out, "subnet"), if fires { vec!["192.168.213.0/24"] } else { vec![] });
+        }
+    }
+}

@@ -103,3 +103,44 @@ fn remote_sessions(inputs: &[InputRecords<'_>], _: &Facts, out: &mut Derivation)
         }
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::facts::checks::testing::{input, run, values};
+    use crate::parse::FileKind;
+    use crate::record::Span;
+
+    fn command(minute: u32, text: &str, session: &str) -> Record {
+        let name = text.split_whitespace().find(|w| w.contains('-')).unwrap_or_default();
+        Record::new(RecordKind::PsCommand, Span { bytes: 0..0, first_line: minute, last_line: minute })
+            .with("command", text.to_owned())
+            .with("command_name", name.to_owned())
+            .with("session_user", "CONTOSO\\admin")
+            .with("session_index", session.to_owned())
+            .with("command_time_iso", format!("2026-11-18T10:{minute:02}:00"))
+    }
+
+    fn opened(commands: &[Record]) -> Derivation {
+        run(
+            &REMOTE_SESSIONS,
+            &[input("PowerShell_transcript.txt", FileKind::Transcript, commands)],
+            "2026-12-01T00:00:00Z",
+        )
+    }
+
+    #[test]
+    fn a_fourth_open_session_of_one_user_is_over_the_limit() {
+        let commands: Vec<Record> = (1..=4).map(|m| command(m, "$s = New-CsOnlineSession", "0")).collect();
+        assert_eq!(values(&opened(&commands), "open"), ["4"]);
+    }
+
+    #[test]
+    fn removed_sessions_do_not_count() {
+        let mut commands: Vec<Record> = (1..=3).map(|m| command(m, "$s = New-CsOnlineSession", "0")).collect();
+        commands.push(command(4, "Get-PSSession | Remove-PSSession", "0"));
+        commands.push(command(5, "$s = New-CsOnlineSession", "0"));
+        let out = opened(&commands);
+        assert!(out.derived.is_empty() && out.checked.contains("user_sessions_over_limit"));
+    }
+}

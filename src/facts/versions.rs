@@ -146,3 +146,70 @@ fn stale_module(inputs: &[InputRecords<'_>], facts: &Facts, out: &mut Derivation
         }
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::facts::checks::testing::{input, line, object, run, section, values};
+    use crate::record::Record;
+
+    const NOW: &str = "2026-12-01T00:00:00Z";
+
+    fn module_ini(version: &str) -> Vec<Record> {
+        vec![section("RunningVersion", &[("Version", version)]), section("BackupVersion", &[("Version", "1.4.1.0")])]
+    }
+
+    #[test]
+    fn running_bits_against_the_scripts() {
+        let module = module_ini("1.4.1.0");
+        for (script, fires) in [("1.4.2.0", true), ("1.4.1.0", false)] {
+            let printed = [line(Some("Get-CcVersion"), script)];
+            let inputs = [
+                input("ProgramData/module.ini", FileKind::ModuleIni, &module),
+                input("Get-CcVersion.txt", FileKind::Console, &printed),
+            ];
+            let out = run(&VERSION_MISMATCH, &inputs, NOW);
+            assert!(out.checked.contains("version_mismatch"));
+            assert_eq!(values(&out, "script"), if fires { vec![script] } else { vec![] }, "{script}");
+        }
+    }
+
+    #[test]
+    fn module_ini_copies_are_compared_key_by_key() {
+        let (programdata, profile) = (module_ini("2.0.1.0"), module_ini("2.1.0.0"));
+        let inputs = [
+            input("ProgramData/module.ini", FileKind::ModuleIni, &programdata),
+            input("UserProfile/module.ini", FileKind::ModuleIni, &profile),
+        ];
+        let out = run(&MODULE_INI_COPIES, &inputs, NOW);
+        assert_eq!(values(&out, "differences"), ["[RunningVersion] Version: ProgramData 2.0.1.0 / profile 2.1.0.0"]);
+        let inputs = [inputs[0].path, inputs[1].path].map(|p| input(p, FileKind::ModuleIni, &programdata));
+        assert!(run(&MODULE_INI_COPIES, &inputs, NOW).derived.is_empty());
+    }
+
+    #[test]
+    fn an_empty_running_version_is_a_fact_a_printed_one_is_not() {
+        let inputs = [input("Get-CcRunningVersion.txt", FileKind::Console, &[])];
+        assert_eq!(run(&RUNNING_VERSION_EMPTY, &inputs, NOW).derived.len(), 1);
+        let printed = [line(Some("Get-CcRunningVersion"), "2.1.0.0")];
+        let inputs = [input("Get-CcRunningVersion.txt", FileKind::Console, &printed)];
+        let out = run(&RUNNING_VERSION_EMPTY, &inputs, NOW);
+        assert!(out.derived.is_empty() && out.checked.contains("running_version_empty"));
+        // Another file says nothing about the command.
+        assert!(run(&RUNNING_VERSION_EMPTY, &[input("notes.txt", FileKind::Console, &[])], NOW).checked.is_empty());
+    }
+
+    #[test]
+    fn a_module_loaded_before_the_update_is_stale() {
+        let module = module_ini("2.1.0.0");
+        for (loaded, fires) in [("2.0.1.0", true), ("2.1.0.0", false)] {
+            let listing = [object("Get-Module", &[("Name", "CloudConnector"), ("Version", loaded)])];
+            let inputs = [
+                input("ProgramData/module.ini", FileKind::ModuleIni, &module),
+                input("Get-Module.txt", FileKind::Console, &listing),
+            ];
+            let out = run(&STALE_MODULE, &inputs, NOW);
+            assert_eq!(values(&out, "loaded"), if fires { vec![loaded] } else { vec![] });
+        }
+    }
+}
