@@ -22,6 +22,7 @@ use std::fmt;
 
 use serde::de::{self, Deserialize, Deserializer, IgnoredAny, MapAccess, SeqAccess, Visitor};
 
+use crate::parse::lines::{LineCounter, line_of};
 use crate::record::{Parsed, Problem, Record, RecordKind, Span};
 
 pub fn parse(text: &str, producer: Option<&str>) -> Parsed {
@@ -345,31 +346,6 @@ fn serde_problem(text: &str, start: usize, first_line: u32, e: &serde_json::Erro
         e.column()
     };
     Problem::at(first_line.saturating_add(relative_line - 1), format!("invalid JSON: {message} (column {column})"))
-}
-
-fn line_of(text: &str, offset: usize) -> u32 {
-    LineCounter::default().line_at(text, offset)
-}
-
-/// 1-based line numbers of increasing offsets, counting each newline once.
-struct LineCounter {
-    offset: usize,
-    line: u32,
-}
-
-impl Default for LineCounter {
-    fn default() -> LineCounter {
-        LineCounter { offset: 0, line: 1 }
-    }
-}
-
-impl LineCounter {
-    fn line_at(&mut self, text: &str, offset: usize) -> u32 {
-        let newlines = memchr::memchr_iter(b'\n', &text.as_bytes()[self.offset..offset]).count();
-        self.line = self.line.saturating_add(u32::try_from(newlines).unwrap_or(u32::MAX));
-        self.offset = offset;
-        self.line
-    }
 }
 
 #[cfg(test)]

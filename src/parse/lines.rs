@@ -40,6 +40,32 @@ pub fn all_lines(text: &str) -> Vec<Line<'_>> {
     out
 }
 
+/// The 1-based line of byte offsets into one text, asked in (mostly) increasing order: each
+/// answer counts only the newlines since the one before, so numbering a file's records stays
+/// linear; an earlier offset starts the count again.
+#[derive(Default)]
+pub struct LineCounter {
+    offset: usize,
+    newlines: usize,
+}
+
+impl LineCounter {
+    pub fn line_at(&mut self, text: &str, offset: usize) -> u32 {
+        let offset = offset.min(text.len());
+        if offset < self.offset {
+            *self = LineCounter::default();
+        }
+        self.newlines += memchr::memchr_iter(b'\n', &text.as_bytes()[self.offset..offset]).count();
+        self.offset = offset;
+        u32::try_from(self.newlines.saturating_add(1)).unwrap_or(u32::MAX)
+    }
+}
+
+/// The 1-based line of one byte offset.
+pub fn line_of(text: &str, offset: usize) -> u32 {
+    LineCounter::default().line_at(text, offset)
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -50,6 +76,15 @@ mod tests {
         let lf: Vec<_> = lines("a\nbb\n\nc").map(|l| (l.text, l.number)).collect();
         assert_eq!(crlf, vec![("a", 1), ("bb", 2), ("", 3), ("c", 4)]);
         assert_eq!(crlf, lf);
+    }
+
+    #[test]
+    fn line_counts_go_forward_and_back() {
+        let text = "a\nb\nc";
+        let mut lines = LineCounter::default();
+        assert_eq!([0, 2, 4, 99].map(|o| lines.line_at(text, o)), [1, 2, 3, 3]);
+        assert_eq!(lines.line_at(text, 2), 2);
+        assert_eq!(line_of(text, 3), 2);
     }
 
     #[test]

@@ -37,7 +37,6 @@ pub fn parse(text: &str) -> Parsed {
     let all = lines::all_lines(text);
     let mut parser = Parser {
         lines: &all,
-        text,
         out: Parsed::default(),
         session: None,
         sessions: 0,
@@ -72,7 +71,6 @@ struct Session {
 
 struct Parser<'p, 'a> {
     lines: &'p [Line<'a>],
-    text: &'a str,
     out: Parsed,
     session: Option<Session>,
     sessions: usize,
@@ -232,7 +230,7 @@ impl Parser<'_, '_> {
     fn flush(&mut self, end: usize) {
         if self.chunk_start < end {
             let chunk = &self.lines[self.chunk_start..end];
-            console::parse_lines(chunk, self.text, self.producer.as_deref(), &mut self.out);
+            console::parse_lines(chunk, self.producer.as_deref(), &mut self.out);
         }
         self.chunk_start = end;
     }

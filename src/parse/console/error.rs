@@ -1,0 +1,304 @@
+//! Error records in the three layouts consoles print: Windows PowerShell's labelled view
+//! (`+ CategoryInfo`, `+ FullyQualifiedErrorId`), a record without its labels, and the
+//! PowerShell 7 concise view.
+
+use std::borrow::Cow;
+
+use super::Parser;
+use super::line::POSITION_OPENERS;
+use super::line::{Class, SCRIPT_POSITION, command_prefix, concise_prefix, is_position, is_script_path};
+use super::wrap::{detect_width, join_segments};
+use crate::parse::producer::{has_approved_verb, is_verb_noun};
+use crate::record::{Record, RecordKind};
+
+/// How far back from its labels an error record's first line may be. Long messages wrapped at
+/// 80 columns rarely take more than a few dozen lines; the bound keeps the lookahead linear.
+pub(super) const MAX_ERROR_LINES: usize = 200;
+
+/// How many lines after a `Cmd : message` line an `At line:` position may appear when the
+/// record has no `+ CategoryInfo` block (truncated paste, or a stream that dropped it).
+pub(super) const MAX_UNLABELLED_LOOKAHEAD: usize = 8;
+
+/// Labels longer than this are left as written rather than de-chunked.
+pub(super) const MAX_LABEL_BYTES: usize = 64 * 1024;
+
+/// Undoes the Windows PowerShell 5.1 error view's chunking of label values. It cuts
+/// `+ CategoryInfo : ...` into pieces of (buffer width - 6) characters and prefixes every piece
+/// with four spaces without a newline, so when the output is not host-wrapped (transcripts,
+/// redirection) the value carries four stray spaces every N characters
+/// (`..., PSRemotin    gTransportException`). The spacing is periodic, which is how it is told
+/// from spaces that belong to the value.
+pub(super) fn unchunk_label(label_line: &str) -> Cow<'_, str> {
+    // Real labels are a few hundred characters; don't expand a pathological line into chars.
+    if label_line.len() > MAX_LABEL_BYTES {
+        return Cow::Borrowed(label_line);
+    }
+    let chars: Vec<char> = label_line.chars().collect();
+    let value_start = chars.iter().position(|&c| c == ':').map_or(chars.len(), |p| p + 1);
+    let is_gap = |at: usize| chars.get(at..at + 4).is_some_and(|s| s.iter().all(|&c| c == ' '));
+    let Some(chunk) = (value_start.max(40)..chars.len()).find(|&p| is_gap(p) && chars.get(p + 4) != Some(&' ')) else {
+        return Cow::Borrowed(label_line);
+    };
+    let mut out = String::with_capacity(label_line.len());
+    out.extend(&chars[..chunk]);
+    let mut at = chunk;
+    while at < chars.len() {
+        if !is_gap(at) {
+            return Cow::Borrowed(label_line);
+        }
+        let piece_end = (at + 4 + chunk).min(chars.len());
+        out.extend(&chars[at + 4..piece_end]);
+        at = piece_end;
+    }
+    Cow::Owned(out)
+}
+
+/// Splits `(target:Type)` and the exception type out of a CategoryInfo such as
+/// `ResourceUnavailable: (CloudConnector:String) [Import-Module], FileNotFoundException`.
+pub(super) fn split_category_info(info: &str) -> (Option<&str>, Option<&str>, Option<&str>) {
+    let category = info.split_once(": (").map(|(c, _)| c.trim()).filter(|c| !c.is_empty());
+    let exception = info.rsplit_once("], ").map(|(_, e)| e.trim()).filter(|e| !e.is_empty());
+    let target = info.find('(').and_then(|open| {
+        let close = info.rfind(") [").or_else(|| info.rfind(')'))?;
+        let inner = info.get(open + 1..close)?;
+        let target = inner.rsplit_once(':').map_or(inner, |(t, _)| t).trim();
+        (!target.is_empty()).then_some(target)
+    });
+    (category, exception, target)
+}
+
+/// The parts of one error record, gathered before it becomes a [`Record`].
+#[derive(Default)]
+pub(super) struct ErrorParts {
+    pub(super) command: Option<String>,
+    pub(super) message: String,
+    pub(super) position: Option<String>,
+    pub(super) labels: Vec<(String, String)>,
+    pub(super) exception: Option<String>,
+}
+
+impl Parser<'_, '_> {
+    /// A NormalView error record: message lines, an optional position line with its `+` code
+    /// lines, then the labels starting at `anchor`. Lines between `i` and the record's real
+    /// first line (output printed just before the error) stay text.
+    pub(super) fn labelled_error(&mut self, i: usize, anchor: usize) -> usize {
+        let ls = self.ls;
+        let first_code = (i + 1..anchor).find(|&k| ls[k].class == Class::Code).unwrap_or(anchor);
+        // The first line that names a command starts the record; a single-token prefix
+        // (a function name) is trusted only on the line we started from, since wrapped
+        // messages can contain `word : text`.
+        let start = (i..first_code).find(|&k| command_prefix(&ls[k].text).is_some()).unwrap_or(i);
+        for k in i..start {
+            self.text(k, None);
+        }
+        let position = (start + 1..anchor.saturating_sub(1))
+            .rev()
+            .find(|&p| ls[p + 1].class == Class::Code && is_position(&ls[p].text));
+        let (position_text, message_end) = match position {
+            Some(p) => {
+                let wrapped = p > start + 1
+                    && !POSITION_OPENERS.iter().any(|o| ls[p].text.starts_with(o))
+                    && POSITION_OPENERS.iter().any(|o| ls[p - 1].text.starts_with(o));
+                if wrapped {
+                    (Some(format!("{}{}", ls[p - 1].text.trim_start(), ls[p].text.trim_end())), p - 1)
+                } else {
+                    (Some(ls[p].text.trim().to_string()), p)
+                }
+            }
+            None => (None, first_code),
+        };
+        let mut last = anchor;
+        while let Some(next) = ls.get(last + 1) {
+            let label = matches!(next.class, Class::Anchor | Class::Label);
+            if !(label || (next.class == Class::Other && next.indented())) {
+                break;
+            }
+            last += 1;
+        }
+        let width = detect_width(&ls[start..=last]);
+        let mut parts = self.message_parts(start, message_end, width);
+        parts.position = position_text;
+        parts.labels = self.labels(anchor, last);
+        self.emit_error(parts, start, last);
+        last + 1
+    }
+
+    /// Command and message of an error record whose message spans lines `start..end`.
+    pub(super) fn message_parts(&self, start: usize, end: usize, width: Option<usize>) -> ErrorParts {
+        let ls = self.ls;
+        if end <= start {
+            return ErrorParts::default();
+        }
+        let first = &ls[start].text;
+        let (command, first_segment) = match command_prefix(first) {
+            Some((command, rest)) => (Some(command.to_string()), rest),
+            None => match first.split_once(" : ") {
+                Some((name, rest)) if !name.is_empty() && !name.contains(char::is_whitespace) => {
+                    (Some(name.to_string()), rest)
+                }
+                _ => (None, first.as_ref()),
+            },
+        };
+        let segments = std::iter::once((first_segment, ls[start].width))
+            .chain((start + 1..end).map(|k| (ls[k].text.as_ref(), ls[k].width)));
+        ErrorParts { command, message: join_segments(segments, width), ..ErrorParts::default() }
+    }
+
+    /// The `+ Label : value` lines `anchor..=last`; indented lines in between continue the
+    /// previous value where the host wrapped it (always mid-word, the view cuts by length).
+    pub(super) fn labels(&self, anchor: usize, last: usize) -> Vec<(String, String)> {
+        let mut labels: Vec<(String, String)> = Vec::new();
+        for l in &self.ls[anchor..=last] {
+            let trimmed = l.text.trim();
+            if matches!(l.class, Class::Anchor | Class::Label) {
+                let unchunked = unchunk_label(trimmed);
+                let (name, value) = unchunked.split_once(':').unwrap_or((&unchunked, ""));
+                let name = name.trim_start_matches('+').trim();
+                labels.push((name.to_string(), value.trim().to_string()));
+            } else if let Some((_, value)) = labels.last_mut() {
+                value.push_str(trimmed);
+            }
+        }
+        labels
+    }
+
+    pub(super) fn emit_error(&mut self, parts: ErrorParts, first: usize, last: usize) {
+        let mut record = Record::new(RecordKind::PsError, self.span(first, last));
+        let label =
+            |name: &str| parts.labels.iter().find(|(n, _)| n.eq_ignore_ascii_case(name)).map(|(_, v)| v.as_str());
+        let category_info = label("CategoryInfo");
+        let fqid = label("FullyQualifiedErrorId");
+        // New-PSSession and friends name the remote end as `[host] ` before the message when
+        // there is no PSComputerName label to say it.
+        let computer = label("PSComputerName").filter(|c| !c.is_empty()).or_else(|| {
+            let host = parts.message.strip_prefix('[')?.split_once("] ")?.0;
+            (!host.is_empty() && !host.contains(char::is_whitespace)).then_some(host)
+        });
+        if let Some(command) = &parts.command {
+            record.push("command", command.as_str());
+        }
+        record.push("message", parts.message.as_str());
+        if let Some(position) = &parts.position {
+            record.push("position", position.as_str());
+        }
+        if let Some(info) = category_info {
+            record.push("category_info", info);
+        }
+        if let Some(fqid) = fqid {
+            record.push("fully_qualified_error_id", fqid);
+        }
+        if let Some(computer) = computer {
+            record.push("computer", computer);
+        }
+        let (category, exception, target) = category_info.map_or((None, None, None), split_category_info);
+        if let Some(exception) = exception.or(parts.exception.as_deref()) {
+            record.push("exception", exception);
+        }
+        if let Some(target) = target {
+            record.push("target", target);
+        }
+        if let Some(category) = category {
+            record.push("category", category);
+        }
+        if let Some(id) = fqid.and_then(|f| f.split(',').next()).map(str::trim).filter(|id| !id.is_empty()) {
+            record.push("error_id", id);
+        }
+        for (name, value) in &parts.labels {
+            if !["CategoryInfo", "FullyQualifiedErrorId", "PSComputerName"].iter().any(|k| k.eq_ignore_ascii_case(name))
+            {
+                record.push(name.clone(), value.as_str());
+            }
+        }
+        if let Some(caps) = parts.position.as_deref().and_then(|p| SCRIPT_POSITION.captures(p)) {
+            let path = &caps[1];
+            record.push("script_path", path);
+            record.push("script", path.rsplit(['\\', '/']).next().unwrap_or(path));
+            record.push("script_line", &caps[2]);
+        }
+        self.emit(record);
+    }
+
+    /// PowerShell 7 ConciseView: `Import-Module: message` on one line (the terminal wraps it),
+    /// or, for errors raised in a script, `Cmd: C:\x.ps1:3` followed by a `Line |` block whose
+    /// `|` lines after the `~~~` underline hold the message.
+    pub(super) fn concise_error(&mut self, i: usize) -> Option<usize> {
+        let ls = self.ls;
+        let (name, rest) = concise_prefix(&ls[i].text)?;
+        let block = ls.get(i + 1).is_some_and(|n| n.text.trim() == "Line |");
+        let named_command = is_verb_noun(name) || is_script_path(name);
+        let mut parts = ErrorParts {
+            command: named_command.then(|| name.to_string()),
+            exception: name.ends_with("Exception").then(|| name.to_string()),
+            ..ErrorParts::default()
+        };
+        if !block {
+            if !has_approved_verb(name) {
+                return None;
+            }
+            let (message, last) = self.continue_wrapped(i, rest);
+            parts.message = message;
+            self.emit_error(parts, i, last);
+            return Some(last + 1);
+        }
+        let mut last = i + 1;
+        let mut message: Vec<&str> = Vec::new();
+        while let Some(content) = ls.get(last + 1).and_then(|l| gutter_content(&l.text)) {
+            last += 1;
+            match content {
+                // The message is whatever follows the last quoted source line.
+                Gutter::Source => message.clear(),
+                Gutter::Text(t) => message.push(t),
+            }
+        }
+        parts.message = message.iter().map(|t| t.trim()).filter(|t| !t.is_empty()).collect::<Vec<_>>().join(" ");
+        if parts.message.is_empty() {
+            parts.message = rest.to_string();
+        } else if !rest.is_empty() {
+            parts.position = Some(rest.to_string());
+        }
+        self.emit_error(parts, i, last);
+        Some(last + 1)
+    }
+
+    /// `Cmd : message` with an `At line:` position and `+` code lines but no label block.
+    pub(super) fn unlabelled_error(&mut self, i: usize) -> Option<usize> {
+        let ls = self.ls;
+        command_prefix(&ls[i].text)?;
+        let limit = (i + 1 + MAX_UNLABELLED_LOOKAHEAD).min(ls.len().saturating_sub(1));
+        let mut position = None;
+        for k in i + 1..limit {
+            if ls[k].class != Class::Other {
+                break;
+            }
+            if ls[k + 1].class == Class::Code && is_position(&ls[k].text) {
+                position = Some(k);
+                break;
+            }
+        }
+        let p = position?;
+        let mut last = p + 1;
+        while ls.get(last + 1).is_some_and(|l| l.class == Class::Code) {
+            last += 1;
+        }
+        let width = detect_width(&ls[i..=last]);
+        let mut parts = self.message_parts(i, p, width);
+        parts.position = Some(ls[p].text.trim().to_string());
+        self.emit_error(parts, i, last);
+        Some(last + 1)
+    }
+}
+
+pub(super) enum Gutter<'t> {
+    /// A numbered line of the failing script or its `~~~~` underline.
+    Source,
+    Text(&'t str),
+}
+
+/// A line of the PowerShell 7 `Line |` block: `  12 | code`, `     | ~~~~`, `     | text`.
+pub(super) fn gutter_content(text: &str) -> Option<Gutter<'_>> {
+    let trimmed = text.trim_start();
+    let digits = trimmed.bytes().take_while(u8::is_ascii_digit).count();
+    let content = trimmed[digits..].trim_start().strip_prefix('|')?;
+    let content = content.strip_prefix(' ').unwrap_or(content);
+    Some(if digits > 0 || content.trim_start().starts_with('~') { Gutter::Source } else { Gutter::Text(content) })
+}
