@@ -41,8 +41,6 @@ pub struct Selection {
 pub struct CompiledRule {
     pub loaded: LoadedRule,
     pub kinds: Vec<RecordKind>,
-    pub applies_min: Option<Version>,
-    pub applies_below: Option<Version>,
     pub selections: Vec<Selection>,
     pub condition: Cond,
     /// Per record kind the rule reads: folded literals one of which a record of that kind
@@ -193,10 +191,10 @@ pub fn compile(loaded: LoadedRule) -> Result<CompiledRule, Box<RuleError>> {
                 .ok_or_else(|| err(&def.id, format!("`{text}` in applies_to is not a version"), "in this rule")),
         }
     };
-    let (applies_min, applies_below) = match &def.applies_to {
-        Some(range) => (version(&range.min)?, version(&range.below)?),
-        None => (None, None),
-    };
+    if let Some(range) = &def.applies_to {
+        version(&range.min)?;
+        version(&range.below)?;
+    }
     for step in &def.remediation {
         if let Some(when) = &step.when {
             version(&when.min)?;
@@ -215,17 +213,7 @@ pub fn compile(loaded: LoadedRule) -> Result<CompiledRule, Box<RuleError>> {
         .filter(|m| m.field == FieldRef::Named("fact".to_owned()) && m.op == Op::Equals)
         .flat_map(|m| m.values.iter().cloned())
         .collect();
-    Ok(CompiledRule {
-        kinds,
-        applies_min,
-        applies_below,
-        selections,
-        condition,
-        triggers,
-        field_gates,
-        facts_read,
-        loaded,
-    })
+    Ok(CompiledRule { kinds, selections, condition, triggers, field_gates, facts_read, loaded })
 }
 
 /// Every placeholder of a command must stand where a quoted literal is one whole argument.

@@ -207,7 +207,7 @@ impl FieldMatcher {
         let cells = kind == RecordKind::PsObject && !matches!(&self.field, FieldRef::Named(n) if n == "producer");
         let literal = |v: &String| match self.op {
             Op::Equals if cells => {
-                let end = (3..=v.len()).find(|&i| v.is_char_boundary(i)).unwrap_or(v.len());
+                let end = v.ceil_char_boundary(3);
                 v[..end].to_owned()
             }
             _ => v.clone(),

@@ -76,9 +76,7 @@ impl Engine {
         for (index, rule) in self.rules.iter().enumerate() {
             let outcome = &mut outcomes[index];
             if let Some(version) = version {
-                let too_old = rule.applies_min.as_ref().is_some_and(|min| version.version < *min);
-                let too_new = rule.applies_below.as_ref().is_some_and(|below| version.version >= *below);
-                if too_old || too_new {
+                if rule.loaded.def.applies_to.as_ref().is_some_and(|range| !range.contains(&version.version)) {
                     let range = rule.loaded.def.applies_to.as_ref().map(|r| r.label()).unwrap_or_default();
                     outcome.status = Status::NotApplicable;
                     outcome.reason = format!(

@@ -70,10 +70,7 @@ impl TextPrefilter {
         let mut folded = Vec::with_capacity(2 * PIECE + longest);
         let mut rest = text;
         while !rest.is_empty() {
-            let mut cut = PIECE.min(rest.len());
-            while !rest.is_char_boundary(cut) {
-                cut += 1;
-            }
+            let cut = rest.ceil_char_boundary(PIECE.min(rest.len()));
             fold_into(&rest[..cut], &mut folded);
             if automaton.is_match(folded.as_slice()) {
                 return true;

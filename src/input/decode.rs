@@ -72,19 +72,14 @@ pub fn decode(bytes: &[u8]) -> Decoded {
         // that printed nothing, a log the service never wrote).
         problems.push(Problem::file("empty file"));
     }
-    let (text, encoding) = match split_bom(bytes) {
-        Some((declared, rest)) if bom_lies(declared, sniff_window(rest)) => {
+    let (text, encoding) = match marking(bytes) {
+        Marking::Lying(declared, rest) => {
             let (text, actual) = decode_unmarked(rest, &mut problems);
-            problems.push(Problem::file(format!(
-                "BOM says {} but content is {}; decoded as {}",
-                declared.bom_label(),
-                actual.name(),
-                actual.name()
-            )));
+            problems.push(lie(declared, actual));
             (text, actual)
         }
-        Some((declared, rest)) => (decode_marked(declared, rest, &mut problems), declared),
-        None => decode_unmarked(bytes, &mut problems),
+        Marking::Marked(declared, rest) => (decode_marked(declared, rest, &mut problems), declared),
+        Marking::Unmarked => decode_unmarked(bytes, &mut problems),
     };
     let text = strip_nuls(text, &mut problems);
     Decoded { text, encoding, problems }
@@ -151,6 +146,33 @@ fn is_control(b: u8) -> bool {
 
 fn sniff_window(bytes: &[u8]) -> &[u8] {
     &bytes[..bytes.len().min(SNIFF_LEN)]
+}
+
+/// What a file's first bytes say of its encoding, and the bytes after any BOM.
+enum Marking<'a> {
+    /// A BOM to follow.
+    Marked(Encoding, &'a [u8]),
+    /// A BOM the content contradicts (see [`bom_lies`]): the content is read as if unmarked.
+    Lying(Encoding, &'a [u8]),
+    Unmarked,
+}
+
+fn marking(bytes: &[u8]) -> Marking<'_> {
+    match split_bom(bytes) {
+        Some((declared, rest)) if bom_lies(declared, sniff_window(rest)) => Marking::Lying(declared, rest),
+        Some((declared, rest)) => Marking::Marked(declared, rest),
+        None => Marking::Unmarked,
+    }
+}
+
+/// The problem of a file whose BOM lied.
+fn lie(declared: Encoding, actual: Encoding) -> Problem {
+    Problem::file(format!(
+        "BOM says {} but content is {}; decoded as {}",
+        declared.bom_label(),
+        actual.name(),
+        actual.name()
+    ))
 }
 
 fn split_bom(bytes: &[u8]) -> Option<(Encoding, &[u8])> {
@@ -289,18 +311,13 @@ impl StreamDecoder {
                 }
             }
         };
-        let (codec, encoding, skip) = match split_bom(head) {
-            Some((declared, rest)) if bom_lies(declared, sniff_window(rest)) => {
+        let (codec, encoding, skip) = match marking(head) {
+            Marking::Lying(declared, rest) => {
                 let (codec, actual) = unmarked(rest);
-                problems.push(Problem::file(format!(
-                    "BOM says {} but content is {}; decoded as {}",
-                    declared.bom_label(),
-                    actual.name(),
-                    actual.name()
-                )));
+                problems.push(lie(declared, actual));
                 (codec, actual, head.len() - rest.len())
             }
-            Some((declared, rest)) => {
+            Marking::Marked(declared, rest) => {
                 let codec = match declared {
                     Encoding::Utf16LeBom => UTF_16LE,
                     Encoding::Utf16BeBom => UTF_16BE,
@@ -308,7 +325,7 @@ impl StreamDecoder {
                 };
                 (codec, declared, head.len() - rest.len())
             }
-            None => {
+            Marking::Unmarked => {
                 let (codec, encoding) = unmarked(head);
                 (codec, encoding, 0)
             }

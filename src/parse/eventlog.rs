@@ -13,6 +13,7 @@
 //! `Format-List` text (multi-line messages included) and the CSV reader generic.
 
 use crate::record::{Record, RecordKind};
+use crate::time;
 
 /// The producer given to event records that came without one.
 const PRODUCER: &str = "Get-WinEvent";
@@ -56,7 +57,7 @@ fn layout(record: &Record) -> Option<Layout> {
         && f[5].0 == "column6"
         && !f[3].1.is_empty()
         && f[3].1.bytes().all(|b| b.is_ascii_digit())
-        && iso_time(&f[1].1).is_some();
+        && time::iso_from_local(&f[1].1).is_some();
     event_viewer.then_some(Layout::EventViewer)
 }
 
@@ -90,7 +91,7 @@ fn normalize_event(record: &mut Record, layout: Layout) {
         }
     }
     if let Some((_, value)) = record.fields.iter_mut().find(|(n, _)| n.eq_ignore_ascii_case("TimeCreated"))
-        && let Some(iso) = iso_time(value)
+        && let Some(iso) = time::iso_from_local(value)
     {
         *value = iso;
     }
@@ -107,89 +108,6 @@ fn insert_before_meta(record: &mut Record, name: &'static str, value: String) {
     record.fields.insert(at, (name.into(), value));
 }
 
-/// A time as exports print it, in ISO 8601 without an offset (event exports state local time):
-/// `12/5/2026 10:14:22 AM` (en-US), `05/12/2026 10:14:22` (en-GB, fr-FR), `05.12.2026 10:14:22`
-/// (de-DE), `2026-12-05 10:14:22` (sv-SE), `2026/12/05 10:14:22` (ja-JP). A slash date is read
-/// month first when the time has AM/PM and day first otherwise, as those cultures write them;
-/// a month above 12 flips the order. `None` when the text is none of these (ISO already, or a
-/// format this does not know), so the value stays as written.
-pub fn iso_time(text: &str) -> Option<String> {
-    let text = text.trim();
-    let (date, time) = text.split_once(char::is_whitespace)?;
-    let (time, meridiem) = match time.trim().rsplit_once(char::is_whitespace) {
-        Some((time, marker)) => (time.trim(), Some(meridiem(marker)?)),
-        None => (time.trim(), None),
-    };
-    let (year, month, day) = date_parts(date, meridiem.is_some())?;
-    let (clock, fraction) = time.split_once(['.', ',']).unwrap_or((time, ""));
-    if !fraction.bytes().all(|b| b.is_ascii_digit()) || fraction.len() > 7 {
-        return None;
-    }
-    let mut parts = clock.split(':');
-    let hour: u32 = number(parts.next()?, 2)?;
-    let minute: u32 = number(parts.next()?, 2)?;
-    let second: u32 = match parts.next() {
-        Some(s) => number(s, 2)?,
-        None => 0,
-    };
-    if parts.next().is_some() || minute > 59 || second > 59 {
-        return None;
-    }
-    let hour = match meridiem {
-        None if hour <= 23 => hour,
-        Some(pm) if (1..=12).contains(&hour) => hour % 12 + if pm { 12 } else { 0 },
-        _ => return None,
-    };
-    let fraction = if fraction.is_empty() { String::new() } else { format!(".{fraction}") };
-    Some(format!("{year:04}-{month:02}-{day:02}T{hour:02}:{minute:02}:{second:02}{fraction}"))
-}
-
-/// `AM`/`PM` (any case, with or without dots): whether it is PM.
-fn meridiem(marker: &str) -> Option<bool> {
-    match marker.replace('.', "").to_ascii_uppercase().as_str() {
-        "AM" => Some(false),
-        "PM" => Some(true),
-        _ => None,
-    }
-}
-
-fn date_parts(date: &str, month_first: bool) -> Option<(u32, u32, u32)> {
-    let separator = date.chars().find(|c| matches!(c, '/' | '.' | '-'))?;
-    let parts: Vec<&str> = date.trim_end_matches('.').split(separator).collect();
-    let [a, b, c] = parts.as_slice() else {
-        return None;
-    };
-    let (year, month, day) = if a.len() == 4 {
-        (number(a, 4)?, number(b, 2)?, number(c, 2)?)
-    } else if c.len() == 4 {
-        let (first, second, year) = (number(a, 2)?, number(b, 2)?, number(c, 4)?);
-        let (month, day) = if month_first && separator == '/' { (first, second) } else { (second, first) };
-        if month > 12 { (year, day, month) } else { (year, month, day) }
-    } else {
-        // Two-digit years (`12/5/26`) are not what exports write; guessing the century is
-        // worse than leaving the text as it is.
-        return None;
-    };
-    (year >= 1 && (1..=12).contains(&month) && day >= 1 && day <= days_in_month(year, month))
-        .then_some((year, month, day))
-}
-
-/// A number of at most `max_digits` ASCII digits.
-fn number(text: &str, max_digits: usize) -> Option<u32> {
-    (!text.is_empty() && text.len() <= max_digits && text.bytes().all(|b| b.is_ascii_digit()))
-        .then(|| text.parse().ok())
-        .flatten()
-}
-
-fn days_in_month(year: u32, month: u32) -> u32 {
-    match month {
-        2 if year.is_multiple_of(4) && (!year.is_multiple_of(100) || year.is_multiple_of(400)) => 29,
-        2 => 28,
-        4 | 6 | 9 | 11 => 30,
-        _ => 31,
-    }
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -198,40 +116,6 @@ mod tests {
 
     fn fields(record: &Record) -> Vec<(&str, &str)> {
         record.fields.iter().map(|(n, v)| (n.as_ref(), v.as_str())).collect()
-    }
-
-    #[test]
-    fn times_in_the_formats_hosts_write() {
-        for (text, iso) in [
-            ("12/5/2026 10:14:22 AM", "2026-12-05T10:14:22"),
-            ("12/5/2026 12:03:00 AM", "2026-12-05T00:03:00"),
-            ("12/5/2026 12:03:00 PM", "2026-12-05T12:03:00"),
-            ("12/5/2026 1:03:00 pm", "2026-12-05T13:03:00"),
-            ("05/12/2026 10:14:22", "2026-12-05T10:14:22"),
-            ("13/12/2026 10:14", "2026-12-13T10:14:00"),
-            ("12/13/2026 10:14:22", "2026-12-13T10:14:22"),
-            ("05.12.2026 10:14:22", "2026-12-05T10:14:22"),
-            ("2026-12-05 10:14:22", "2026-12-05T10:14:22"),
-            ("2026/12/05 10:14:22.123", "2026-12-05T10:14:22.123"),
-            ("29.02.2024 23:59:59", "2024-02-29T23:59:59"),
-        ] {
-            assert_eq!(iso_time(text).as_deref(), Some(iso), "{text}");
-        }
-        for text in [
-            "2026-12-05T10:14:22.123+01:00",
-            "12/5/2026",
-            "29.02.2026 10:00:00",
-            "12/5/2026 13:00:00 PM",
-            "12/5/2026 0:00:00 AM",
-            "12/5/2026 10:61:00",
-            "5. Dezember 2026 10:14:22",
-            "12/5/2026 10:14:22 vorm.",
-            "１２/5/2026 10:14:22",
-            "12/5/26 10:14:22 AM",
-            "",
-        ] {
-            assert_eq!(iso_time(text), None, "{text}");
-        }
     }
 
     /// `Get-WinEvent -LogName System -FilterXPath ... | Format-List` as redirected by Windows

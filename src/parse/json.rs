@@ -103,7 +103,7 @@ impl Json {
             Json::Bool(true) => "True".to_owned(),
             Json::Bool(false) => "False".to_owned(),
             Json::Number(n) => n.clone(),
-            Json::String(s) => ms_date_to_iso(s).unwrap_or_else(|| s.clone()),
+            Json::String(s) => crate::time::iso_from_json_date(s).unwrap_or_else(|| s.clone()),
             Json::Array(items) => {
                 format!("{{{}}}", items.iter().map(Json::compact).collect::<Vec<_>>().join(", "))
             }
@@ -138,33 +138,6 @@ fn version_string(properties: &[(String, Json)]) -> Option<String> {
         (b, r) if r < 0 => format!("{major}.{minor}.{b}"),
         (b, r) => format!("{major}.{minor}.{b}.{r}"),
     })
-}
-
-/// `/Date(1733390062000)/`, optionally with a `+0100` offset that does not change the instant
-/// (the milliseconds are UTC), as `2024-12-05T09:14:22Z`.
-fn ms_date_to_iso(s: &str) -> Option<String> {
-    let inner = s.strip_prefix("/Date(")?.strip_suffix(")/")?;
-    let digits_end = inner
-        .char_indices()
-        .find(|&(i, c)| !(c.is_ascii_digit() || (i == 0 && c == '-')))
-        .map_or(inner.len(), |(i, _)| i);
-    let (ms, offset) = inner.split_at(digits_end);
-    let offset_ok = offset.is_empty()
-        || (offset.len() == 5 && offset.starts_with(['+', '-']) && offset[1..].bytes().all(|b| b.is_ascii_digit()));
-    if !offset_ok {
-        return None;
-    }
-    let ms: i64 = ms.parse().ok()?;
-    let secs = ms.div_euclid(1000);
-    let millis = ms.rem_euclid(1000);
-    let (year, month, day) = crate::time::civil_from_days(secs.div_euclid(86_400));
-    if !(0..=9999).contains(&year) {
-        return None;
-    }
-    let tod = secs.rem_euclid(86_400);
-    let (h, m, sec) = (tod / 3600, tod / 60 % 60, tod % 60);
-    let fraction = if millis == 0 { String::new() } else { format!(".{millis:03}") };
-    Some(format!("{year:04}-{month:02}-{day:02}T{h:02}:{m:02}:{sec:02}{fraction}Z"))
 }
 
 impl<'de> Deserialize<'de> for Json {
@@ -483,18 +456,5 @@ mod tests {
         assert_eq!(version(v).as_deref(), Some("4.0.30319"));
         let v = r#"{"V": {"Major": 4, "Major": 0, "Build": 1, "Revision": 2, "MajorRevision": 0, "MinorRevision": 2}}"#;
         assert!(version(v).is_some_and(|s| s.starts_with("@{")));
-    }
-
-    #[test]
-    fn dates() {
-        assert_eq!(ms_date_to_iso("/Date(0)/").as_deref(), Some("1970-01-01T00:00:00Z"));
-        assert_eq!(ms_date_to_iso("/Date(1733390062000)/").as_deref(), Some("2024-12-05T09:14:22Z"));
-        assert_eq!(ms_date_to_iso("/Date(951782400123+0100)/").as_deref(), Some("2000-02-29T00:00:00.123Z"));
-        assert_eq!(ms_date_to_iso("/Date(-1)/").as_deref(), Some("1969-12-31T23:59:59.999Z"));
-        assert_eq!(ms_date_to_iso("/Date(-62135596800000)/").as_deref(), Some("0001-01-01T00:00:00Z"));
-        assert_eq!(ms_date_to_iso("/Date(9223372036854775807)/"), None);
-        assert_eq!(ms_date_to_iso("/Date(12x)/"), None);
-        assert_eq!(ms_date_to_iso("/Date()/"), None);
-        assert_eq!(ms_date_to_iso("Date(1)"), None);
     }
 }

@@ -56,11 +56,7 @@ pub fn cut_long_fields(parsed: &mut Parsed, max_bytes: usize) {
         for (_, value) in &mut record.fields {
             if value.len() > max_bytes {
                 longest = longest.max(Some(value.len()));
-                let mut cut = max_bytes;
-                while !value.is_char_boundary(cut) {
-                    cut -= 1;
-                }
-                value.truncate(cut);
+                value.truncate(value.floor_char_boundary(max_bytes));
             }
         }
         if let Some(len) = longest {

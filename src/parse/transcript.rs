@@ -50,11 +50,7 @@ pub fn parse(text: &str) -> Parsed {
 
 /// true when the text starts with (or contains near the start) a transcript header.
 pub fn looks_like_transcript(text: &str) -> bool {
-    let mut cut = text.len().min(SNIFF_BYTES);
-    while !text.is_char_boundary(cut) {
-        cut -= 1;
-    }
-    let head = text[..cut].to_ascii_lowercase();
+    let head = text[..text.floor_char_boundary(SNIFF_BYTES)].to_ascii_lowercase();
     head.contains("powershell transcript start")
 }
 
@@ -129,20 +125,6 @@ fn field_name(key: &str) -> String {
         out.extend(c.to_lowercase());
     }
     out
-}
-
-/// `20261205101422` (yyyyMMddHHmmss, the only format transcripts use) → `2026-12-05T10:14:22`.
-fn iso_time(raw: &str) -> Option<String> {
-    let raw = raw.trim();
-    if raw.len() != 14 || !raw.bytes().all(|b| b.is_ascii_digit()) {
-        return None;
-    }
-    let n = |r: std::ops::Range<usize>| raw[r].parse::<u32>().ok();
-    let (month, day, hour, minute, second) = (n(4..6)?, n(6..8)?, n(8..10)?, n(10..12)?, n(12..14)?);
-    let valid = (1..=12).contains(&month) && (1..=31).contains(&day) && hour < 24 && minute < 60 && second < 61;
-    valid.then(|| {
-        format!("{}-{}-{}T{}:{}:{}", &raw[..4], &raw[4..6], &raw[6..8], &raw[8..10], &raw[10..12], &raw[12..14])
-    })
 }
 
 /// The cmdlet whose output follows a prompt: the first token of the command, or for an
@@ -281,7 +263,7 @@ impl Parser<'_, '_> {
                 "start_time" => {
                     record.push("start_time", value);
                     session.start = Some(value.to_string());
-                    if let Some(iso) = iso_time(value) {
+                    if let Some(iso) = crate::time::iso_from_transcript(value) {
                         record.push("start_time_iso", iso.clone());
                         session.start_iso = Some(iso);
                     }
@@ -350,7 +332,7 @@ impl Parser<'_, '_> {
         record.span.last_line = record.span.last_line.max(end_line.number);
         if let Some(end) = end_time {
             record.push("end_time", end);
-            if let Some(iso) = iso_time(end) {
+            if let Some(iso) = crate::time::iso_from_transcript(end) {
                 record.push("end_time_iso", iso);
             }
         }
@@ -376,7 +358,7 @@ impl Parser<'_, '_> {
             record.push("command_name", name.as_str());
         }
         if let Some(time) = self.command_time.take() {
-            if let Some(iso) = iso_time(&time) {
+            if let Some(iso) = crate::time::iso_from_transcript(&time) {
                 record.push("command_time_iso", iso);
             }
             record.push("command_time", time);
@@ -705,8 +687,6 @@ Version          : 2.0\n";
         assert_eq!(field_name("PSCompatibleVersions"), "ps_compatible_versions");
         assert_eq!(field_name("GitCommitId"), "git_commit_id");
         assert_eq!(field_name("RunAs User"), "runas_user");
-        assert_eq!(iso_time("20261305101422"), None);
-        assert_eq!(iso_time("2026120510142"), None);
     }
 
     #[test]

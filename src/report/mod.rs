@@ -143,7 +143,7 @@ impl Report {
                     let label = match (when.map(|w| w.versions()), &version) {
                         (None, _) => None,
                         (Some(range), _) if range == VersionRange::default() => None,
-                        (Some(range), Some(v)) if !in_range(&range, v) => return None,
+                        (Some(range), Some(v)) if !range.contains(v) => return None,
                         (Some(_), Some(_)) => None,
                         (Some(range), None) => Some(format!("Cloud Connector {}", range.label())),
                     };
@@ -246,13 +246,6 @@ fn ini_domains(facts: &Facts) -> Vec<String> {
     domains.sort_by_key(|d| d.to_ascii_lowercase());
     domains.dedup_by(|a, b| a.eq_ignore_ascii_case(b));
     domains
-}
-
-fn in_range(range: &VersionRange, version: &crate::version::Version) -> bool {
-    use crate::version::Version;
-    let min_ok = range.min.as_deref().and_then(Version::parse).is_none_or(|min| *version >= min);
-    let below_ok = range.below.as_deref().and_then(Version::parse).is_none_or(|below| *version < below);
-    min_ok && below_ok
 }
 
 /// A step with its placeholders filled: prose as the values read, the command through

@@ -64,7 +64,7 @@ pub fn redact(report: &mut Report) -> Vec<Mapping> {
     collector.collect(report);
     let mappings = collector.finish();
     if let Some(replacer) = Replacer::new(&mappings) {
-        for_each_text(report, &mut |text| replacer.apply(text));
+        for_each_text(report, &mut |_, text| replacer.apply(text));
     }
     report.redacted = true;
     mappings
@@ -205,7 +205,7 @@ impl Collector {
             .collect()
     }
 
-    fn collect(&mut self, report: &Report) {
+    fn collect(&mut self, report: &mut Report) {
         for version in &report.host.versions {
             if let Some(v) = version.split_whitespace().next() {
                 self.versions.insert(v.to_owned());
@@ -224,7 +224,12 @@ impl Collector {
                 }
             }
         }
-        let texts = input_texts(report);
+        let mut texts = Vec::new();
+        for_each_text(report, &mut |origin, text| {
+            if origin == Origin::Input {
+                texts.push(text.clone());
+            }
+        });
         // Names first, as later patterns need the domains they reveal.
         for text in &texts {
             self.names(text);
@@ -486,9 +491,7 @@ fn shown(text: &str) -> String {
             Some(b) if (0x40..=0x5f).contains(b) => end += 1,
             _ => {}
         }
-        while !text.is_char_boundary(end) {
-            end += 1;
-        }
+        let end = text.ceil_char_boundary(end);
         out.extend(std::iter::repeat_n(' ', end - i));
         masked_until = end;
     }
@@ -614,72 +617,59 @@ impl<'a> Replacer<'a> {
     }
 }
 
-/// The texts that came from inputs, where personal data is looked for.
-fn input_texts(report: &Report) -> Vec<&str> {
-    let mut texts: Vec<&str> = Vec::new();
-    for input in &report.inputs {
-        texts.push(&input.path);
-        texts.extend(input.problems.iter().map(|p| p.message.as_str()));
-    }
-    texts.extend(report.host.hosts.iter().map(String::as_str));
-    texts.extend(report.host.domains.iter().map(String::as_str));
-    for finding in &report.findings {
-        for evidence in &finding.evidence {
-            texts.push(&evidence.path);
-            texts.push(&evidence.excerpt);
-            texts.extend(evidence.captures.iter().map(|(_, v)| v.as_str()));
-        }
-        for step in &finding.remediation {
-            texts.push(&step.text);
-            texts.extend(step.command.as_deref());
-        }
-    }
-    texts.extend(report.outcomes.iter().map(|o| o.reason.as_str()));
-    texts
+/// Where a text of the report came from: personal data is looked for in what came from the
+/// inputs (and replaced everywhere, the tool's own words and rule text included).
+#[derive(Clone, Copy, PartialEq, Eq)]
+enum Origin {
+    Input,
+    Tool,
 }
 
-/// Every text a format may print, identifiers (rule ids and names, kinds, encodings) aside.
-fn for_each_text(report: &mut Report, f: &mut dyn FnMut(&mut String)) {
+/// Every text a format may print, identifiers (rule ids and names, kinds, encodings) aside, in
+/// the order a reader meets them: the order of first sight numbers the pseudonyms.
+fn for_each_text(report: &mut Report, f: &mut dyn FnMut(Origin, &mut String)) {
+    use Origin::{Input, Tool};
     for input in &mut report.inputs {
-        f(&mut input.path);
+        f(Input, &mut input.path);
         for problem in &mut input.problems {
-            f(&mut problem.message);
+            f(Input, &mut problem.message);
         }
     }
     let host = &mut report.host;
-    host.hosts.iter_mut().for_each(&mut *f);
-    host.collection_time.iter_mut().for_each(&mut *f);
-    host.reference_time.iter_mut().for_each(&mut *f);
-    host.versions.iter_mut().for_each(&mut *f);
-    host.domains.iter_mut().for_each(&mut *f);
+    host.hosts.iter_mut().for_each(|h| f(Input, h));
+    host.collection_time.iter_mut().for_each(|t| f(Tool, t));
+    host.reference_time.iter_mut().for_each(|t| f(Tool, t));
+    host.versions.iter_mut().for_each(|v| f(Tool, v));
+    host.domains.iter_mut().for_each(|d| f(Input, d));
     for finding in &mut report.findings {
-        f(&mut finding.title);
+        f(Tool, &mut finding.title);
         for evidence in &mut finding.evidence {
-            f(&mut evidence.path);
-            f(&mut evidence.excerpt);
+            f(Input, &mut evidence.path);
+            f(Input, &mut evidence.excerpt);
             for (_, value) in &mut evidence.captures {
-                f(value);
+                f(Input, value);
             }
         }
         for step in &mut finding.remediation {
-            f(&mut step.text);
-            step.command.iter_mut().for_each(&mut *f);
-            step.label.iter_mut().for_each(&mut *f);
+            f(Input, &mut step.text);
+            step.command.iter_mut().for_each(|c| f(Input, c));
+            step.label.iter_mut().for_each(|l| f(Tool, l));
+            step.note.iter_mut().for_each(|n| f(Tool, n));
         }
-        finding.references.iter_mut().for_each(&mut *f);
+        finding.references.iter_mut().for_each(|r| f(Tool, r));
     }
     for outcome in &mut report.outcomes {
-        f(&mut outcome.reason);
+        f(Input, &mut outcome.reason);
     }
     for rule in &mut report.rules {
-        f(&mut rule.title);
-        f(&mut rule.what);
-        f(&mut rule.why);
+        f(Tool, &mut rule.title);
+        f(Tool, &mut rule.what);
+        f(Tool, &mut rule.why);
         for step in &mut rule.remediation {
-            f(&mut step.text);
-            step.command.iter_mut().for_each(&mut *f);
+            f(Tool, &mut step.text);
+            step.command.iter_mut().for_each(|c| f(Tool, c));
         }
-        rule.references.iter_mut().for_each(&mut *f);
+        rule.references.iter_mut().for_each(|r| f(Tool, r));
     }
 }
 

@@ -79,6 +79,15 @@ pub struct VersionRange {
 }
 
 impl VersionRange {
+    /// Whether `version` is in the range. Bounds that are not versions were refused when the
+    /// rule was compiled, so here they cannot occur (and would not bound anything).
+    pub fn contains(&self, version: &crate::version::Version) -> bool {
+        use crate::version::Version;
+        let min_ok = self.min.as_deref().and_then(Version::parse).is_none_or(|min| *version >= min);
+        let below_ok = self.below.as_deref().and_then(Version::parse).is_none_or(|below| *version < below);
+        min_ok && below_ok
+    }
+
     /// The human label used on remediation variants, e.g. "2.0 and later".
     pub fn label(&self) -> String {
         match (&self.min, &self.below) {

@@ -51,10 +51,7 @@ impl Render {
             out.push_str(text);
             self.left -= text.len();
         } else {
-            let mut end = self.left;
-            while !text.is_char_boundary(end) {
-                end -= 1;
-            }
+            let end = text.floor_char_boundary(self.left);
             out.push_str(&text[..end]);
             out.push_str("...");
             self.left = 0;

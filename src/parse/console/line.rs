@@ -187,11 +187,7 @@ pub(super) fn anchor_after(ls: &[L<'_>]) -> Vec<Option<usize>> {
 
 /// The longest prefix of `text` no longer than `max` bytes that ends on a char boundary.
 pub(super) fn head(text: &str, max: usize) -> &str {
-    let mut cut = text.len().min(max);
-    while !text.is_char_boundary(cut) {
-        cut -= 1;
-    }
-    &text[..cut]
+    &text[..text.floor_char_boundary(max)]
 }
 
 pub(super) fn is_script_path(name: &str) -> bool {
