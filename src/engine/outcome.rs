@@ -75,19 +75,21 @@ impl Engine {
         let version = facts.cce_version();
         for (index, rule) in self.rules.iter().enumerate() {
             let outcome = &mut outcomes[index];
-            if let Some(version) = version {
-                if rule.loaded.def.applies_to.as_ref().is_some_and(|range| !range.contains(&version.version)) {
-                    let range = rule.loaded.def.applies_to.as_ref().map(|r| r.label()).unwrap_or_default();
-                    outcome.status = Status::NotApplicable;
-                    outcome.reason = format!(
-                        "Cloud Connector {} ({} version from {}) is outside the affected versions ({range})",
-                        version.version, version.role, version.path
-                    );
-                    outcome.evidence.clear();
-                    outcome.count = 0;
-                    outcome.severity = rule.loaded.def.severity;
-                    continue;
-                }
+            if let (Some(version), Some(range)) = (version, &rule.loaded.def.applies_to)
+                && !range.contains(&version.version)
+            {
+                outcome.status = Status::NotApplicable;
+                outcome.reason = format!(
+                    "Cloud Connector {} ({} version from {}) is outside the affected versions ({})",
+                    version.version,
+                    version.role,
+                    version.path,
+                    range.label()
+                );
+                outcome.evidence.clear();
+                outcome.count = 0;
+                outcome.severity = rule.loaded.def.severity;
+                continue;
             }
             if let Some(join) = &rule.loaded.def.join {
                 let rows = facts.tables.get(join.fact.value.as_str()).map(Vec::as_slice).unwrap_or_default();
