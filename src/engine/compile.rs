@@ -360,13 +360,13 @@ fn compile_field(
     // A fact no check concludes never matches: the rule would pass for ever, checking nothing.
     if field_name.eq_ignore_ascii_case("fact")
         && op == Op::Equals
-        && let Some(unknown) = raw.iter().find(|v| !facts::checks::fact_names().any(|f| f == v.as_str()))
+        && let Some(unknown) = raw.iter().find(|v| !facts::registry::fact_names().any(|f| f == v.as_str()))
     {
         let mut error =
             RuleError::at(loaded, values, format!("no check concludes the fact `{unknown}`"), "unknown fact");
-        error = match crate::rules::suggest::closest(unknown, facts::checks::fact_names()) {
+        error = match crate::rules::suggest::closest(unknown, facts::registry::fact_names()) {
             Some(near) => error.with_help(format!("did you mean `{near}`?")),
-            None => error.with_help(format!("facts: {}", facts::checks::fact_names().collect::<Vec<_>>().join(", "))),
+            None => error.with_help(format!("facts: {}", facts::registry::fact_names().collect::<Vec<_>>().join(", "))),
         };
         return Err(Box::new(error));
     }

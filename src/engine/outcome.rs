@@ -8,7 +8,7 @@ use super::evidence::Evidence;
 use super::join::join_holds;
 use super::{Engine, MatchHits};
 use crate::facts::Facts;
-use crate::facts::checks;
+use crate::facts::registry;
 use crate::record::{Record, RecordKind};
 use crate::rules::Severity;
 
@@ -156,7 +156,7 @@ impl Engine {
                     if !kinds.is_empty() {
                         wanted.push(format!("records of kind {}", kind_list(&kinds, None)));
                     }
-                    for need in rule.facts_read.iter().filter_map(|f| checks::needs(f)) {
+                    for need in rule.facts_read.iter().filter_map(|f| registry::needs(f)) {
                         if !wanted.iter().any(|w| w == need) {
                             wanted.push(need.to_owned());
                         }

@@ -1,6 +1,6 @@
 //! CCE211: certificates that expire within the warning window of the reference time.
 
-use super::checks::{Check, Derivation, fact};
+use super::check::{Check, Derivation, fact};
 use super::{Facts, InputRecords};
 use crate::record::RecordKind;
 use crate::time;
@@ -62,7 +62,7 @@ fn certificates_expiring(inputs: &[InputRecords<'_>], facts: &Facts, out: &mut D
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::facts::checks::testing::{input, object, run, values};
+    use crate::facts::check::testing::{input, object, run, values};
     use crate::parse::FileKind;
 
     fn certificate(not_after: &str) -> crate::record::Record {

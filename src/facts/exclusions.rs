@@ -1,6 +1,6 @@
 //! CCE222: Defender exclusions that Cloud Connector needs and the host lacks.
 
-use super::checks::{Check, Derivation, by_cc_cmdlet, fact, is_object_of, objects};
+use super::check::{Check, Derivation, by_cc_cmdlet, fact, is_object_of, objects};
 use super::{Facts, InputRecords};
 use crate::record::RecordKind;
 
@@ -101,7 +101,7 @@ fn normalize_path(path: &str) -> String {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::facts::checks::testing::{input, object, run, values};
+    use crate::facts::check::testing::{input, object, run, values};
     use crate::parse::FileKind;
 
     const ALL_PATHS: &str = r"{C:\Program Files\Skype for Business Cloud Connector Edition, C:\ProgramData\CloudConnector, C:\Program Files\WindowsPowerShell\Modules\CloudConnector}";

@@ -1,7 +1,7 @@
 //! The Mediation Server of CloudConnector.ini against the hybrid configuration online: not
 //! registered at all (CCE206), or registered under another appliance's name (CCE208).
 
-use super::checks::{Check, Derivation, fact, is_object_of, objects};
+use super::check::{Check, Derivation, fact, is_object_of, objects};
 use super::{Facts, InputRecords};
 use crate::parse::FileKind;
 use crate::record::RecordKind;
@@ -103,7 +103,7 @@ fn registration_conflict(inputs: &[InputRecords<'_>], facts: &Facts, out: &mut D
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::facts::checks::testing::{input, object, run, section, values};
+    use crate::facts::check::testing::{input, object, run, section, values};
     use crate::record::{Record, Span};
 
     const NOW: &str = "2026-12-01T00:00:00Z";

@@ -13,10 +13,11 @@ use crate::time::{self, Timestamp};
 use crate::version::Version;
 
 mod certificates;
-pub mod checks;
+pub mod check;
 mod exclusions;
 mod mediation;
 mod network;
+pub mod registry;
 mod sessions;
 mod versions;
 
@@ -49,7 +50,7 @@ pub fn keep(records: &mut Vec<Record>) {
     records.retain(|record| {
         let keep = match record.kind {
             RecordKind::CceLog => Some(index) == newest_entry,
-            _ => Facts::reads(record) || checks::reads(record),
+            _ => Facts::reads(record) || registry::reads(record),
         };
         index += 1;
         keep
@@ -110,7 +111,7 @@ impl Facts {
     fn reads(record: &Record) -> bool {
         match record.kind {
             RecordKind::IniSection | RecordKind::PsSession => true,
-            RecordKind::Text => checks::by_cc_cmdlet(record),
+            RecordKind::Text => check::by_cc_cmdlet(record),
             _ => false,
         }
     }

@@ -4,7 +4,7 @@
 
 use std::collections::BTreeMap;
 
-use super::checks::{Check, Derivation, fact, is_object_of, objects};
+use super::check::{Check, Derivation, fact, is_object_of, objects};
 use super::{Facts, InputRecords};
 use crate::record::{Record, RecordKind};
 
@@ -251,7 +251,7 @@ fn host_corpnet(inputs: &[InputRecords<'_>], facts: &Facts, out: &mut Derivation
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::facts::checks::testing::{input, line, object, run, section, values};
+    use crate::facts::check::testing::{input, line, object, run, section, values};
     use crate::parse::FileKind;
 
     const NOW: &str = "2026-12-01T00:00:00Z";

@@ -3,7 +3,7 @@
 
 use std::collections::BTreeMap;
 
-use super::checks::{Check, Derivation, fact};
+use super::check::{Check, Derivation, fact};
 use super::{Facts, InputRecords};
 use crate::record::{Record, RecordKind};
 use crate::time::{self, Timestamp};
@@ -107,7 +107,7 @@ fn remote_sessions(inputs: &[InputRecords<'_>], _: &Facts, out: &mut Derivation)
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::facts::checks::testing::{input, run, values};
+    use crate::facts::check::testing::{input, run, values};
     use crate::parse::FileKind;
     use crate::record::Span;
 

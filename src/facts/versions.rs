@@ -4,7 +4,7 @@
 
 use std::collections::BTreeMap;
 
-use super::checks::{Check, Derivation, by_cc_cmdlet, fact, is_object_of, objects};
+use super::check::{Check, Derivation, by_cc_cmdlet, fact, is_object_of, objects};
 use super::{Facts, InputRecords};
 use crate::parse::FileKind;
 use crate::record::{RecordKind, Span};
@@ -150,7 +150,7 @@ fn stale_module(inputs: &[InputRecords<'_>], facts: &Facts, out: &mut Derivation
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::facts::checks::testing::{input, line, object, run, section, values};
+    use crate::facts::check::testing::{input, line, object, run, section, values};
     use crate::record::Record;
 
     const NOW: &str = "2026-12-01T00:00:00Z";

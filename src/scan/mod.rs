@@ -11,7 +11,7 @@ use rayon::prelude::*;
 
 use crate::engine::evidence::Excerpts;
 use crate::engine::{Engine, MatchHits, RuleOutcome};
-use crate::facts::checks::{self, Derived};
+use crate::facts::registry::{self, Derived};
 use crate::facts::{Facts, InputRecords};
 use crate::input::SourceFile;
 use crate::parse::FileKind;
@@ -113,7 +113,7 @@ pub fn scan_with_progress(
         })
         .collect();
     let facts = Facts::gather(&views, options.now);
-    let derived = checks::derive(&views, &facts);
+    let derived = registry::derive(&views, &facts);
     let derived_hits = match_derived(engine, &files, &derived.derived);
     let mut inputs = Vec::with_capacity(files.len());
     let mut hits = Vec::with_capacity(files.len() + 1);

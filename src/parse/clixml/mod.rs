@@ -24,13 +24,14 @@
 //! a file that refers to one big object many times cannot make the records outgrow it.
 //!
 //! [`xml`] tokenizes, [`reader`] builds values from the tokens, [`render`] turns values into
-//! field text, [`scalars`] reads the typed scalars (TimeSpans, `_xHHHH_` escapes).
+//! field text, [`value`] is what they hold, [`scalars`] reads the typed scalars (TimeSpans, `_xHHHH_` escapes).
 
 mod reader;
 mod render;
 mod scalars;
 #[cfg(test)]
 mod tests;
+mod value;
 mod xml;
 
 use reader::Reader;

@@ -9,59 +9,10 @@ use super::MAX_DEPTH;
 use super::render::{KEY_BUDGET, RENDER_ALLOWANCE, RENDER_FACTOR};
 use super::render::{Render, record};
 use super::scalars::{decode_escapes, timespan};
+use super::value::{Obj, Value};
 use super::xml::{Tag, Token, Tokenizer, XmlError, attribute, unescape};
 use crate::parse::lines::LineCounter;
 use crate::record::{Parsed, Problem, Span};
-
-#[derive(Clone, Debug)]
-pub(super) enum Value {
-    Null,
-    Bool(bool),
-    /// Any scalar, already in its displayed form.
-    Text(String),
-    Obj(Rc<Obj>),
-}
-
-#[derive(Debug, Default)]
-pub(super) struct Obj {
-    pub(super) types: Option<Rc<[String]>>,
-    pub(super) to_string: Option<String>,
-    /// `<Props>`, `<MS>` and `<DCT>` entries, in document order.
-    pub(super) props: Vec<(String, Value)>,
-    /// `<LST>`, `<IE>`, `<STK>` or `<QUE>` items.
-    pub(super) items: Option<Vec<Value>>,
-    /// Byte ranges of `items`, kept for top-level lists only, whose items become records.
-    pub(super) item_spans: Vec<Range<usize>>,
-    /// The primitive a deserialized enum or string wraps (`<I32>4</I32>` under `Status`).
-    pub(super) base: Option<Value>,
-}
-
-impl Obj {
-    /// What `Format-List` prints for the object: its `ToString`, unless that is only the name of
-    /// its type (the .NET default) and the properties say more.
-    pub(super) fn label(&self) -> Option<&str> {
-        let text = self.to_string.as_deref()?;
-        let is_type_name = self.types.iter().flat_map(|t| t.iter()).any(|t| {
-            let t = t.strip_prefix("Deserialized.").unwrap_or(t);
-            t == text
-        });
-        (!is_type_name || self.props.is_empty()).then_some(text)
-    }
-
-    /// Whether the object flattens into `Parent.Child` fields.
-    pub(super) fn has_members(&self) -> bool {
-        self.items.is_none() && !self.props.is_empty()
-    }
-}
-
-impl Value {
-    pub(super) fn is_scalar(&self) -> bool {
-        match self {
-            Value::Obj(obj) => obj.items.is_none() && (obj.label().is_some() || obj.props.is_empty()),
-            _ => true,
-        }
-    }
-}
 
 pub(super) struct Reader<'a> {
     pub(super) text: &'a str,

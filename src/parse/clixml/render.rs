@@ -2,7 +2,7 @@
 //! lists `a, b`; all of it within one byte budget per file.
 
 use super::MAX_DEPTH;
-use super::reader::Value;
+use super::value::Value;
 use crate::parse::producer::producer_for_type;
 use crate::record::{Record, RecordKind, Span};
 
