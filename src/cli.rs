@@ -217,19 +217,11 @@ pub fn run() -> ExitCode {
 
 /// The built-in pack plus the user's folders, compiled.
 fn engine(pack: &PackArgs) -> miette::Result<Engine> {
-    let mut set: RuleSet = load::built_in().map_err(load_error)?;
+    let mut set: RuleSet = load::built_in()?;
     for dir in &pack.rules {
-        set.extend(load::from_dir(dir).map_err(load_error)?);
+        set.extend(load::from_dir(dir)?);
     }
     Engine::new(set).map_err(|e| miette::Report::new(*e))
-}
-
-fn load_error(e: load::LoadError) -> miette::Report {
-    match e {
-        load::LoadError::Yaml(report) => report,
-        load::LoadError::Rule(rule) => miette::Report::new(*rule),
-        other => miette::miette!("{other}"),
-    }
 }
 
 fn scan(args: ScanArgs) -> miette::Result<ExitCode> {
@@ -344,7 +336,7 @@ fn test(dirs: &[PathBuf], fixtures: Option<PathBuf>, junit: Option<PathBuf>) -> 
     } else {
         let mut ids = Vec::new();
         for dir in dirs {
-            ids.extend(load::from_dir(dir).map_err(load_error)?.into_keys());
+            ids.extend(load::from_dir(dir)?.into_keys());
         }
         ids
     };

@@ -199,21 +199,60 @@ impl Record {
     }
 }
 
+/// What went wrong with an input, for code and tests that must tell problems apart; the
+/// message says it to a person.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum ProblemKind {
+    /// It could not be opened or read: it vanished, rights, an I/O error, or it was replaced
+    /// after it was found.
+    Unreadable,
+    /// Skipped or cut for its size (`--max-file-size`).
+    SizeLimit,
+    /// A field cut at `--max-record-bytes`.
+    RecordCut,
+    /// Entries or bytes past a zip's budgets (`--max-zip-entries`, `--max-zip-bytes`,
+    /// `--max-zip-ratio`).
+    ZipLimit,
+    /// Nested deeper than `--max-depth`.
+    DepthLimit,
+    /// Not read before `--timeout`.
+    TimeLimit,
+    /// A symbolic link that was not followed.
+    Link,
+    /// Not a regular file (a FIFO, a socket, a device).
+    NotAFile,
+    /// A zip, or an entry of one, that cannot be read.
+    Zip,
+    /// Names that stand more than once (a zip's entries, an ini's keys).
+    Duplicate,
+    /// Not text.
+    Binary,
+    /// A file with nothing in it.
+    Empty,
+    /// Decoded with damage: invalid UTF-8, a BOM that lies, NUL characters, a cut UTF-16 unit.
+    Encoding,
+    /// Text its parser could not read (JSON, CLIXML, CSV, ini syntax).
+    Syntax,
+    /// A value no host writes (a date past year 9999), so what it would decide was not checked.
+    Value,
+}
+
 /// A problem met while reading or parsing one input. The scan goes on; the report lists it.
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct Problem {
+    pub kind: ProblemKind,
     /// 1-based line, where the problem has one.
     pub line: Option<u32>,
     pub message: String,
 }
 
 impl Problem {
-    pub fn at(line: u32, message: impl Into<String>) -> Problem {
-        Problem { line: Some(line), message: message.into() }
+    pub fn at(kind: ProblemKind, line: u32, message: impl Into<String>) -> Problem {
+        Problem { kind, line: Some(line), message: message.into() }
     }
 
-    pub fn file(message: impl Into<String>) -> Problem {
-        Problem { line: None, message: message.into() }
+    pub fn file(kind: ProblemKind, message: impl Into<String>) -> Problem {
+        Problem { kind, line: None, message: message.into() }
     }
 }
 

@@ -6,7 +6,7 @@
 use std::collections::BTreeSet;
 
 use super::{Facts, InputRecords};
-use crate::record::{Problem, Record, RecordKind, Span};
+use crate::record::{Problem, ProblemKind, Record, RecordKind, Span};
 
 /// One derivation: what it concludes, what it needs, what it reads, and the code.
 pub struct Check {
@@ -46,7 +46,7 @@ impl Derivation {
     }
 
     pub(super) fn problem(&mut self, path: &str, line: u32, message: String) {
-        self.problems.push((path.to_owned(), Problem::at(line, message)));
+        self.problems.push((path.to_owned(), Problem::at(ProblemKind::Value, line, message)));
     }
 }
 

@@ -87,7 +87,10 @@ impl<R: Read> ChunkReader<R> {
                 Ok(n) => decoder.push(&self.buffer[..n], false, &mut self.pending),
                 Err(e) if e.kind() == std::io::ErrorKind::Interrupted => {}
                 Err(e) => {
-                    self.problems.push(crate::record::Problem::file(format!("read stopped: {e}")));
+                    self.problems.push(crate::record::Problem::file(
+                        crate::record::ProblemKind::Unreadable,
+                        format!("read stopped: {e}"),
+                    ));
                     decoder.push(&[], true, &mut self.pending);
                     self.eof = true;
                 }

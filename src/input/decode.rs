@@ -10,7 +10,7 @@ use std::borrow::Cow;
 
 use encoding_rs::{UTF_16BE, UTF_16LE, WINDOWS_1252};
 
-use crate::record::Problem;
+use crate::record::{Problem, ProblemKind};
 
 /// How much of a file the statistical tests look at: enough for a stable estimate, small
 /// enough to stay cheap on huge logs.
@@ -70,7 +70,7 @@ pub fn decode(bytes: &[u8]) -> Decoded {
     if bytes.is_empty() {
         // Worth a line in the report: a capture that stayed empty is often the clue (a cmdlet
         // that printed nothing, a log the service never wrote).
-        problems.push(Problem::file("empty file"));
+        problems.push(Problem::file(ProblemKind::Empty, "empty file"));
     }
     let (text, encoding) = match marking(bytes) {
         Marking::Lying(declared, rest) => {
@@ -167,12 +167,10 @@ fn marking(bytes: &[u8]) -> Marking<'_> {
 
 /// The problem of a file whose BOM lied.
 fn lie(declared: Encoding, actual: Encoding) -> Problem {
-    Problem::file(format!(
-        "BOM says {} but content is {}; decoded as {}",
-        declared.bom_label(),
-        actual.name(),
-        actual.name()
-    ))
+    Problem::file(
+        ProblemKind::Encoding,
+        format!("BOM says {} but content is {}; decoded as {}", declared.bom_label(), actual.name(), actual.name()),
+    )
 }
 
 fn split_bom(bytes: &[u8]) -> Option<(Encoding, &[u8])> {
@@ -216,10 +214,13 @@ fn decode_marked(declared: Encoding, rest: &[u8], problems: &mut Vec<Problem>) -
         _ => match String::from_utf8_lossy(rest) {
             Cow::Borrowed(text) => text.to_owned(),
             Cow::Owned(text) => {
-                problems.push(Problem::file(format!(
-                    "invalid UTF-8 replaced by U+FFFD ({} replacement characters)",
-                    text.matches('\u{FFFD}').count()
-                )));
+                problems.push(Problem::file(
+                    ProblemKind::Encoding,
+                    format!(
+                        "invalid UTF-8 replaced by U+FFFD ({} replacement characters)",
+                        text.matches('\u{FFFD}').count()
+                    ),
+                ));
                 text
             }
         },
@@ -245,10 +246,10 @@ fn decode_unmarked(bytes: &[u8], problems: &mut Vec<Problem>) -> (String, Encodi
     }
     if multibyte > invalid {
         let text = String::from_utf8_lossy(bytes).into_owned();
-        problems.push(Problem::file(format!(
-            "invalid UTF-8 replaced by U+FFFD ({} replacement characters)",
-            text.matches('\u{FFFD}').count()
-        )));
+        problems.push(Problem::file(
+            ProblemKind::Encoding,
+            format!("invalid UTF-8 replaced by U+FFFD ({} replacement characters)", text.matches('\u{FFFD}').count()),
+        ));
         return (text, Encoding::Utf8);
     }
     let (text, _) = WINDOWS_1252.decode_without_bom_handling(bytes);
@@ -258,17 +259,20 @@ fn decode_unmarked(bytes: &[u8], problems: &mut Vec<Problem>) -> (String, Encodi
 fn decode_utf16(encoding: &'static encoding_rs::Encoding, bytes: &[u8], problems: &mut Vec<Problem>) -> String {
     let even = bytes.len() & !1;
     if even != bytes.len() {
-        problems.push(Problem::file(format!(
-            "odd number of bytes for UTF-16: dropped the trailing byte 0x{:02X}",
-            bytes[even]
-        )));
+        problems.push(Problem::file(
+            ProblemKind::Encoding,
+            format!("odd number of bytes for UTF-16: dropped the trailing byte 0x{:02X}", bytes[even]),
+        ));
     }
     let (text, had_errors) = encoding.decode_without_bom_handling(&bytes[..even]);
     if had_errors {
-        problems.push(Problem::file(format!(
-            "unpaired UTF-16 surrogates replaced by U+FFFD ({} replacement characters)",
-            text.matches('\u{FFFD}').count()
-        )));
+        problems.push(Problem::file(
+            ProblemKind::Encoding,
+            format!(
+                "unpaired UTF-16 surrogates replaced by U+FFFD ({} replacement characters)",
+                text.matches('\u{FFFD}').count()
+            ),
+        ));
     }
     text.into_owned()
 }
@@ -278,7 +282,10 @@ fn strip_nuls(text: String, problems: &mut Vec<Problem>) -> String {
         return text;
     }
     let count = memchr::memchr_iter(0, text.as_bytes()).count();
-    problems.push(Problem::file(format!("removed {count} NUL characters (NUL-padded or damaged file)")));
+    problems.push(Problem::file(
+        ProblemKind::Encoding,
+        format!("removed {count} NUL characters (NUL-padded or damaged file)"),
+    ));
     text.replace('\0', "")
 }
 
@@ -367,14 +374,19 @@ impl StreamDecoder {
     /// What went wrong over the whole file.
     pub fn finish(mut self) -> Vec<Problem> {
         if self.replaced {
-            self.problems.push(Problem::file(format!(
-                "invalid {} replaced by U+FFFD",
-                if matches!(self.encoding, Encoding::Utf8 | Encoding::Utf8Bom) { "UTF-8" } else { "UTF-16" }
-            )));
+            self.problems.push(Problem::file(
+                ProblemKind::Encoding,
+                format!(
+                    "invalid {} replaced by U+FFFD",
+                    if matches!(self.encoding, Encoding::Utf8 | Encoding::Utf8Bom) { "UTF-8" } else { "UTF-16" }
+                ),
+            ));
         }
         if self.nuls > 0 {
-            self.problems
-                .push(Problem::file(format!("removed {} NUL characters (NUL-padded or damaged file)", self.nuls)));
+            self.problems.push(Problem::file(
+                ProblemKind::Encoding,
+                format!("removed {} NUL characters (NUL-padded or damaged file)", self.nuls),
+            ));
         }
         self.problems
     }
@@ -439,8 +451,8 @@ mod tests {
         let mut utf16: Vec<u8> = vec![0xFF, 0xFE];
         utf16.extend(text.encode_utf16().flat_map(u16::to_le_bytes));
         for bytes in [utf16.clone(), text.as_bytes().to_vec(), utf16[2..].to_vec()] {
-            let whole = super::decode(&bytes);
-            let (mut decoder, skip) = super::StreamDecoder::for_head(&bytes[..bytes.len().min(8192)]);
+            let whole = decode(&bytes);
+            let (mut decoder, skip) = StreamDecoder::for_head(&bytes[..bytes.len().min(8192)]);
             let mut out = String::new();
             // Odd block sizes split UTF-16 units and UTF-8 sequences.
             for block in bytes[skip..].chunks(777) {
@@ -619,7 +631,7 @@ mod tests {
         }
         let d = decode(b"");
         assert_eq!((d.text.as_str(), d.encoding), ("", Encoding::Utf8));
-        assert_eq!(d.problems, [Problem::file("empty file")]);
+        assert_eq!(d.problems, [Problem::file(ProblemKind::Empty, "empty file")]);
         assert!(!looks_binary(b""));
     }
 

@@ -17,6 +17,7 @@ use walkdir::WalkDir;
 
 use super::limits::{Limits, TIME_LIMIT};
 use super::{Content, DiskFile, FileIdentity, SourceFile, read_file, read_limited, zip_directory};
+use crate::record::{Problem, ProblemKind};
 
 /// Everything under the given roots, sorted by reported path so reports are deterministic.
 /// `stdin` supplies the bytes for a root named `-`.
@@ -24,7 +25,7 @@ pub fn discover(roots: &[String], limits: &Limits, stdin: &mut dyn Read) -> Vec<
     let mut out = Vec::new();
     for root in roots {
         if limits.out_of_time() {
-            out.push(unread(root.clone(), TIME_LIMIT));
+            out.push(unread(root.clone(), Problem::file(ProblemKind::TimeLimit, TIME_LIMIT)));
         } else if root == "-" {
             out.push(SourceFile {
                 path: "-".into(),
@@ -54,8 +55,8 @@ pub fn zip_entries(bytes: &[u8], zip_path: &str, limits: &Limits) -> Vec<SourceF
 }
 
 /// A source that was found but cannot be read, with the reason.
-fn unread(path: String, message: impl Into<String>) -> SourceFile {
-    SourceFile { path, content: Content::Memory(Err(message.into())) }
+fn unread(path: String, problem: Problem) -> SourceFile {
+    SourceFile { path, content: Content::Memory(Err(problem)) }
 }
 
 fn walk_dir(root: &Path, limits: &Limits, out: &mut Vec<SourceFile>) {
@@ -69,7 +70,9 @@ fn walk_dir(root: &Path, limits: &Limits, out: &mut Vec<SourceFile>) {
     let mut walker = WalkDir::new(root).follow_links(limits.follow_links).sort_by_file_name().into_iter();
     while let Some(entry) = walker.next() {
         if limits.out_of_time() {
-            out.push(unread(root.display().to_string(), format!("{TIME_LIMIT}: the walk of this folder stopped")));
+            let problem =
+                Problem::file(ProblemKind::TimeLimit, format!("{TIME_LIMIT}: the walk of this folder stopped"));
+            out.push(unread(root.display().to_string(), problem));
             return;
         }
         let entry = match entry {
@@ -77,13 +80,17 @@ fn walk_dir(root: &Path, limits: &Limits, out: &mut Vec<SourceFile>) {
             Err(e) => {
                 let path = e.path().map_or_else(|| root.display().to_string(), shown);
                 let dangling = e.path().is_some_and(|p| p.is_symlink() && !p.exists());
-                let message = match (e.loop_ancestor(), e.io_error()) {
-                    (Some(ancestor), _) => format!("link loop back to `{}`: not followed", shown(ancestor)),
-                    (None, _) if dangling => "link to nothing (its target does not exist): not read".to_owned(),
-                    (None, Some(io)) => format!("cannot read: {io}"),
-                    (None, None) => format!("cannot read: {e}"),
+                let (kind, message) = match (e.loop_ancestor(), e.io_error()) {
+                    (Some(ancestor), _) => {
+                        (ProblemKind::Link, format!("link loop back to `{}`: not followed", shown(ancestor)))
+                    }
+                    (None, _) if dangling => {
+                        (ProblemKind::Link, "link to nothing (its target does not exist): not read".to_owned())
+                    }
+                    (None, Some(io)) => (ProblemKind::Unreadable, format!("cannot read: {io}")),
+                    (None, None) => (ProblemKind::Unreadable, format!("cannot read: {e}")),
                 };
-                out.push(unread(path, message));
+                out.push(unread(path, Problem::file(kind, message)));
                 continue;
             }
         };
@@ -101,14 +108,20 @@ fn walk_dir(root: &Path, limits: &Limits, out: &mut Vec<SourceFile>) {
             if !limits.follow_links {
                 out.push(unread(
                     path,
-                    "symbolic link, not followed (--follow-links follows links inside the scanned folder)",
+                    Problem::file(
+                        ProblemKind::Link,
+                        "symbolic link, not followed (--follow-links follows links inside the scanned folder)",
+                    ),
                 ));
                 continue;
             }
             if let Some(target) = leaves_root {
                 out.push(unread(
                     path,
-                    format!("link to `{}` leaves the scanned folder: not followed", target.display()),
+                    Problem::file(
+                        ProblemKind::Link,
+                        format!("link to `{}` leaves the scanned folder: not followed", target.display()),
+                    ),
                 ));
                 if is_dir {
                     walker.skip_current_dir();
@@ -132,16 +145,21 @@ fn walk_dir(root: &Path, limits: &Limits, out: &mut Vec<SourceFile>) {
                     };
                     add_file(disk, path, entry.depth() - 1, limits, out);
                 }
-                Err(e) => out.push(unread(path, format!("cannot read: {e}"))),
+                Err(e) => out.push(unread(path, Problem::file(ProblemKind::Unreadable, format!("cannot read: {e}")))),
             }
         } else {
-            out.push(unread(path, "not a regular file (a FIFO, socket or device): not read"));
+            let problem =
+                Problem::file(ProblemKind::NotAFile, "not a regular file (a FIFO, socket or device): not read");
+            out.push(unread(path, problem));
         }
     }
 }
 
-fn too_deep(what: &str, limits: &Limits) -> String {
-    format!("{what} nested deeper than {} levels (--max-depth): not read", limits.max_depth)
+fn too_deep(what: &str, limits: &Limits) -> Problem {
+    Problem::file(
+        ProblemKind::DepthLimit,
+        format!("{what} nested deeper than {} levels (--max-depth): not read", limits.max_depth),
+    )
 }
 
 /// A file `depth` folders and zips below its scanned root; `found` is the file a walk found
@@ -206,7 +224,10 @@ impl ZipReader<'_> {
     fn read(&mut self, bytes: &[u8], zip_path: &str, depth: usize) {
         let mut archive = match zip::ZipArchive::new(Cursor::new(bytes)) {
             Ok(a) => a,
-            Err(e) => return self.out.push(unread(zip_path.to_owned(), format!("not a readable zip: {e}"))),
+            Err(e) => {
+                let problem = Problem::file(ProblemKind::Zip, format!("not a readable zip: {e}"));
+                return self.out.push(unread(zip_path.to_owned(), problem));
+            }
         };
         // The directory as written: a name that stands more than once is read in every copy.
         let listed = zip_directory::entries(bytes, archive.central_directory_start());
@@ -233,20 +254,26 @@ impl ZipReader<'_> {
         for index in 0..count {
             let left = count - index;
             if self.limits.out_of_time() {
-                stopped = Some(format!("{TIME_LIMIT}: {} not read", entries(left)));
+                stopped =
+                    Some(Problem::file(ProblemKind::TimeLimit, format!("{TIME_LIMIT}: {} not read", entries(left))));
                 break;
             }
             if self.entries_left == 0 {
-                stopped = Some(format!(
-                    "{} not read: more than {} in this zip and the zips it holds (--max-zip-entries)",
-                    entries(left),
-                    entries(self.limits.max_zip_entries)
+                stopped = Some(Problem::file(
+                    ProblemKind::ZipLimit,
+                    format!(
+                        "{} not read: more than {} in this zip and the zips it holds (--max-zip-entries)",
+                        entries(left),
+                        entries(self.limits.max_zip_entries)
+                    ),
                 ));
                 break;
             }
             self.entries_left -= 1;
             let outcome = if let Some((name, entry)) = index.checked_sub(archive.len()).map(|i| &earlier[i]) {
-                self.entry(zip_path, name, depth, |cap| zip_directory::read(bytes, entry, cap))
+                self.entry(zip_path, name, depth, |cap| {
+                    zip_directory::read(bytes, entry, cap).map_err(|why| Problem::file(ProblemKind::Zip, why))
+                })
             } else {
                 // Known before the entry is opened, so an entry that fails to open is still named.
                 let name = archive.name_for_index(index).unwrap_or_default().replace('\\', "/");
@@ -255,7 +282,10 @@ impl ZipReader<'_> {
                     Ok(entry) => entry,
                     Err(e) => {
                         let shown = shown_entry(zip_path, &name);
-                        self.out.push(unread(shown, format!("cannot read zip entry: {e}")));
+                        self.out.push(unread(
+                            shown,
+                            Problem::file(ProblemKind::Zip, format!("cannot read zip entry: {e}")),
+                        ));
                         continue;
                     }
                 };
@@ -266,16 +296,22 @@ impl ZipReader<'_> {
                         return Err(super::over_size_limit(declared, max_file_size));
                     }
                     let mut data = Vec::new();
-                    (&mut entry).take(cap).read_to_end(&mut data).map_err(|e| format!("cannot inflate: {e}"))?;
+                    (&mut entry)
+                        .take(cap)
+                        .read_to_end(&mut data)
+                        .map_err(|e| Problem::file(ProblemKind::Zip, format!("cannot inflate: {e}")))?;
                     Ok(data)
                 })
             };
             if let Some(cut) = outcome {
-                stopped = Some(format!(
-                    "expands past {} bytes ({}): {cut}, {} after it not read",
-                    self.bytes_limit,
-                    self.budget_rule,
-                    entries(left - 1)
+                stopped = Some(Problem::file(
+                    ProblemKind::ZipLimit,
+                    format!(
+                        "expands past {} bytes ({}): {cut}, {} after it not read",
+                        self.bytes_limit,
+                        self.budget_rule,
+                        entries(left - 1)
+                    ),
                 ));
                 break;
             }
@@ -284,14 +320,17 @@ impl ZipReader<'_> {
             let names: Vec<String> = twice.iter().map(|(name, n)| format!("`{name}` {n} times")).collect();
             self.out.push(unread(
                 zip_path.to_owned(),
-                format!(
-                    "names stand more than once in this zip ({}): every copy is read, the earlier ones named \"(copy k of n)\"",
-                    names.join(", ")
+                Problem::file(
+                    ProblemKind::Duplicate,
+                    format!(
+                        "names stand more than once in this zip ({}): every copy is read, the earlier ones named \"(copy k of n)\"",
+                        names.join(", ")
+                    ),
                 ),
             ));
         }
-        if let Some(message) = stopped {
-            self.out.push(unread(zip_path.to_owned(), message));
+        if let Some(problem) = stopped {
+            self.out.push(unread(zip_path.to_owned(), problem));
         }
     }
 
@@ -303,7 +342,7 @@ impl ZipReader<'_> {
         zip_path: &str,
         name: &str,
         depth: usize,
-        inflate: impl FnOnce(u64) -> Result<Vec<u8>, String>,
+        inflate: impl FnOnce(u64) -> Result<Vec<u8>, Problem>,
     ) -> Option<String> {
         let shown = shown_entry(zip_path, name);
         let max_file_size = self.limits.max_file_size;
@@ -311,15 +350,19 @@ impl ZipReader<'_> {
         let cap = max_file_size.min(self.bytes_left);
         let mut data = match inflate(cap.saturating_add(1)) {
             Ok(data) => data,
-            Err(message) => {
-                self.out.push(unread(shown, message));
+            Err(problem) => {
+                self.out.push(unread(shown, problem));
                 return None;
             }
         };
         let inflated = data.len() as u64;
         if inflated > max_file_size && max_file_size <= self.bytes_left {
             self.bytes_left -= inflated.min(self.bytes_left);
-            self.out.push(unread(shown, format!("skipped: expands past the size limit of {max_file_size} bytes")));
+            let problem = Problem::file(
+                ProblemKind::SizeLimit,
+                format!("skipped: expands past the size limit of {max_file_size} bytes"),
+            );
+            self.out.push(unread(shown, problem));
             return None;
         }
         if inflated > self.bytes_left {
@@ -327,7 +370,7 @@ impl ZipReader<'_> {
             let kept = self.bytes_left;
             self.bytes_left = 0;
             return Some(if is_zip_name(name) || kept == 0 {
-                self.out.push(unread(shown, "not read: the zip budget ran out"));
+                self.out.push(unread(shown, Problem::file(ProblemKind::ZipLimit, "not read: the zip budget ran out")));
                 format!("`{name}` not read")
             } else {
                 data.truncate(kept as usize);
@@ -387,7 +430,7 @@ mod tests {
     fn a_corrupt_zip_is_a_problem_not_a_failure() {
         let out = zip_entries(b"PK\x03\x04garbage", "bad.zip", &Limits::default());
         assert_eq!(out.len(), 1);
-        assert!(matches!(&out[0].content, Content::Memory(Err(m)) if m.contains("not a readable zip")));
+        assert!(matches!(&out[0].content, Content::Memory(Err(p)) if p.kind == ProblemKind::Zip));
     }
 
     #[test]
@@ -396,12 +439,12 @@ mod tests {
         let z = zip_of(&[("big.txt", &big)]);
         let limits = Limits { max_file_size: 1024, ..Limits::default() };
         let out = zip_entries(&z, "b.zip", &limits);
-        assert!(matches!(&out[0].content, Content::Memory(Err(m)) if m.contains("size limit")));
+        assert!(matches!(&out[0].content, Content::Memory(Err(p)) if p.kind == ProblemKind::SizeLimit));
     }
 
-    fn problem_of<'a>(out: &'a [SourceFile], path: &str) -> &'a str {
+    fn problem_of<'a>(out: &'a [SourceFile], path: &str) -> &'a Problem {
         match out.iter().find(|s| s.path == path).map(|s| &s.content) {
-            Some(Content::Memory(Err(m))) => m,
+            Some(Content::Memory(Err(p))) => p,
             other => panic!("{path} has no problem: {other:?}"),
         }
     }
@@ -418,8 +461,10 @@ mod tests {
         };
         assert!(kept.starts_with(b"Import-Module : boom") && kept.len() < log.len());
         let problem = problem_of(&out, "b.zip");
-        assert!(problem.contains("--max-zip-ratio") && problem.contains("`padded.log` cut at"), "{problem}");
-        assert!(problem.contains("1 entry after it not read"), "{problem}");
+        assert_eq!(problem.kind, ProblemKind::ZipLimit);
+        let message = &problem.message;
+        assert!(message.contains("--max-zip-ratio") && message.contains("`padded.log` cut at"), "{message}");
+        assert!(message.contains("1 entry after it not read"), "{message}");
     }
 
     #[test]
@@ -430,11 +475,12 @@ mod tests {
         let out = zip_entries(&outer, "o.zip", &limits);
         let paths: Vec<&str> = out.iter().map(|s| s.path.as_str()).collect();
         assert_eq!(paths, ["o.zip/inner.zip/a.txt", "o.zip/inner.zip/b.txt", "o.zip/inner.zip", "o.zip"]);
-        assert!(problem_of(&out, "o.zip/inner.zip").starts_with("1 entry not read: more than 3 entries"));
-        assert!(problem_of(&out, "o.zip").starts_with("1 entry not read"));
+        assert_eq!(problem_of(&out, "o.zip/inner.zip").kind, ProblemKind::ZipLimit);
+        assert!(problem_of(&out, "o.zip/inner.zip").message.starts_with("1 entry not read: more than 3 entries"));
+        assert!(problem_of(&out, "o.zip").message.starts_with("1 entry not read"));
 
         let out = zip_entries(&outer, "o.zip", &Limits { max_depth: 1, ..Limits::default() });
-        assert!(problem_of(&out, "o.zip/inner.zip").starts_with("zip nested deeper than 1 levels"));
+        assert_eq!(problem_of(&out, "o.zip/inner.zip").kind, ProblemKind::DepthLimit);
         assert!(out.iter().any(|s| s.path == "o.zip/d.txt"));
     }
 }

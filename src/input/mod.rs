@@ -10,6 +10,8 @@ use std::borrow::Cow;
 use std::io::Read;
 use std::path::PathBuf;
 
+use crate::record::{Problem, ProblemKind};
+
 /// One file to diagnose, as found; nothing is decoded yet.
 #[derive(Debug)]
 pub struct SourceFile {
@@ -23,7 +25,7 @@ pub enum Content {
     /// Read when the file's turn comes, so that a folder of big logs is never all in memory.
     Disk(DiskFile),
     /// Already read (a zip entry or stdin), or why it could not be.
-    Memory(Result<Vec<u8>, String>),
+    Memory(Result<Vec<u8>, Problem>),
 }
 
 /// A file on disk, and which file it was when it was found.
@@ -66,7 +68,7 @@ impl FileIdentity {
 
 impl DiskFile {
     /// Opens the file, refusing one that is no longer the file the walk found.
-    pub fn open(&self) -> Result<std::fs::File, String> {
+    pub fn open(&self) -> Result<std::fs::File, Problem> {
         let mut options = std::fs::OpenOptions::new();
         options.read(true);
         #[cfg(windows)]
@@ -75,11 +77,14 @@ impl DiskFile {
             use std::os::windows::fs::OpenOptionsExt;
             options.custom_flags(0x0020_0000);
         }
-        let file = options.open(&self.path).map_err(|e| format!("cannot read: {e}"))?;
+        let file = options.open(&self.path).map_err(cannot_read)?;
         if let Some(found) = self.found {
-            let metadata = file.metadata().map_err(|e| format!("cannot read: {e}"))?;
+            let metadata = file.metadata().map_err(cannot_read)?;
             if FileIdentity::of(&metadata) != found || !metadata.is_file() {
-                return Err("not read: replaced (by another file or a link) after it was found".to_owned());
+                return Err(Problem::file(
+                    ProblemKind::Unreadable,
+                    "not read: replaced (by another file or a link) after it was found",
+                ));
             }
         }
         Ok(file)
@@ -90,7 +95,7 @@ impl SourceFile {
     /// The bytes of the file, or why they cannot be had: it vanished, became unreadable or was
     /// replaced since it was found, or it is larger than `max_size` (checked again while
     /// reading, as a log can grow between the two).
-    pub fn read(&self, max_size: u64) -> Result<Cow<'_, [u8]>, String> {
+    pub fn read(&self, max_size: u64) -> Result<Cow<'_, [u8]>, Problem> {
         match &self.content {
             Content::Disk(file) => read_file(file, max_size).map(Cow::Owned),
             Content::Memory(Ok(bytes)) => Ok(Cow::Borrowed(bytes)),
@@ -99,10 +104,15 @@ impl SourceFile {
     }
 }
 
+/// Why an I/O operation on an input failed, as its problem.
+pub fn cannot_read(e: std::io::Error) -> Problem {
+    Problem::file(ProblemKind::Unreadable, format!("cannot read: {e}"))
+}
+
 /// Reads a file of at most `max_size` bytes.
-pub(crate) fn read_file(disk: &DiskFile, max_size: u64) -> Result<Vec<u8>, String> {
+pub(crate) fn read_file(disk: &DiskFile, max_size: u64) -> Result<Vec<u8>, Problem> {
     let file = disk.open()?;
-    let len = file.metadata().map_err(|e| format!("cannot read: {e}"))?.len();
+    let len = file.metadata().map_err(cannot_read)?.len();
     if len > max_size {
         return Err(over_size_limit(len, max_size));
     }
@@ -112,15 +122,21 @@ pub(crate) fn read_file(disk: &DiskFile, max_size: u64) -> Result<Vec<u8>, Strin
 /// Reads everything from `reader` unless it holds more than `max_size` bytes: never more than
 /// one byte past the limit is read, whatever a file's size said or a stream turns out to hold.
 /// `expected` (the size a file states, else 0) sizes the buffer once.
-pub(crate) fn read_limited(reader: impl Read, max_size: u64, expected: u64) -> Result<Vec<u8>, String> {
+pub(crate) fn read_limited(reader: impl Read, max_size: u64, expected: u64) -> Result<Vec<u8>, Problem> {
     let mut bytes = Vec::with_capacity(usize::try_from(expected.min(max_size)).unwrap_or(0));
-    reader.take(max_size.saturating_add(1)).read_to_end(&mut bytes).map_err(|e| format!("cannot read: {e}"))?;
+    reader.take(max_size.saturating_add(1)).read_to_end(&mut bytes).map_err(cannot_read)?;
     if bytes.len() as u64 > max_size {
-        return Err(format!("skipped: more than the size limit of {max_size} bytes (--max-file-size)"));
+        return Err(Problem::file(
+            ProblemKind::SizeLimit,
+            format!("skipped: more than the size limit of {max_size} bytes (--max-file-size)"),
+        ));
     }
     Ok(bytes)
 }
 
-pub(crate) fn over_size_limit(len: u64, max_size: u64) -> String {
-    format!("skipped: {len} bytes is over the size limit of {max_size} bytes (--max-file-size)")
+pub(crate) fn over_size_limit(len: u64, max_size: u64) -> Problem {
+    Problem::file(
+        ProblemKind::SizeLimit,
+        format!("skipped: {len} bytes is over the size limit of {max_size} bytes (--max-file-size)"),
+    )
 }

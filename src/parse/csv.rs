@@ -18,7 +18,7 @@
 use std::collections::HashSet;
 
 use super::producer::producer_for_type;
-use crate::record::{Parsed, Problem, Record, RecordKind, Span};
+use crate::record::{Parsed, Problem, ProblemKind, Record, RecordKind, Span};
 
 /// The header Event Viewer writes (English UI); the rows carry the message as a sixth cell.
 const EVENT_VIEWER_HEADER: &str = "Level,Date and Time,Source,Event ID,Task Category";
@@ -92,6 +92,7 @@ fn column_names(header: &Row, problems: &mut Vec<Problem>) -> Vec<String> {
             let name = if name.is_empty() { format!("column{}", i + 1) } else { name.to_owned() };
             if !seen.insert(name.to_ascii_lowercase()) {
                 problems.push(Problem::at(
+                    ProblemKind::Syntax,
                     header.span.first_line,
                     format!("column name `{name}` appears more than once; rules see the first of them"),
                 ));
@@ -211,8 +212,11 @@ impl<'a> Scanner<'a> {
                         }
                     }
                     None => {
-                        problems
-                            .push(Problem::at(quote_line, "quoted value never closed; it runs to the end of the file"));
+                        problems.push(Problem::at(
+                            ProblemKind::Syntax,
+                            quote_line,
+                            "quoted value never closed; it runs to the end of the file",
+                        ));
                         self.take(&mut cell, bytes.len());
                         return cell;
                     }

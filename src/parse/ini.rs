@@ -11,7 +11,7 @@ use std::collections::HashMap;
 use std::collections::hash_map::Entry;
 
 use crate::parse::lines::{Line, lines};
-use crate::record::{Parsed, Problem, Record, RecordKind, Span};
+use crate::record::{Parsed, Problem, ProblemKind, Record, RecordKind, Span};
 
 pub fn parse(text: &str) -> Parsed {
     let mut parser = Parser::default();
@@ -48,7 +48,7 @@ impl Parser {
         } else if let Some((key, value)) = text.split_once('=') {
             self.key(key.trim_end(), unquote(value.trim_start()), line);
         } else {
-            self.parsed.problems.push(Problem::at(line.number, "not a key=value line; skipped"));
+            self.parsed.problems.push(Problem::at(ProblemKind::Syntax, line.number, "not a key=value line; skipped"));
         }
     }
 
@@ -56,12 +56,16 @@ impl Parser {
     /// under it are not mistaken for keys of the section before.
     fn header_name<'a>(&mut self, header: &'a str, number: u32) -> &'a str {
         let Some((name, after)) = header.split_once(']') else {
-            self.parsed.problems.push(Problem::at(number, "section header without a closing ']'"));
+            self.parsed.problems.push(Problem::at(ProblemKind::Syntax, number, "section header without a closing ']'"));
             return header.trim();
         };
         let after = after.trim_start();
         if !(after.is_empty() || after.starts_with(';') || after.starts_with('#')) {
-            self.parsed.problems.push(Problem::at(number, format!("text after the section header ignored: {after}")));
+            self.parsed.problems.push(Problem::at(
+                ProblemKind::Syntax,
+                number,
+                format!("text after the section header ignored: {after}"),
+            ));
         }
         name.trim()
     }
@@ -70,6 +74,7 @@ impl Parser {
         self.close_section();
         match self.headers.entry(name.to_ascii_lowercase()) {
             Entry::Occupied(first) => self.parsed.problems.push(Problem::at(
+                ProblemKind::Duplicate,
                 line.number,
                 format!("section [{name}] appears again (first at line {}); both are kept", first.get()),
             )),
@@ -82,7 +87,11 @@ impl Parser {
 
     fn key(&mut self, key: &str, value: &str, line: Line<'_>) {
         if key.is_empty() {
-            self.parsed.problems.push(Problem::at(line.number, "key=value line without a key; skipped"));
+            self.parsed.problems.push(Problem::at(
+                ProblemKind::Syntax,
+                line.number,
+                "key=value line without a key; skipped",
+            ));
             return;
         }
         // Keys before any header form a section with an empty name.
@@ -94,6 +103,7 @@ impl Parser {
             Entry::Occupied(first) => {
                 let name = section.record.get("section").unwrap_or_default();
                 self.parsed.problems.push(Problem::at(
+                    ProblemKind::Syntax,
                     line.number,
                     format!(
                         "duplicate key {key} in section [{name}] (lines {} and {}); the first value is used",

@@ -23,7 +23,7 @@ use std::fmt;
 use serde::de::{self, Deserialize, Deserializer, IgnoredAny, MapAccess, SeqAccess, Visitor};
 
 use crate::parse::lines::{LineCounter, line_of};
-use crate::record::{Parsed, Problem, Record, RecordKind, Span};
+use crate::record::{Parsed, Problem, ProblemKind, Record, RecordKind, Span};
 
 pub fn parse(text: &str, producer: Option<&str>) -> Parsed {
     let mut parsed = Parsed::default();
@@ -303,7 +303,7 @@ fn scan_problem(text: &str, error: &ScanError) -> Problem {
     let first_line = line_of(text, error.value_start);
     match serde_json::from_str::<IgnoredAny>(&text[error.value_start..]) {
         Err(e) => serde_problem(text, error.value_start, first_line, &e),
-        Ok(_) => Problem::at(line_of(text, error.at), format!("invalid JSON: {}", error.reason)),
+        Ok(_) => Problem::at(ProblemKind::Syntax, line_of(text, error.at), format!("invalid JSON: {}", error.reason)),
     }
 }
 
@@ -318,7 +318,11 @@ fn serde_problem(text: &str, start: usize, first_line: u32, e: &serde_json::Erro
     } else {
         e.column()
     };
-    Problem::at(first_line.saturating_add(relative_line - 1), format!("invalid JSON: {message} (column {column})"))
+    Problem::at(
+        ProblemKind::Syntax,
+        first_line.saturating_add(relative_line - 1),
+        format!("invalid JSON: {message} (column {column})"),
+    )
 }
 
 #[cfg(test)]

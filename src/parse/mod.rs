@@ -12,7 +12,7 @@ pub mod lines;
 pub mod producer;
 pub mod transcript;
 
-use crate::record::{Parsed, Problem};
+use crate::record::{Parsed, Problem, ProblemKind};
 pub use kind::{FileKind, classify};
 
 /// Parses one decoded file of a known kind. `producer` is the cmdlet the file's name says
@@ -61,6 +61,7 @@ pub fn cut_long_fields(parsed: &mut Parsed, max_bytes: usize) {
         }
         if let Some(len) = longest {
             parsed.problems.push(Problem::at(
+                ProblemKind::RecordCut,
                 record.span.first_line,
                 format!("record cut at {max_bytes} bytes (--max-record-bytes); its longest field held {len}"),
             ));

@@ -445,7 +445,7 @@ fn plural(n: usize) -> &'static str {
 mod tests {
     use super::*;
     use crate::engine::Evidence;
-    use crate::record::Problem;
+    use crate::record::{Problem, ProblemKind};
     use crate::report::{HostSummary, Outcome, Step};
     use crate::scan::InputReport;
 
@@ -465,7 +465,7 @@ mod tests {
                 kind: None,
                 encoding: None,
                 records: 0,
-                problems: vec![Problem::at(3, hostile)],
+                problems: vec![Problem::at(ProblemKind::Syntax, 3, hostile)],
             }],
             host: HostSummary {
                 hosts: vec![hostile.into()],

@@ -1,5 +1,5 @@
-//! `--format json`: the contract of DESIGN.md. Names here are relied on by other tools; add
-//! fields freely, never rename.
+//! `--format json`: the contract the README's "JSON contract" describes. Names here are relied
+//! on by other tools; add fields freely, never rename.
 
 use serde_json::{Value, json};
 

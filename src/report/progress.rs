@@ -21,11 +21,11 @@ pub struct Progress {
 }
 
 impl Progress {
-    /// A bar for a scan of `files` inputs, each read then matched (two steps); `enabled` is
-    /// false when stderr is not a terminal or the user asked for quiet, and then nothing is
+    /// A bar for a scan of `files` inputs, one step each (read, parsed and matched); `enabled`
+    /// is false when stderr is not a terminal or the user asked for quiet, and then nothing is
     /// ever drawn.
     pub fn start(files: usize, enabled: bool) -> Progress {
-        let bar = ProgressBar::with_draw_target(Some(2 * files as u64), ProgressDrawTarget::hidden());
+        let bar = ProgressBar::with_draw_target(Some(files as u64), ProgressDrawTarget::hidden());
         bar.set_message(format!("{files} file{}", if files == 1 { "" } else { "s" }));
         if !enabled {
             return Progress { bar, stop: None, reveal: None };
@@ -46,7 +46,7 @@ impl Progress {
         Progress { bar, stop: Some(stop), reveal: Some(reveal) }
     }
 
-    /// One input read, or one matched; called from the scan's worker threads.
+    /// One input done; called from the scan's worker threads.
     pub fn step(&self) {
         self.bar.inc(1);
     }
@@ -70,10 +70,11 @@ mod tests {
     #[test]
     fn a_disabled_bar_counts_and_never_draws() {
         let progress = Progress::start(3, false);
-        progress.step();
-        progress.step();
-        assert_eq!(progress.bar.position(), 2);
-        assert_eq!(progress.bar.length(), Some(6));
+        for _ in 0..3 {
+            progress.step();
+        }
+        assert_eq!(progress.bar.position(), 3);
+        assert_eq!(progress.bar.length(), Some(3), "a scan of three inputs ends at 100%");
         assert!(progress.bar.is_hidden());
     }
 

@@ -62,22 +62,26 @@ pub fn span_of<T>(node: &Spanned<T>) -> Option<SourceSpan> {
     Some(SourceSpan::new(offset.into(), len.max(1)))
 }
 
-/// Failures of loading as a whole: unreadable files and YAML errors.
-#[derive(Debug, thiserror::Error)]
+/// Why a rule pack cannot be loaded. Each is a diagnostic; a YAML or rule error points at its
+/// file, line and column.
+#[derive(Debug, thiserror::Error, Diagnostic)]
 pub enum LoadError {
     #[error("cannot read rule {path}: {source}")]
+    #[diagnostic(code(ccdiag::rule))]
     Io { path: PathBuf, source: std::io::Error },
-    #[error("{0:?}")]
-    Yaml(miette::Report),
-    #[error("{0:?}")]
+    #[error(transparent)]
+    #[diagnostic(transparent)]
     Rule(Box<RuleError>),
     #[error("{path}: rule id {id} is defined twice in the same pack (first in {first})")]
+    #[diagnostic(code(ccdiag::rule))]
     Duplicate { path: String, id: String, first: String },
     #[error(
         "{path}: line {line}, column {column}: U+{code:04X} is not allowed in a rule file (control and bidi characters are not text)"
     )]
+    #[diagnostic(code(ccdiag::rule))]
     Unprintable { path: String, line: usize, column: usize, code: u32 },
     #[error("{path}: {size} bytes; a rule file is at most {MAX_RULE_FILE_BYTES} bytes")]
+    #[diagnostic(code(ccdiag::rule))]
     TooBig { path: String, size: u64 },
 }
 
@@ -112,9 +116,34 @@ pub fn parse_rule(file: &str, text: &str, origin: Origin) -> Result<LoadedRule, 
     let source: Arc<str> = Arc::from(text);
     // No snippet from serde-saphyr itself: miette draws the source with its labels.
     let options = serde_saphyr::options! { with_snippet: false };
-    let def: RuleDef = serde_saphyr::from_str_with_options(text, options)
-        .map_err(|e| LoadError::Yaml(serde_saphyr::miette::to_miette_report(&e, text, file)))?;
+    let def: RuleDef = serde_saphyr::from_str_with_options(text, options).map_err(|e| yaml_error(&e, file, &source))?;
     Ok(LoadedRule { def, file: file.to_owned(), source, origin })
+}
+
+/// A YAML error as a [`RuleError`] at the place serde-saphyr located it.
+fn yaml_error(error: &serde_saphyr::Error, file: &str, source: &Arc<str>) -> LoadError {
+    let location = error.location();
+    let mut message = error.to_string();
+    // The label shows where; the message need not say it in words too.
+    if let Some(at) = location {
+        let suffix = format!(" at line {}, column {}", at.line(), at.column());
+        if let Some(kept) = message.strip_suffix(&suffix) {
+            message = kept.to_owned();
+        }
+    }
+    let span = location.and_then(|at| {
+        let span = at.span();
+        let offset = usize::try_from(span.byte_offset()?).ok()?;
+        let len = usize::try_from(span.byte_len().unwrap_or(0)).ok()?;
+        Some(SourceSpan::new(offset.into(), len.max(1)))
+    });
+    LoadError::Rule(Box::new(RuleError {
+        message: format!("{file}: {message}"),
+        source_code: NamedSource::new(file, source.clone()),
+        span,
+        label: message,
+        help: None,
+    }))
 }
 
 /// The built-in pack.

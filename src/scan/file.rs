@@ -15,7 +15,7 @@ use crate::input::decode::{self, StreamDecoder};
 use crate::input::limits::TIME_LIMIT;
 use crate::input::{Content, SourceFile};
 use crate::parse::{self, FileKind, cce_log};
-use crate::record::{Problem, Record, RecordKind};
+use crate::record::{Problem, ProblemKind, Record, RecordKind};
 
 /// Bytes read to decide the encoding and the kind of a streamed file.
 const HEAD: usize = 64 << 10;
@@ -25,7 +25,7 @@ pub(super) fn process(engine: &Engine, source: &SourceFile, options: &ScanOption
     let max_file_size = limits.max_file_size;
     let mut result = FileResult::unread(&source.path);
     if limits.out_of_time() {
-        result.report.problems.push(Problem::file(TIME_LIMIT));
+        result.report.problems.push(Problem::file(ProblemKind::TimeLimit, TIME_LIMIT));
         return result;
     }
     if let Content::Disk(disk) = &source.content
@@ -35,16 +35,16 @@ pub(super) fn process(engine: &Engine, source: &SourceFile, options: &ScanOption
     {
         match disk.open() {
             Ok(file) => return stream(engine, file, result, options),
-            Err(message) => {
-                result.report.problems.push(Problem::file(message));
+            Err(problem) => {
+                result.report.problems.push(problem);
                 return result;
             }
         }
     }
     let bytes = match source.read(max_file_size) {
         Ok(bytes) => bytes,
-        Err(message) => {
-            result.report.problems.push(Problem::file(message));
+        Err(problem) => {
+            result.report.problems.push(problem);
             return result;
         }
     };
@@ -67,7 +67,7 @@ fn is_binary(bytes: &[u8], report: &mut InputReport) -> bool {
     let binary = decode::looks_binary(bytes);
     if binary {
         report.kind = Some(FileKind::Binary);
-        report.problems.push(Problem::file("binary file, not read as text"));
+        report.problems.push(Problem::file(ProblemKind::Binary, "binary file, not read as text"));
     }
     binary
 }
@@ -113,7 +113,7 @@ fn stream(engine: &Engine, mut file: File, mut result: FileResult, options: &Sca
             Ok(n) => filled += n,
             Err(e) if e.kind() == std::io::ErrorKind::Interrupted => {}
             Err(e) => {
-                result.report.problems.push(Problem::file(format!("cannot read: {e}")));
+                result.report.problems.push(crate::input::cannot_read(e));
                 return result;
             }
         }

@@ -36,7 +36,7 @@ mod xml;
 
 use reader::Reader;
 
-use crate::record::{Parsed, Problem};
+use crate::record::{Parsed, Problem, ProblemKind};
 
 /// How deep values may nest (a top-level object is depth 1). Export-Clixml's default depth is
 /// 2 and `-Depth` values people use stay far below this.
@@ -58,7 +58,7 @@ pub fn parse(text: &str, producer: Option<&str>) -> Parsed {
     let mut out = Parsed::default();
     if let Err(error) = reader.document(producer, &mut out) {
         let line = reader.lines.line_at(text, error.at);
-        out.problems.push(Problem::at(line, format!("invalid CLIXML: {}", error.message)));
+        out.problems.push(Problem::at(ProblemKind::Syntax, line, format!("invalid CLIXML: {}", error.message)));
     }
     out
 }

@@ -12,7 +12,7 @@ use super::scalars::{decode_escapes, timespan};
 use super::value::{Obj, Value};
 use super::xml::{Tag, Token, Tokenizer, XmlError, attribute, unescape};
 use crate::parse::lines::LineCounter;
-use crate::record::{Parsed, Problem, Span};
+use crate::record::{Parsed, Problem, ProblemKind, Span};
 
 pub(super) struct Reader<'a> {
     pub(super) text: &'a str,
@@ -93,7 +93,7 @@ impl<'a> Reader<'a> {
                     let pending = std::mem::take(&mut self.pending);
                     for (at, message) in pending {
                         let line = self.problem_lines.line_at(self.text, at);
-                        out.problems.push(Problem::at(line, message));
+                        out.problems.push(Problem::at(ProblemKind::Syntax, line, message));
                     }
                     self.emit(&value, range, producer, out);
                 }
@@ -126,6 +126,7 @@ impl<'a> Reader<'a> {
         if self.render.cut && !self.cut_reported {
             self.cut_reported = true;
             out.problems.push(Problem::at(
+                ProblemKind::Syntax,
                 line,
                 "from this object on, values are cut: the file refers to the same objects more often than \
                  ccdiag renders (more than twice its own size)",
