@@ -3,21 +3,12 @@
 
 use std::io::Write;
 use std::path::Path;
-use std::process::{Command, Output};
+use std::process::Command;
 
 use serde_json::Value;
 
-const BUNDLE: &str = concat!(env!("CARGO_MANIFEST_DIR"), "/examples/cce-host-bundle");
-const FIXTURES: &str = concat!(env!("CARGO_MANIFEST_DIR"), "/fixtures");
-
-fn ccdiag(args: &[&str]) -> Output {
-    Command::new(env!("CARGO_BIN_EXE_ccdiag")).args(args).env("NO_COLOR", "1").output().expect("ccdiag runs")
-}
-
-fn json_of(output: &Output) -> Value {
-    serde_json::from_slice(&output.stdout)
-        .unwrap_or_else(|e| panic!("JSON: {e}\n{}", String::from_utf8_lossy(&output.stdout)))
-}
+mod common;
+use common::{EXAMPLE, FIXTURES, ccdiag, ccdiag_with_stdin, json_of};
 
 /// Rule id, count and evidence lines of every finding: what must not depend on how the files
 /// were packed or how many threads read them.
@@ -44,7 +35,7 @@ fn finding_summary(report: &Value) -> Vec<String> {
 
 #[test]
 fn example_bundle_prints_the_json_contract() {
-    let output = ccdiag(&["scan", BUNDLE, "--format", "json"]);
+    let output = ccdiag(&["scan", EXAMPLE, "--format", "json"]);
     assert_eq!(output.status.code(), Some(1), "findings give exit 1");
     let report = json_of(&output);
     assert_eq!(report["tool"]["name"], "ccdiag");
@@ -111,39 +102,31 @@ fn utf16_console_crlf_log_and_zip_give_the_same_findings_as_loose_files() {
 
 #[test]
 fn reports_are_identical_whatever_the_thread_count() {
-    let one = ccdiag(&["scan", BUNDLE, FIXTURES, "--format", "json", "--jobs", "1"]);
-    let two = ccdiag(&["scan", BUNDLE, FIXTURES, "--format", "json", "--jobs", "2"]);
+    let one = ccdiag(&["scan", EXAMPLE, FIXTURES, "--format", "json", "--jobs", "1"]);
+    let two = ccdiag(&["scan", EXAMPLE, FIXTURES, "--format", "json", "--jobs", "2"]);
     assert!(!one.stdout.is_empty());
     assert_eq!(one.stdout, two.stdout);
 }
 
 #[test]
 fn exit_codes_follow_fail_on() {
-    assert_eq!(ccdiag(&["scan", BUNDLE, "--fail-on", "never"]).status.code(), Some(0));
-    assert_eq!(ccdiag(&["scan", BUNDLE, "--fail-on", "error"]).status.code(), Some(1));
+    assert_eq!(ccdiag(&["scan", EXAMPLE, "--fail-on", "never"]).status.code(), Some(0));
+    assert_eq!(ccdiag(&["scan", EXAMPLE, "--fail-on", "error"]).status.code(), Some(1));
     let empty = tempfile::tempdir().unwrap();
     let output = ccdiag(&["scan", empty.path().to_str().unwrap()]);
     assert_eq!(output.status.code(), Some(0));
     assert!(String::from_utf8_lossy(&output.stdout).contains("no input files found"));
     assert_eq!(ccdiag(&["scan"]).status.code(), Some(2), "missing PATH is a usage error");
-    assert_eq!(ccdiag(&["scan", BUNDLE, "--format", "pdf"]).status.code(), Some(2));
+    assert_eq!(ccdiag(&["scan", EXAMPLE, "--format", "pdf"]).status.code(), Some(2));
 }
 
 #[test]
 fn stdin_is_scanned_as_a_file() {
-    let mut child = Command::new(env!("CARGO_BIN_EXE_ccdiag"))
-        .args(["scan", "-", "--format", "json"])
-        .stdin(std::process::Stdio::piped())
-        .stdout(std::process::Stdio::piped())
-        .spawn()
-        .unwrap();
-    child
-        .stdin
-        .take()
-        .unwrap()
-        .write_all(b"Dismount-WindowsImage : Dismount-WindowsImage failed. Error code = 0xc1550115\r\n")
-        .unwrap();
-    let report = json_of(&child.wait_with_output().unwrap());
+    let output = ccdiag_with_stdin(
+        &["scan", "-", "--format", "json"],
+        b"Dismount-WindowsImage : Dismount-WindowsImage failed. Error code = 0xc1550115\r\n",
+    );
+    let report = json_of(&output);
     assert_eq!(report["findings"][0]["rule_id"], "CCE216");
     assert_eq!(report["findings"][0]["evidence"][0]["path"], "-");
 }

@@ -5,13 +5,15 @@
 
 use std::path::Path;
 
-use ccdiag::engine::{Engine, Status};
-use ccdiag::rules::load;
+use ccdiag::engine::Status;
 use ccdiag::ruletest;
+
+mod common;
+use common::engine;
 
 #[test]
 fn healthy_bundle_has_no_finding_and_checks_every_rule() {
-    let engine = Engine::new(load::built_in().unwrap()).unwrap();
+    let engine = engine();
     let bundle = Path::new(concat!(env!("CARGO_MANIFEST_DIR"), "/fixtures/healthy"));
     let scan = ruletest::scan_case(&engine, bundle);
     let problems: Vec<String> =

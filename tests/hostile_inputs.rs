@@ -5,59 +5,20 @@
 //! committed.
 
 use std::collections::BTreeMap;
-use std::io::Write;
 use std::path::Path;
-use std::process::{Command, Output, Stdio};
+use std::process::Command;
 use std::time::{Duration, Instant};
 
-use ccdiag::engine::Engine;
 use ccdiag::input::discover;
 use ccdiag::input::limits::{Limits, TIME_LIMIT};
-use ccdiag::rules::load;
 use ccdiag::scan::{self, ScanOptions};
 use serde_json::Value;
 
+mod common;
+use common::{ccdiag, engine, json_of, utf16le, write, zip_of};
+
 /// A CCE213 signature: the rule that proves a file was still read and matched.
 const KEY_INVALID: &str = "ConvertTo-SecureString : Key not valid for use in specified state.";
-
-/// Longer than any of these scans takes on a loaded machine in a debug build; past it, the
-/// scan is taken to hang.
-const HANG: Duration = Duration::from_secs(240);
-
-/// Runs ccdiag and kills it if it hangs, so a hang fails the test instead of stalling it.
-fn ccdiag(args: &[&str]) -> Output {
-    let mut child = Command::new(env!("CARGO_BIN_EXE_ccdiag"))
-        .args(args)
-        .env("NO_COLOR", "1")
-        .stdin(Stdio::null())
-        .stdout(Stdio::piped())
-        .stderr(Stdio::piped())
-        .spawn()
-        .expect("ccdiag runs");
-    // Drain the pipes while waiting: a report larger than the pipe buffer would block the child.
-    let stdout = child.stdout.take().unwrap();
-    let stderr = child.stderr.take().unwrap();
-    let out = std::thread::spawn(move || std::io::read_to_string(stdout).unwrap_or_default());
-    let err = std::thread::spawn(move || std::io::read_to_string(stderr).unwrap_or_default());
-    let started = Instant::now();
-    let status = loop {
-        if let Some(status) = child.try_wait().unwrap() {
-            break status;
-        }
-        if started.elapsed() > HANG {
-            child.kill().unwrap();
-            panic!("ccdiag {args:?} still running after {HANG:?}");
-        }
-        std::thread::sleep(Duration::from_millis(20));
-    };
-    Output { status, stdout: out.join().unwrap().into_bytes(), stderr: err.join().unwrap().into_bytes() }
-}
-
-fn json_of(output: &Output) -> Value {
-    serde_json::from_slice(&output.stdout).unwrap_or_else(|e| {
-        panic!("JSON: {e}\n{}\n{}", String::from_utf8_lossy(&output.stdout), String::from_utf8_lossy(&output.stderr))
-    })
-}
 
 /// Problems by input path, each as its `line N: message` text.
 fn problems(report: &Value) -> BTreeMap<String, Vec<String>> {
@@ -93,28 +54,6 @@ fn key_invalid_paths(report: &Value) -> Vec<String> {
 fn assert_problem(problems: &BTreeMap<String, Vec<String>>, path: &str, wanted: &str) {
     let found = problems.get(path).unwrap_or_else(|| panic!("no input {path}; inputs: {:?}", problems.keys()));
     assert!(found.iter().any(|p| p.contains(wanted)), "{path}: wanted a problem with `{wanted}`, got {found:?}");
-}
-
-fn zip_of(entries: &[(&str, &[u8])], method: zip::CompressionMethod) -> Vec<u8> {
-    let mut buf = std::io::Cursor::new(Vec::new());
-    let mut writer = zip::ZipWriter::new(&mut buf);
-    let options = zip::write::SimpleFileOptions::default().compression_method(method);
-    for (name, data) in entries {
-        writer.start_file(*name, options).unwrap();
-        writer.write_all(data).unwrap();
-    }
-    writer.finish().unwrap();
-    buf.into_inner()
-}
-
-fn write(dir: &Path, name: &str, bytes: impl AsRef<[u8]>) {
-    let path = dir.join(name);
-    std::fs::create_dir_all(path.parent().unwrap()).unwrap();
-    std::fs::write(path, bytes).unwrap();
-}
-
-fn utf16le(text: &str) -> Vec<u8> {
-    text.encode_utf16().flat_map(u16::to_le_bytes).collect()
 }
 
 /// Bytes shaped like a Windows minidump: a header, then structures and code.
@@ -326,7 +265,7 @@ fn a_file_that_vanishes_or_cannot_be_read_is_a_problem_of_its_own() {
     #[cfg(not(unix))]
     let locked = false;
 
-    let engine = Engine::new(load::built_in().unwrap()).unwrap();
+    let engine = engine();
     let scan = scan::scan(&engine, &sources, &ScanOptions { limits, now: None, ..ScanOptions::default() });
     let input = |path: &str| scan.inputs.iter().find(|i| i.path == path).unwrap();
     assert!(input("vanishing.txt").problems[0].message.starts_with("cannot read: "));
@@ -343,7 +282,7 @@ fn past_the_deadline_nothing_more_is_read_and_each_input_says_so() {
     write(dir.path(), "b/c.txt", format!("{KEY_INVALID}\r\n"));
     let sources = discover::discover(&[dir.path().display().to_string()], &Limits::default(), &mut std::io::empty());
     let expired = Limits { deadline: Some(Instant::now()), ..Limits::default() };
-    let engine = Engine::new(load::built_in().unwrap()).unwrap();
+    let engine = engine();
     let scan =
         scan::scan(&engine, &sources, &ScanOptions { limits: expired.clone(), now: None, ..ScanOptions::default() });
     assert_eq!(scan.inputs.len(), 2);

@@ -3,22 +3,9 @@
 //! seconds in a debug build.
 
 use ccdiag::input::decode::{self, Encoding};
-use ccdiag::parse::FileKind;
-use ccdiag::parse::{self, cce_log};
+use ccdiag::parse::{self, FileKind, cce_log};
 use ccdiag::record::{Parsed, Record};
 use proptest::prelude::*;
-
-const KINDS: [FileKind; 9] = [
-    FileKind::CceLog,
-    FileKind::CloudConnectorIni,
-    FileKind::ModuleIni,
-    FileKind::Ini,
-    FileKind::Transcript,
-    FileKind::Console,
-    FileKind::JsonExport,
-    FileKind::ClixmlExport,
-    FileKind::CsvExport,
-];
 
 /// Lines of every format ccdiag reads, and pieces of them: mixed in any order, they reach the
 /// corners where one parser's structure meets another's, or breaks off.
@@ -107,7 +94,8 @@ fn assert_well_formed(text: &str, parsed: &Parsed) {
 }
 
 fn parse_all_kinds(text: &str) {
-    for kind in KINDS {
+    // Every kind, binary included: its parser must take any text too.
+    for kind in FileKind::ALL {
         for producer in [None, Some("Get-WinEvent")] {
             let parsed = parse::parse(kind, text, producer);
             assert_well_formed(text, &parsed);

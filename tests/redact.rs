@@ -8,10 +8,10 @@
 use std::path::{Path, PathBuf};
 use std::process::Command;
 
-use ccdiag::engine::Engine;
 use ccdiag::report::{Format, Report, redact};
-use ccdiag::rules::load;
 use ccdiag::ruletest;
+
+mod common;
 
 /// Every value that must not survive; searched for in any letter case.
 const ORIGINALS: &[&str] = &[
@@ -114,7 +114,7 @@ impl Drop for Bundle {
 const FORMATS: [Format; 5] = [Format::Text, Format::Markdown, Format::Json, Format::Html, Format::Sarif];
 
 fn report(bundle: &Bundle) -> Report {
-    let engine = Engine::new(load::built_in().expect("built-in pack loads")).expect("built-in pack compiles");
+    let engine = common::engine();
     Report::build(&engine, ruletest::scan_case(&engine, bundle.path()))
 }
 

@@ -3,13 +3,14 @@
 
 use std::path::Path;
 
-use ccdiag::engine::Engine;
 use ccdiag::report::{Format, Report};
-use ccdiag::rules::load;
 use ccdiag::ruletest;
 
+mod common;
+use common::engine;
+
 fn example(format: Format) -> String {
-    let engine = Engine::new(load::built_in().expect("built-in pack loads")).expect("built-in pack compiles");
+    let engine = engine();
     let bundle = Path::new(concat!(env!("CARGO_MANIFEST_DIR"), "/examples/cce-host-bundle"));
     Report::build(&engine, ruletest::scan_case(&engine, bundle)).render(format, false)
 }

@@ -3,14 +3,11 @@
 
 use std::path::Path;
 
-use ccdiag::engine::Engine;
 use ccdiag::report::{Report, markdown, text};
-use ccdiag::rules::load;
 use ccdiag::ruletest::{self, Expect};
 
-fn engine() -> Engine {
-    Engine::new(load::built_in().expect("built-in pack loads")).expect("built-in pack compiles")
-}
+mod common;
+use common::engine;
 
 fn fixtures() -> &'static Path {
     Path::new(concat!(env!("CARGO_MANIFEST_DIR"), "/fixtures"))

@@ -5,15 +5,12 @@
 
 use std::path::{Path, PathBuf};
 
-use ccdiag::engine::Engine;
 use ccdiag::report::{Format, Report, redact};
-use ccdiag::rules::load;
 use ccdiag::ruletest;
 use serde_json::Value;
 
-fn engine() -> Engine {
-    Engine::new(load::built_in().expect("built-in pack loads")).expect("built-in pack compiles")
-}
+mod common;
+use common::engine;
 
 fn validator() -> jsonschema::Validator {
     let path = concat!(env!("CARGO_MANIFEST_DIR"), "/tests/data/sarif-schema-2.1.0.json");

