@@ -39,6 +39,23 @@ impl FileKind {
         FileKind::Binary,
     ];
 
+    /// Where the kind stands in [`FileKind::ALL`]. The match is exhaustive, so a new kind does
+    /// not compile until it has a place there; a test holds the two together.
+    pub fn index(self) -> usize {
+        match self {
+            FileKind::CceLog => 0,
+            FileKind::CloudConnectorIni => 1,
+            FileKind::ModuleIni => 2,
+            FileKind::Ini => 3,
+            FileKind::Transcript => 4,
+            FileKind::Console => 5,
+            FileKind::JsonExport => 6,
+            FileKind::ClixmlExport => 7,
+            FileKind::CsvExport => 8,
+            FileKind::Binary => 9,
+        }
+    }
+
     /// Where a big file of this kind can be cut into chunks without cutting a record.
     pub fn chunk_boundary(self) -> Boundary {
         match self {
@@ -118,6 +135,13 @@ fn looks_like_ini(head: &str) -> bool {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn all_lists_every_kind_once_in_index_order() {
+        for (i, kind) in FileKind::ALL.into_iter().enumerate() {
+            assert_eq!(kind.index(), i, "{}", kind.name());
+        }
+    }
 
     #[test]
     fn names_decide_first() {
