@@ -158,3 +158,80 @@ fn evaluate(
     let matched = rule.selections.iter().zip(memo.iter()).filter(|(_, m)| **m == Some(true));
     Some(matched.filter_map(|(s, _)| s.severity).max().unwrap_or(rule.loaded.def.severity))
 }
+
+#[cfg(test)]
+mod tests {
+    use std::collections::BTreeSet;
+
+    use super::*;
+    use crate::facts::{Facts, VersionFact};
+    use crate::record::Span;
+    use crate::rules::{Origin, load};
+    use crate::version::Version;
+
+    /// An engine of one rule reading `text` lines for `literal`, for Cloud Connector 2.0 on.
+    fn engine(literal: &str) -> Engine {
+        let yaml = format!(
+            "id: X001\nname: x\ntitle: t\nseverity: error\nsources: [text]\napplies_to: {{ min: \"2.0\" }}\n\
+             docs: {{what: w, why: y}}\ndetection:\n  sel:\n    line|contains: '{literal}'\n  condition: sel\n\
+             remediation:\n  - text: fix\n"
+        );
+        let rule = load::parse_rule("x.yaml", &yaml, Origin::BuiltIn).unwrap();
+        Engine::new([("X001".to_owned(), rule)].into_iter().collect()).unwrap()
+    }
+
+    fn line(number: u32, text: &str) -> Record {
+        Record::new(RecordKind::Text, Span { bytes: 0..0, first_line: number, last_line: number }).with("line", text)
+    }
+
+    fn outcome(engine: &Engine, facts: &Facts, records: &[Record]) -> RuleOutcome {
+        let kept = std::collections::HashMap::new();
+        let hits = engine.match_records("console.txt", &Excerpts::Kept(&kept), records);
+        engine.outcomes(facts, &BTreeSet::new(), vec![hits]).remove(0)
+    }
+
+    #[test]
+    fn a_literal_matches_folded_and_only_where_it_occurs() {
+        let engine = engine("Key not valid");
+        let records =
+            [line(1, "nothing here"), line(2, "ConvertTo-SecureString : KEY  NOT\nvalid for use"), line(3, "x")];
+        let fired = outcome(&engine, &Facts::default(), &records);
+        assert_eq!(fired.status, Status::Fired);
+        assert_eq!(fired.evidence.iter().map(|e| e.line).collect::<Vec<_>>(), [2]);
+    }
+
+    #[test]
+    fn passed_needs_records_of_the_kind_and_not_applicable_says_which() {
+        let engine = engine("Key not valid");
+        assert_eq!(outcome(&engine, &Facts::default(), &[line(1, "fine")]).status, Status::Passed);
+        let object = Record::new(RecordKind::PsObject, Span::default()).with("line", "Key not valid");
+        let unread = outcome(&engine, &Facts::default(), &[object]);
+        assert_eq!(unread.status, Status::NotApplicable);
+        assert_eq!(unread.reason, "needs records of kind text");
+    }
+
+    #[test]
+    fn evidence_is_counted_past_what_is_kept() {
+        let engine = engine("boom");
+        let records: Vec<Record> = (1..=60).map(|n| line(n, "boom")).collect();
+        let fired = outcome(&engine, &Facts::default(), &records);
+        assert_eq!((fired.count, fired.evidence.len()), (60, MAX_EVIDENCE));
+    }
+
+    #[test]
+    fn a_version_outside_applies_to_makes_the_rule_not_applicable() {
+        let engine = engine("boom");
+        let facts = Facts {
+            versions: vec![VersionFact {
+                role: "running",
+                version: Version::parse("1.4.2").unwrap(),
+                path: "module.ini".to_owned(),
+                span: Span::default(),
+            }],
+            ..Facts::default()
+        };
+        let gated = outcome(&engine, &facts, &[line(1, "boom")]);
+        assert_eq!((gated.status, gated.count), (Status::NotApplicable, 0));
+        assert!(gated.reason.contains("1.4.2") && gated.reason.contains("2.0 and later"), "{}", gated.reason);
+    }
+}
