@@ -33,6 +33,26 @@ enum Command {
     /// List, explain and test rules.
     #[command(subcommand)]
     Rules(RulesCommand),
+    /// Print the typed records the parsers make of the inputs, one JSON object per line: what
+    /// rules match, for a log shipper or a look at why a rule did (not) fire.
+    Records(RecordsArgs),
+}
+
+#[derive(Args)]
+struct RecordsArgs {
+    /// Folders (walked recursively), files, .zip bundles, or `-` for stdin.
+    #[arg(required = true, value_name = "PATH")]
+    paths: Vec<String>,
+    #[arg(long, value_enum, default_value_t = RecordsFormat::Ndjson)]
+    format: RecordsFormat,
+    #[command(flatten)]
+    limits: LimitArgs,
+}
+
+#[derive(Clone, Copy, ValueEnum)]
+enum RecordsFormat {
+    /// JSON lines: `{"path", "kind", "line", "last_line", "fields": {...}}`.
+    Ndjson,
 }
 
 #[derive(Args)]
@@ -201,6 +221,7 @@ pub fn run() -> ExitCode {
     };
     let result = match cli.command {
         Command::Scan(args) => scan(args),
+        Command::Records(args) => records(args),
         Command::Rules(RulesCommand::List { format, pack }) => list(format, &pack),
         Command::Rules(RulesCommand::Explain { rule, pack }) => explain(&rule, &pack),
         Command::Rules(RulesCommand::Signatures { pack }) => signatures(&pack),
@@ -278,6 +299,34 @@ fn write_stdout(text: &str) -> miette::Result<()> {
     match stdout.write_all(text.as_bytes()).and_then(|()| stdout.flush()) {
         Err(e) if e.kind() != std::io::ErrorKind::BrokenPipe => Err(miette::miette!("cannot write the report: {e}")),
         _ => Ok(()),
+    }
+}
+
+fn records(args: RecordsArgs) -> miette::Result<ExitCode> {
+    let RecordsFormat::Ndjson = args.format;
+    for path in args.paths.iter().filter(|p| *p != "-") {
+        std::fs::metadata(path).map_err(|e| miette::miette!("cannot read {path}: {e}"))?;
+    }
+    let limits = args.limits.limits();
+    let sources = discover::discover(&args.paths, &limits, &mut std::io::stdin().lock());
+    let options = ScanOptions { limits, ..ScanOptions::default() };
+    let mut stdout = std::io::stdout().lock();
+    let mut failed = None;
+    scan::records(&sources, &options, &mut |input, records| {
+        if failed.is_some() {
+            return;
+        }
+        for record in records {
+            let line = crate::report::json::record_line(&input.path, record);
+            if let Err(e) = stdout.write_all(line.as_bytes()) {
+                failed = Some(e);
+                return;
+            }
+        }
+    });
+    match failed {
+        Some(e) if e.kind() != std::io::ErrorKind::BrokenPipe => Err(miette::miette!("cannot write records: {e}")),
+        _ => Ok(ExitCode::SUCCESS),
     }
 }
 

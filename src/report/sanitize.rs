@@ -29,7 +29,11 @@ fn is_dangerous(c: char) -> bool {
 /// same string to any JSON reader. Outside strings the output holds only ASCII structure, so
 /// every such character is inside a string.
 pub fn json_pretty<T: serde::Serialize + ?Sized>(value: &T) -> String {
-    let raw = serde_json::to_string_pretty(value).unwrap_or_default();
+    escape_json(&serde_json::to_string_pretty(value).unwrap_or_default())
+}
+
+/// serde_json's output with DEL, C1 and bidi controls escaped (see [`json_pretty`]).
+fn escape_json(raw: &str) -> String {
     let mut out = String::with_capacity(raw.len());
     for c in raw.chars() {
         if c != '\n' && is_dangerous(c) {
@@ -39,6 +43,11 @@ pub fn json_pretty<T: serde::Serialize + ?Sized>(value: &T) -> String {
         }
     }
     out
+}
+
+/// [`json_pretty`] on one line, for JSON lines output.
+pub fn json_line<T: serde::Serialize + ?Sized>(value: &T) -> String {
+    escape_json(&serde_json::to_string(value).unwrap_or_default())
 }
 
 /// Markdown inline text: escapes every character Markdown (and GitHub's HTML subset) gives a

@@ -1,5 +1,6 @@
 //! One input, read and matched: whole when it is small, as a stream of chunks matched in
-//! parallel when it is big. Either way only the records facts are drawn from outlive it.
+//! parallel when it is big. Either way only the records facts are drawn from outlive it, unless
+//! the records themselves are what is asked for (`ccdiag records`).
 
 use std::collections::HashMap;
 use std::fs::File;
@@ -20,7 +21,16 @@ use crate::record::{Problem, ProblemKind, Record, RecordKind};
 /// Bytes read to decide the encoding and the kind of a streamed file.
 const HEAD: usize = 64 << 10;
 
-pub(super) fn process(engine: &Engine, source: &SourceFile, options: &ScanOptions) -> FileResult {
+/// What the records of an input are for.
+#[derive(Clone, Copy)]
+pub(super) enum Use<'e> {
+    /// Matched by the engine; only what facts read is kept.
+    Match(&'e Engine),
+    /// Kept, every one, matched by nothing.
+    Records,
+}
+
+pub(super) fn process(to: Use<'_>, source: &SourceFile, options: &ScanOptions) -> FileResult {
     let limits = &options.limits;
     let max_file_size = limits.max_file_size;
     let mut result = FileResult::unread(&source.path);
@@ -34,7 +44,7 @@ pub(super) fn process(engine: &Engine, source: &SourceFile, options: &ScanOption
         && meta.len() <= max_file_size
     {
         match disk.open() {
-            Ok(file) => return stream(engine, file, result, options),
+            Ok(file) => return stream(to, file, result, options),
             Err(problem) => {
                 result.report.problems.push(problem);
                 return result;
@@ -58,8 +68,8 @@ pub(super) fn process(engine: &Engine, source: &SourceFile, options: &ScanOption
     let kind = parse::classify(&source.path, &decoded.text);
     result.report.kind = Some(kind);
     let whole = Chunk { text: decoded.text, first_line: 1, offset: 0, last: true };
-    let chunk = process_chunk(engine, &source.path, kind, result.producer.as_deref(), whole, limits.max_record_bytes);
-    finish(result, vec![chunk])
+    let chunk = process_chunk(to, &source.path, kind, result.producer.as_deref(), whole, limits.max_record_bytes);
+    finish(to, result, vec![chunk])
 }
 
 /// Whether the bytes (a file's head or all of it) are not text; if so the report says so.
@@ -104,7 +114,7 @@ impl ChunkResult {
     }
 }
 
-fn stream(engine: &Engine, mut file: File, mut result: FileResult, options: &ScanOptions) -> FileResult {
+fn stream(to: Use<'_>, mut file: File, mut result: FileResult, options: &ScanOptions) -> FileResult {
     let mut head = vec![0; HEAD];
     let mut filled = 0;
     while filled < HEAD {
@@ -134,14 +144,14 @@ fn stream(engine: &Engine, mut file: File, mut result: FileResult, options: &Sca
     let chunks: Vec<ChunkResult> = reader
         .by_ref()
         .par_bridge()
-        .map(|chunk| process_chunk(engine, &path, kind, producer.as_deref(), chunk, options.limits.max_record_bytes))
+        .map(|chunk| process_chunk(to, &path, kind, producer.as_deref(), chunk, options.limits.max_record_bytes))
         .collect();
     result.report.problems.extend(reader.problems());
-    finish(result, chunks)
+    finish(to, result, chunks)
 }
 
 /// Merges what the chunks of one input gave, in file order.
-fn finish(mut result: FileResult, mut chunks: Vec<ChunkResult>) -> FileResult {
+fn finish(to: Use<'_>, mut result: FileResult, mut chunks: Vec<ChunkResult>) -> FileResult {
     // Chunks finish in any order; the report must not depend on which finished first.
     chunks.sort_by_key(|c| c.offset);
     for chunk in chunks {
@@ -151,12 +161,14 @@ fn finish(mut result: FileResult, mut chunks: Vec<ChunkResult>) -> FileResult {
         result.kept.extend(chunk.kept);
         result.excerpts.extend(chunk.excerpts);
     }
-    crate::facts::keep(&mut result.kept);
+    if let Use::Match(_) = to {
+        crate::facts::keep(&mut result.kept);
+    }
     result
 }
 
 fn process_chunk(
-    engine: &Engine,
+    to: Use<'_>,
     path: &str,
     kind: FileKind,
     producer: Option<&str>,
@@ -164,9 +176,10 @@ fn process_chunk(
     max_record_bytes: usize,
 ) -> ChunkResult {
     let text = Text { text: &chunk.text, offset: chunk.offset, first_line: chunk.first_line };
-    if kind != FileKind::CceLog {
-        return parse_and_match(engine, path, kind, producer, text, max_record_bytes);
-    }
+    let engine = match to {
+        Use::Match(engine) if kind == FileKind::CceLog => engine,
+        _ => return parse_and_match(to, path, kind, producer, text, max_record_bytes),
+    };
     // A log is matched piece by piece, and a piece in which no literal occurs is only counted.
     // Three kinds of piece are parsed whatever they hold: the file's first (lines before the
     // first entry may be facts), its last (the newest entry gives the collection time), and one
@@ -184,7 +197,7 @@ fn process_chunk(
         let piece = Text { text: &rest[..len], offset: chunk.offset + start, first_line };
         let must_parse = piece.offset == 0 || (chunk.last && start + len == chunk.text.len()) || len > max_record_bytes;
         if must_parse || engine.log_may_match(piece.text) {
-            result.merge(parse_and_match(engine, path, kind, producer, piece, max_record_bytes));
+            result.merge(parse_and_match(to, path, kind, producer, piece, max_record_bytes));
         } else {
             result.records += cce_log::count_records(piece.text);
         }
@@ -208,7 +221,7 @@ struct Text<'a> {
 }
 
 fn parse_and_match(
-    engine: &Engine,
+    to: Use<'_>,
     path: &str,
     kind: FileKind,
     producer: Option<&str>,
@@ -226,8 +239,12 @@ fn parse_and_match(
     for problem in &mut parsed.problems {
         problem.line = problem.line.map(|l| l.saturating_add(line_shift));
     }
-    let hits = engine.match_records(path, &Excerpts::Text { text: text.text, offset: text.offset }, &parsed.records);
     let records = parsed.records.len();
+    let Use::Match(engine) = to else {
+        let (hits, kept, excerpts) = (MatchHits::default(), parsed.records, HashMap::new());
+        return ChunkResult { offset: text.offset, records, problems: parsed.problems, hits, kept, excerpts };
+    };
+    let hits = engine.match_records(path, &Excerpts::Text { text: text.text, offset: text.offset }, &parsed.records);
     let (kept, excerpts) = keep(parsed.records, text.text, text.offset);
     ChunkResult { offset: text.offset, records, problems: parsed.problems, hits, kept, excerpts }
 }

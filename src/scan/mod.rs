@@ -100,7 +100,7 @@ pub fn scan_with_progress(
     let files: Vec<FileResult> = sources
         .par_iter()
         .map(|s| {
-            let result = file::process(engine, s, options);
+            let result = file::process(file::Use::Match(engine), s, options);
             step();
             result
         })
@@ -129,6 +129,16 @@ pub fn scan_with_progress(
     hits.push(derived_hits);
     let outcomes = engine.outcomes(&facts, &derived.checked, hits);
     Scan { inputs, facts, outcomes }
+}
+
+/// Every record of every source, in path order and file order, for `ccdiag records`: what the
+/// parsers make of the inputs before any rule reads them. `each` gets one input's report and
+/// its records at a time.
+pub fn records(sources: &[SourceFile], options: &ScanOptions, each: &mut dyn FnMut(&InputReport, &[Record])) {
+    for source in sources {
+        let file = file::process(file::Use::Records, source, options);
+        each(&file.report, &file.kept);
+    }
 }
 
 /// Derived facts are matched against the input they point at, for its excerpt.
