@@ -72,6 +72,47 @@ impl RecordKind {
         }
     }
 
+    /// The fields records of this kind have, when the parsers fix them (`None`: any, as an
+    /// object's properties or an ini's keys). An error record's labels (`+ PSComputerName`)
+    /// are fields too, named as the console writes them, so a CamelCase name is always one.
+    pub fn fields(self) -> Option<&'static [&'static str]> {
+        Some(match self {
+            RecordKind::CceLog => {
+                &["source", "level", "event_id", "message", "datetime", "process_id", "thread_id", "line"]
+            }
+            RecordKind::PsError => &[
+                "command",
+                "message",
+                "position",
+                "category_info",
+                "fully_qualified_error_id",
+                "computer",
+                "exception",
+                "target",
+                "category",
+                "error_id",
+                "script_path",
+                "script",
+                "script_line",
+                "producer",
+                "stream",
+            ],
+            RecordKind::PsWarning | RecordKind::Text => &["message", "line", "producer", "stream"],
+            RecordKind::PsCommand => &[
+                "command",
+                "command_name",
+                "command_time",
+                "command_time_iso",
+                "session_user",
+                "session_machine",
+                "session_start",
+                "session_start_iso",
+                "session_index",
+            ],
+            RecordKind::IniSection | RecordKind::PsObject | RecordKind::PsSession | RecordKind::Fact => return None,
+        })
+    }
+
     /// The name rules use in `sources`.
     pub fn name(self) -> &'static str {
         match self {

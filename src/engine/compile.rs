@@ -243,6 +243,32 @@ fn check_command(loaded: &LoadedRule, command: &Spanned<String>) -> Result<(), B
     Ok(())
 }
 
+/// A field no record of the rule's kinds has, where every one of those kinds has a fixed set of
+/// fields: a misspelling that would leave the matcher failing for ever.
+fn unknown_field(loaded: &LoadedRule, key: &Spanned<String>, name: &str) -> Option<Box<RuleError>> {
+    let mut known: Vec<&str> = Vec::new();
+    for source in &loaded.def.sources {
+        match RecordKind::from_name(&source.value).map(RecordKind::fields) {
+            Some(Some(fields)) => known.extend_from_slice(fields),
+            // A kind of open fields (objects, ini sections), or one the loader reports itself.
+            _ => return None,
+        }
+    }
+    // Error records carry their console labels (`+ PSComputerName`) as fields, as written.
+    let label = name.starts_with(|c: char| c.is_ascii_uppercase())
+        && loaded.def.sources.iter().any(|s| s.value == RecordKind::PsError.name());
+    if label || known.iter().any(|k| k.eq_ignore_ascii_case(name)) {
+        return None;
+    }
+    let mut error =
+        RuleError::at(loaded, key, format!("no record this rule reads has the field `{name}`"), "unknown field");
+    error = match crate::rules::suggest::closest(name, known.iter().copied()) {
+        Some(near) => error.with_help(format!("did you mean `{near}`?")),
+        None => error.with_help(format!("fields: {}, and any, kind, path", known.join(", "))),
+    };
+    Some(Box::new(error))
+}
+
 trait SpanOf {
     fn error(&self, rule: &LoadedRule, message: String, label: &str) -> RuleError;
 }
@@ -276,6 +302,11 @@ fn compile_field(
         "path" => FieldRef::Path,
         name => FieldRef::Named(name.to_owned()),
     };
+    if let FieldRef::Named(name) = &field
+        && let Some(error) = unknown_field(loaded, key, name)
+    {
+        return Err(error);
+    }
     let mut op = Op::Equals;
     let mut all = false;
     for modifier in parts {
@@ -467,6 +498,28 @@ mod tests {
              docs: {{what: w, why: y}}\ndetection:\n{detection}\nremediation:\n  - text: fix\n"
         );
         compile(load::parse_rule("x.yaml", &text, Origin::BuiltIn).unwrap()).unwrap()
+    }
+
+    fn compile_error(text: &str) -> String {
+        let loaded = load::parse_rule("x.yaml", text, Origin::BuiltIn).unwrap();
+        compile(loaded).err().map(|e| format!("{}; {}", e.message, e.help.unwrap_or_default())).unwrap_or_default()
+    }
+
+    #[test]
+    fn misspelt_fields_of_kinds_with_fixed_fields_are_errors_with_a_suggestion() {
+        let rule = |sources: &str, field: &str| {
+            format!(
+                "id: X001\nname: x\ntitle: t\nseverity: error\nsources: [{sources}]\ndocs: {{what: w, why: y}}\n\
+                 detection:\n  sel:\n    {field}|contains: x\n  condition: sel\nremediation:\n  - text: fix\n"
+            )
+        };
+        let error = compile_error(&rule("cce_log", "mesage"));
+        assert!(error.contains("no record this rule reads has the field `mesage`"), "{error}");
+        assert!(error.contains("did you mean `message`?"), "{error}");
+        // Objects have any properties; error records carry their labels as written.
+        assert_eq!(compile_error(&rule("ps_object", "Mesage")), "");
+        assert_eq!(compile_error(&rule("ps_error", "PSComputerName")), "");
+        assert!(compile_error(&rule("ps_error", "fully_qualified_error")).contains("fully_qualified_error_id"));
     }
 
     fn gates(rule: &CompiledRule, kind: RecordKind) -> &[Vec<String>] {

@@ -1,6 +1,7 @@
 //! Every YAML read of the program happens here: rule files into [`RuleDef`]s, with errors that
 //! point at file, line and column (miette), and the custom shapes of Sigma-style detections.
 
+use std::collections::BTreeMap;
 use std::fmt;
 use std::path::{Path, PathBuf};
 use std::sync::Arc;
@@ -116,8 +117,47 @@ pub fn parse_rule(file: &str, text: &str, origin: Origin) -> Result<LoadedRule, 
     let source: Arc<str> = Arc::from(text);
     // No snippet from serde-saphyr itself: miette draws the source with its labels.
     let options = serde_saphyr::options! { with_snippet: false };
-    let def: RuleDef = serde_saphyr::from_str_with_options(text, options).map_err(|e| yaml_error(&e, file, &source))?;
+    missing_keys(file, text, &source)?;
+    READING.with(|reading| *reading.borrow_mut() = Some(source.clone()));
+    let def = serde_saphyr::from_str_with_options::<RuleDef>(text, options);
+    READING.with(|reading| *reading.borrow_mut() = None);
+    let def = def.map_err(|e| yaml_error(&e, file, &source))?;
     Ok(LoadedRule { def, file: file.to_owned(), source, origin })
+}
+
+/// The keys every rule has, and what each is for.
+const REQUIRED_KEYS: [(&str, &str); 8] = [
+    ("id", "the stable id (CCE213)"),
+    ("name", "the kebab-case name (credential-key-invalid)"),
+    ("title", "one line saying what is wrong"),
+    ("severity", "error, warning or info"),
+    ("sources", "the record kinds the rule reads ([ps_error, cce_log])"),
+    ("docs", "what it detects, why it matters, an example"),
+    ("detection", "named selections and a condition"),
+    ("remediation", "the ordered steps of the fix"),
+];
+
+/// Every required key a rule lacks, said at once (serde would stop at the first), each on a
+/// line of its own with what it is for.
+fn missing_keys(file: &str, text: &str, source: &Arc<str>) -> Result<(), LoadError> {
+    let options = serde_saphyr::options! { with_snippet: false };
+    // Anything that is not a mapping of keys is left to the full read, which says what is wrong.
+    let Ok(keys) = serde_saphyr::from_str_with_options::<BTreeMap<String, de::IgnoredAny>>(text, options) else {
+        return Ok(());
+    };
+    let missing: Vec<&(&str, &str)> = REQUIRED_KEYS.iter().filter(|(key, _)| !keys.contains_key(*key)).collect();
+    if missing.is_empty() {
+        return Ok(());
+    }
+    let names: Vec<&str> = missing.iter().map(|(key, _)| *key).collect();
+    let help: Vec<String> = missing.iter().map(|(key, what)| format!("{key}: {what}")).collect();
+    Err(LoadError::Rule(Box::new(RuleError {
+        message: format!("{file}: missing {} key(s): {}", names.len(), names.join(", ")),
+        source_code: NamedSource::new(file, source.clone()),
+        span: Some(SourceSpan::new(0.into(), 1)),
+        label: "in this rule".to_owned(),
+        help: Some(format!("add:\n{}", help.join("\n"))),
+    })))
 }
 
 /// A YAML error as a [`RuleError`] at the place serde-saphyr located it.
@@ -226,7 +266,9 @@ impl<'de> Deserialize<'de> for FieldMap {
             fn visit_map<A: MapAccess<'de>>(self, mut map: A) -> Result<FieldMap, A::Error> {
                 let mut fields = Vec::new();
                 while let Some(key) = map.next_key::<Spanned<String>>()? {
-                    fields.push((key, map.next_value::<Spanned<Values>>()?));
+                    let raw = map.next_value::<Spanned<RawValues>>()?;
+                    let values = raw.value.texts(&raw.referenced)?;
+                    fields.push((key, Spanned::new(values, raw.referenced, raw.defined)));
                 }
                 Ok(FieldMap(fields))
             }
@@ -259,37 +301,145 @@ impl<'de> Deserialize<'de> for SelectionDef {
     }
 }
 
-impl<'de> Deserialize<'de> for Values {
-    fn deserialize<D: Deserializer<'de>>(deserializer: D) -> Result<Values, D::Error> {
-        struct ValuesVisitor;
-        impl<'de> Visitor<'de> for ValuesVisitor {
-            type Value = Values;
+/// A detection value as YAML typed it. Plain scalars YAML would read as booleans or numbers
+/// (`Off`, `No`, `1.10`, `3`) are values whose text matters as written: they are taken back
+/// from the rule's source by their span (see [`exact_text`]).
+enum Scalar {
+    Text(String),
+    Inferred,
+}
+
+impl<'de> Deserialize<'de> for Scalar {
+    fn deserialize<D: Deserializer<'de>>(deserializer: D) -> Result<Scalar, D::Error> {
+        struct ScalarVisitor;
+        impl<'de> Visitor<'de> for ScalarVisitor {
+            type Value = Scalar;
+            fn expecting(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+                f.write_str("a scalar")
+            }
+            fn visit_str<E: de::Error>(self, v: &str) -> Result<Scalar, E> {
+                Ok(Scalar::Text(v.to_owned()))
+            }
+            fn visit_bool<E: de::Error>(self, _: bool) -> Result<Scalar, E> {
+                Ok(Scalar::Inferred)
+            }
+            fn visit_i64<E: de::Error>(self, _: i64) -> Result<Scalar, E> {
+                Ok(Scalar::Inferred)
+            }
+            fn visit_u64<E: de::Error>(self, _: u64) -> Result<Scalar, E> {
+                Ok(Scalar::Inferred)
+            }
+            fn visit_f64<E: de::Error>(self, _: f64) -> Result<Scalar, E> {
+                Ok(Scalar::Inferred)
+            }
+        }
+        deserializer.deserialize_any(ScalarVisitor)
+    }
+}
+
+/// One scalar or a list of them, as the YAML has it.
+enum RawValues {
+    One(Scalar),
+    Many(Vec<Spanned<Scalar>>),
+}
+
+impl<'de> Deserialize<'de> for RawValues {
+    fn deserialize<D: Deserializer<'de>>(deserializer: D) -> Result<RawValues, D::Error> {
+        struct RawValuesVisitor;
+        impl<'de> Visitor<'de> for RawValuesVisitor {
+            type Value = RawValues;
             fn expecting(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
                 f.write_str("a scalar or a list of scalars")
             }
-            fn visit_str<E: de::Error>(self, v: &str) -> Result<Values, E> {
-                Ok(Values(vec![v.to_owned()]))
+            fn visit_str<E: de::Error>(self, v: &str) -> Result<RawValues, E> {
+                Ok(RawValues::One(Scalar::Text(v.to_owned())))
             }
-            fn visit_bool<E: de::Error>(self, v: bool) -> Result<Values, E> {
-                Ok(Values(vec![v.to_string()]))
+            fn visit_bool<E: de::Error>(self, _: bool) -> Result<RawValues, E> {
+                Ok(RawValues::One(Scalar::Inferred))
             }
-            fn visit_i64<E: de::Error>(self, v: i64) -> Result<Values, E> {
-                Ok(Values(vec![v.to_string()]))
+            fn visit_i64<E: de::Error>(self, _: i64) -> Result<RawValues, E> {
+                Ok(RawValues::One(Scalar::Inferred))
             }
-            fn visit_u64<E: de::Error>(self, v: u64) -> Result<Values, E> {
-                Ok(Values(vec![v.to_string()]))
+            fn visit_u64<E: de::Error>(self, _: u64) -> Result<RawValues, E> {
+                Ok(RawValues::One(Scalar::Inferred))
             }
-            fn visit_f64<E: de::Error>(self, v: f64) -> Result<Values, E> {
-                Ok(Values(vec![v.to_string()]))
+            fn visit_f64<E: de::Error>(self, _: f64) -> Result<RawValues, E> {
+                Ok(RawValues::One(Scalar::Inferred))
             }
-            fn visit_seq<A: SeqAccess<'de>>(self, mut seq: A) -> Result<Values, A::Error> {
+            fn visit_seq<A: SeqAccess<'de>>(self, mut seq: A) -> Result<RawValues, A::Error> {
                 let mut all = Vec::new();
-                while let Some(Values(one)) = seq.next_element::<Values>()? {
-                    all.extend(one);
+                while let Some(item) = seq.next_element::<Spanned<Scalar>>()? {
+                    all.push(item);
                 }
-                Ok(Values(all))
+                Ok(RawValues::Many(all))
             }
         }
-        deserializer.deserialize_any(ValuesVisitor)
+        deserializer.deserialize_any(RawValuesVisitor)
+    }
+}
+
+thread_local! {
+    /// The text of the rule file being deserialized, for [`exact_text`]: serde hands a
+    /// deserializer no context, and the YAML values must be read as written.
+    static READING: std::cell::RefCell<Option<Arc<str>>> = const { std::cell::RefCell::new(None) };
+}
+
+/// The text of a scalar as the rule file writes it: what YAML typed as a boolean or a number
+/// is taken from the source at its span, so `Off` stays `Off` (not `false`) and `1.10` stays
+/// `1.10` (not `1.1`).
+fn exact_text<E: de::Error>(scalar: Scalar, at: &serde_saphyr::Location) -> Result<String, E> {
+    match scalar {
+        Scalar::Text(text) => Ok(text),
+        Scalar::Inferred => READING.with(|source| {
+            let source = source.borrow();
+            let span = at.span();
+            let (Some(source), Some(offset), Some(len)) = (source.as_deref(), span.byte_offset(), span.byte_len())
+            else {
+                return Err(E::custom("a value whose text cannot be located; quote it"));
+            };
+            let (offset, len) = (usize::try_from(offset).map_err(E::custom)?, usize::try_from(len).map_err(E::custom)?);
+            source
+                .get(offset..offset + len)
+                .map(|text| text.trim().to_owned())
+                .ok_or_else(|| E::custom("a value whose text cannot be located; quote it"))
+        }),
+    }
+}
+
+impl RawValues {
+    fn texts<E: de::Error>(self, at: &serde_saphyr::Location) -> Result<Values, E> {
+        Ok(Values(match self {
+            RawValues::One(scalar) => vec![exact_text(scalar, at)?],
+            RawValues::Many(items) => {
+                items.into_iter().map(|item| exact_text(item.value, &item.referenced)).collect::<Result<_, E>>()?
+            }
+        }))
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::rules::SelectionDef;
+
+    const RULE: &str = "id: X001\nname: x\ntitle: t\nseverity: error\nsources: [ps_object]\n\
+                        docs: {what: w, why: y}\ndetection:\n  sel:\n    State: [Off, No, 1.10, 3, yes, \"On\"]\n    \
+                        Enabled: false\n  condition: sel\nremediation:\n  - text: fix\n";
+
+    #[test]
+    fn detection_values_are_the_text_as_written() {
+        let rule = parse_rule("x.yaml", RULE, Origin::BuiltIn).unwrap();
+        let SelectionDef::AllOf(fields) = &rule.def.detection.selections[0].1 else { panic!("a map") };
+        assert_eq!(fields[0].1.value.0, ["Off", "No", "1.10", "3", "yes", "On"]);
+        assert_eq!(fields[1].1.value.0, ["false"]);
+    }
+
+    #[test]
+    fn every_missing_key_is_named_at_once() {
+        let Err(LoadError::Rule(error)) = parse_rule("x.yaml", "id: X001\nsources: [text]\n", Origin::BuiltIn) else {
+            panic!("a rule error")
+        };
+        assert!(error.message.ends_with("missing 6 key(s): name, title, severity, docs, detection, remediation"));
+        assert_eq!(error.help.as_deref().map(|h| h.lines().count()), Some(7), "one line per key");
     }
 }
