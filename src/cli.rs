@@ -211,6 +211,10 @@ enum RulesCommand {
     },
 }
 
+/// The exit code of a scan in which no input gave anything to read: not "no issue" (0), not a
+/// finding (1), not a usage error (2).
+pub const NOTHING_CHECKED: u8 = 3;
+
 pub fn run() -> ExitCode {
     let cli = match Cli::try_parse() {
         Ok(cli) => cli,
@@ -290,7 +294,13 @@ fn scan(args: ScanArgs) -> miette::Result<ExitCode> {
         FailOn::Info => Some(Severity::Info),
         FailOn::Never => None,
     };
-    Ok(if report.has_finding_at_or_above(threshold) { ExitCode::from(1) } else { ExitCode::SUCCESS })
+    Ok(if report.nothing_checked() {
+        ExitCode::from(NOTHING_CHECKED)
+    } else if report.has_finding_at_or_above(threshold) {
+        ExitCode::from(1)
+    } else {
+        ExitCode::SUCCESS
+    })
 }
 
 /// A closed pipe (`ccdiag ... | head`) is not an error worth a message.

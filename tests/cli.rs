@@ -112,10 +112,15 @@ fn reports_are_identical_whatever_the_thread_count() {
 fn exit_codes_follow_fail_on() {
     assert_eq!(ccdiag(&["scan", EXAMPLE, "--fail-on", "never"]).status.code(), Some(0));
     assert_eq!(ccdiag(&["scan", EXAMPLE, "--fail-on", "error"]).status.code(), Some(1));
+    // Nothing to read is neither "no issue" nor a finding.
     let empty = tempfile::tempdir().unwrap();
     let output = ccdiag(&["scan", empty.path().to_str().unwrap()]);
-    assert_eq!(output.status.code(), Some(0));
-    assert!(String::from_utf8_lossy(&output.stdout).contains("no input files found"));
+    assert_eq!(output.status.code(), Some(3));
+    let text = String::from_utf8_lossy(&output.stdout);
+    assert!(text.starts_with("Nothing could be checked") && text.contains("no input files were found"), "{text}");
+    let output = ccdiag_with_stdin(&["scan", "-", "--format", "json"], b"");
+    assert_eq!(output.status.code(), Some(3));
+    assert_eq!(json_of(&output)["nothing_checked"], true);
     assert_eq!(ccdiag(&["scan"]).status.code(), Some(2), "missing PATH is a usage error");
     assert_eq!(ccdiag(&["scan", EXAMPLE, "--format", "pdf"]).status.code(), Some(2));
 }

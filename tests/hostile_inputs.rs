@@ -330,14 +330,16 @@ remediation:\n  - text: fix it\n";
 #[test]
 fn hostile_rule_files_stop_the_run_with_a_diagnostic() {
     // A billion laughs where the rule reads a list, so the aliases would be expanded: ten
-    // levels of nine aliases each. serde-saphyr's budget stops it.
+    // levels of nine aliases each. serde-saphyr's budget stops the first pass over the keys;
+    // detection values are scalars, so the typed read refuses the nested lists at once.
     let mut levels = vec![format!("&l0 [{}]", ["lol"; 9].join(", "))];
     for level in 1..10 {
         let previous = format!("*l{}", level - 1);
         levels.push(format!("&l{level} [{}]", [previous.as_str(); 9].join(", ")));
     }
+    // Detection values are scalars, so the nested lists are refused before they expand.
     let err = broken_rule(&RULE.replace("line|contains: boom", &format!("line|contains: [{}]", levels.join(", "))));
-    assert!(err.contains("bad.yaml") && err.contains("budget"), "{err}");
+    assert!(err.contains("bad.yaml") && err.contains("expected a scalar"), "{err}");
 
     // A regex whose compiled program is far past the size limit.
     let err = broken_rule(&RULE.replace("line|contains: boom", "line|re: '(\\w{100}){100}(\\w{100}){100}'"));

@@ -161,7 +161,13 @@ pub fn render(report: &Report) -> String {
     );
     summary(&mut out, report);
     out.push_str("<main>\n<h2 id=\"findings\">Findings</h2>\n");
-    if report.findings.is_empty() {
+    if report.nothing_checked() {
+        out.push_str("<div class=\"empty\"><p><strong>Nothing could be checked</strong>: no input gave anything to read.</p><ul>\n");
+        for why in report.why_nothing_checked() {
+            let _ = writeln!(out, "<li>{}</li>", esc(&why, false));
+        }
+        out.push_str("</ul></div>\n");
+    } else if report.findings.is_empty() {
         out.push_str("<p class=\"empty\">No issue found. The coverage below says what was read and checked.</p>\n");
     }
     for finding in &report.findings {

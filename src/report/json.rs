@@ -50,6 +50,7 @@ pub fn render(report: &Report) -> String {
     let document = json!({
         "tool": {"name": "ccdiag", "version": env!("CARGO_PKG_VERSION")},
         "redacted": report.redacted,
+        "nothing_checked": report.nothing_checked(),
         "host": {"machines": host.hosts, "collection_time": host.collection_time, "reference_time": host.reference_time, "versions": host.versions},
         "inputs": inputs,
         "findings": findings,

@@ -35,7 +35,13 @@ pub fn render(report: &Report) -> String {
         let _ = writeln!(out, "- Version: {}", markdown_inline(version));
     }
     out.push_str("\n## Findings\n\n");
-    if report.findings.is_empty() {
+    if report.nothing_checked() {
+        out.push_str("**Nothing could be checked**: no input gave anything to read.\n\n");
+        for why in report.why_nothing_checked() {
+            let _ = writeln!(out, "- {}", markdown_inline(&why));
+        }
+        out.push('\n');
+    } else if report.findings.is_empty() {
         out.push_str("No issue found.\n\n");
     }
     for finding in &report.findings {

@@ -183,6 +183,27 @@ impl Report {
         }
     }
 
+    /// Whether no input gave a single record (an empty folder, empty stdin, only binary or
+    /// unreadable files): nothing could be checked, which is not the same as nothing wrong.
+    pub fn nothing_checked(&self) -> bool {
+        self.inputs.iter().all(|input| input.records == 0)
+    }
+
+    /// Why nothing could be checked, one line per input (or for the lack of any).
+    pub fn why_nothing_checked(&self) -> Vec<String> {
+        if self.inputs.is_empty() {
+            return vec!["no input files were found".to_owned()];
+        }
+        self.inputs
+            .iter()
+            .map(|input| {
+                let why: Vec<String> = input.problems.iter().map(ToString::to_string).collect();
+                let why = if why.is_empty() { "no record in it".to_owned() } else { why.join("; ") };
+                format!("{}: {why}", input.path)
+            })
+            .collect()
+    }
+
     /// The exit code for `--fail-on`: 1 when a finding is at or above the threshold.
     pub fn has_finding_at_or_above(&self, threshold: Option<Severity>) -> bool {
         threshold.is_some_and(|t| self.findings.iter().any(|f| f.severity >= t))

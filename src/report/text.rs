@@ -33,7 +33,13 @@ impl Style {
 pub fn render(report: &Report, color: bool) -> String {
     let style = Style { color };
     let mut out = String::new();
-    if report.findings.is_empty() {
+    if report.nothing_checked() {
+        out.push_str("Nothing could be checked: no input gave anything to read.\n");
+        for why in report.why_nothing_checked() {
+            let _ = writeln!(out, "  {}", terminal(&why, false));
+        }
+        out.push('\n');
+    } else if report.findings.is_empty() {
         out.push_str("No issue found.\n\n");
     }
     for finding in &report.findings {
@@ -140,6 +146,9 @@ fn summary(out: &mut String, report: &Report, style: &Style) {
         count(Status::Passed),
         count(Status::NotApplicable)
     );
+    if report.nothing_checked() {
+        return;
+    }
     for outcome in report.outcomes.iter().filter(|o| o.status == Status::NotApplicable) {
         // Reasons quote input paths (where a version was read).
         let _ = writeln!(
