@@ -101,6 +101,7 @@ impl RecordKind {
             RecordKind::PsCommand => &[
                 "command",
                 "command_name",
+                "errors",
                 "command_time",
                 "command_time_iso",
                 "session_user",
@@ -211,6 +212,50 @@ impl fmt::Display for FieldName {
     }
 }
 
+/// Who put a record's text in the input. Rules look for what a command or a service emitted;
+/// the same words typed, quoted or written in a script are not an event.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Hash, PartialOrd, Ord)]
+pub enum Origin {
+    /// Emitted by a command or a service: its output, its error records, a log's entries.
+    #[default]
+    Output,
+    /// Typed at a prompt: the command itself.
+    Input,
+    /// Shown, not emitted: what `Get-Content` printed of a file, a `Write-Host` tip.
+    Quoted,
+    /// Written by someone's own script (`Write-Warning`, `throw` in a `.ps1` of their own):
+    /// the script's words, not the product's.
+    Script,
+    /// Script source code (`.ps1`, `.psm1`, `.psd1`).
+    Source,
+}
+
+impl Origin {
+    pub const ALL: [Origin; 5] = [Origin::Output, Origin::Input, Origin::Quoted, Origin::Script, Origin::Source];
+
+    pub fn name(self) -> &'static str {
+        match self {
+            Origin::Output => "output",
+            Origin::Input => "input",
+            Origin::Quoted => "quoted",
+            Origin::Script => "script",
+            Origin::Source => "source",
+        }
+    }
+}
+
+/// Where a record stands among the observations of a host: who emitted it and when.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+pub struct Context {
+    pub origin: Origin,
+    /// When it was observed, where the input says: a transcript command's own time when the
+    /// transcript has invocation headers, else its session's start. `None` elsewhere.
+    pub at: Option<crate::time::Timestamp>,
+    /// Which run of a command at a transcript prompt produced it, counted from 1 in file order
+    /// (0 outside transcripts): the records of one run share it.
+    pub run: u32,
+}
+
 /// One typed unit of input with its location and named fields.
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct Record {
@@ -219,11 +264,12 @@ pub struct Record {
     /// Field names are compared case-insensitively (PowerShell property names and ini keys are
     /// case-insensitive); the first field of a name wins.
     pub fields: Vec<(FieldName, String)>,
+    pub context: Context,
 }
 
 impl Record {
     pub fn new(kind: RecordKind, span: Span) -> Record {
-        Record { kind, span, fields: Vec::new() }
+        Record { kind, span, fields: Vec::new(), context: Context::default() }
     }
 
     pub fn with(mut self, name: impl Into<FieldName>, value: impl Into<String>) -> Record {
@@ -311,6 +357,21 @@ impl fmt::Display for Problem {
 pub struct Parsed {
     pub records: Vec<Record>,
     pub problems: Vec<Problem>,
+}
+
+impl Parsed {
+    /// Moves what was parsed from a stretch of text to where the stretch stands in the whole:
+    /// `offset` bytes and `lines` lines further on.
+    pub fn shift(&mut self, offset: usize, lines: u32) {
+        for record in &mut self.records {
+            record.span.bytes = record.span.bytes.start + offset..record.span.bytes.end + offset;
+            record.span.first_line = record.span.first_line.saturating_add(lines);
+            record.span.last_line = record.span.last_line.saturating_add(lines);
+        }
+        for problem in &mut self.problems {
+            problem.line = problem.line.map(|l| l.saturating_add(lines));
+        }
+    }
 }
 
 #[cfg(test)]

@@ -10,7 +10,7 @@ use super::condition::{self, Cond};
 use super::fold::fold;
 use super::matcher::{FieldMatcher, FieldRef, Op};
 use crate::facts;
-use crate::record::RecordKind;
+use crate::record::{Origin, RecordKind};
 use crate::rules::load::RuleError;
 use crate::rules::template::{self, Piece};
 use crate::rules::{LoadedRule, SelectionDef, Severity, Values};
@@ -53,6 +53,8 @@ pub struct CompiledRule {
     pub field_gates: Vec<(RecordKind, Vec<Vec<String>>)>,
     /// The derived facts the rule reads (`fact: name`), to tell "passed" from "not checked".
     pub facts_read: Vec<String>,
+    /// Whose text the rule reads (see `RuleDef::provenance`).
+    pub origins: Vec<Origin>,
 }
 
 impl CompiledRule {
@@ -117,6 +119,28 @@ pub fn compile(loaded: LoadedRule) -> Result<CompiledRule, Box<RuleError>> {
     }
     if kinds.is_empty() {
         return Err(err(&def.id, "the rule has no `sources`".into(), "this rule reads nothing"));
+    }
+
+    let mut origins = Vec::new();
+    for written in &def.provenance {
+        match Origin::ALL.into_iter().find(|o| o.name() == written.value) {
+            Some(origin) => origins.push(origin),
+            None => {
+                let names: Vec<&str> = Origin::ALL.iter().map(|o| o.name()).collect();
+                return Err(Box::new(
+                    RuleError::at(
+                        &loaded,
+                        written,
+                        format!("unknown provenance `{}`", written.value),
+                        "not a provenance",
+                    )
+                    .with_help(format!("provenances: {}", names.join(", "))),
+                ));
+            }
+        }
+    }
+    if origins.is_empty() {
+        origins = vec![Origin::Output, Origin::Input];
     }
 
     let mut selections = Vec::new();
@@ -213,7 +237,7 @@ pub fn compile(loaded: LoadedRule) -> Result<CompiledRule, Box<RuleError>> {
         .filter(|m| m.field == FieldRef::Named("fact".to_owned()) && m.op == Op::Equals)
         .flat_map(|m| m.values.iter().cloned())
         .collect();
-    Ok(CompiledRule { kinds, selections, condition, triggers, field_gates, facts_read, loaded })
+    Ok(CompiledRule { kinds, selections, condition, triggers, field_gates, facts_read, origins, loaded })
 }
 
 /// Every placeholder of a command must stand where a quoted literal is one whole argument.

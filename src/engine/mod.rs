@@ -107,6 +107,9 @@ impl Engine {
             let mut view = RecordView::new(record, path, &folded);
             for &rule_index in &candidates {
                 let rule = &self.rules[rule_index];
+                if !rule.origins.contains(&record.context.origin) {
+                    continue;
+                }
                 let mut captures = Vec::new();
                 let Some(severity) = evaluate(rule, &mut view, &mut memo, &mut captures) else {
                     continue;

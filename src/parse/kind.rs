@@ -20,13 +20,15 @@ pub enum FileKind {
     ClixmlExport,
     /// An `Export-Csv` file or an Event Viewer CSV.
     CsvExport,
+    /// PowerShell script source (`.ps1`, `.psm1`, `.psd1`).
+    Script,
     /// Not text; reported and skipped.
     Binary,
 }
 
 impl FileKind {
     /// Every kind, for tests, fuzz targets and properties that must cover them all.
-    pub const ALL: [FileKind; 10] = [
+    pub const ALL: [FileKind; 11] = [
         FileKind::CceLog,
         FileKind::CloudConnectorIni,
         FileKind::ModuleIni,
@@ -36,6 +38,7 @@ impl FileKind {
         FileKind::JsonExport,
         FileKind::ClixmlExport,
         FileKind::CsvExport,
+        FileKind::Script,
         FileKind::Binary,
     ];
 
@@ -52,7 +55,8 @@ impl FileKind {
             FileKind::JsonExport => 6,
             FileKind::ClixmlExport => 7,
             FileKind::CsvExport => 8,
-            FileKind::Binary => 9,
+            FileKind::Script => 9,
+            FileKind::Binary => 10,
         }
     }
 
@@ -71,6 +75,7 @@ impl FileKind {
             | FileKind::JsonExport
             | FileKind::ClixmlExport
             | FileKind::CsvExport
+            | FileKind::Script
             | FileKind::Binary => Boundary::BlankLine,
         }
     }
@@ -87,6 +92,7 @@ impl FileKind {
             FileKind::JsonExport => "json_export",
             FileKind::ClixmlExport => "clixml_export",
             FileKind::CsvExport => "csv_export",
+            FileKind::Script => "ps_script",
             FileKind::Binary => "binary",
         }
     }
@@ -103,6 +109,9 @@ pub fn classify(path: &str, text: &str) -> FileKind {
             n if n.starts_with("cloudconnector") => FileKind::CloudConnectorIni,
             _ => FileKind::Ini,
         };
+    }
+    if name.ends_with(".ps1") || name.ends_with(".psm1") || name.ends_with(".psd1") {
+        return FileKind::Script;
     }
     // `.xml` is only a CLIXML export when its content says so; other XML stays text.
     if name.ends_with(".clixml") || clixml::looks_like_clixml(text) {

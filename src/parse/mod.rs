@@ -2,6 +2,7 @@
 
 pub mod cce_log;
 pub mod clixml;
+pub mod command;
 pub mod console;
 pub mod csv;
 pub mod eventlog;
@@ -10,6 +11,7 @@ pub mod json;
 pub mod kind;
 pub mod lines;
 pub mod producer;
+pub mod script;
 pub mod transcript;
 
 use crate::record::{Parsed, Problem, ProblemKind};
@@ -31,6 +33,7 @@ pub fn parse(kind: FileKind, text: &str, producer: Option<&str>) -> Parsed {
         FileKind::JsonExport => json::parse(text, producer),
         FileKind::ClixmlExport => clixml::parse(text, producer),
         FileKind::CsvExport => csv::parse(text, producer),
+        FileKind::Script => script::parse(text),
         FileKind::Binary => Parsed::default(),
     };
     eventlog::normalize(&mut parsed.records);

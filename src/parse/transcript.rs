@@ -11,9 +11,11 @@ use std::sync::LazyLock;
 
 use regex::Regex;
 
-use crate::parse::console;
+use crate::parse::command::{self, Shown};
 use crate::parse::lines::{self, Line};
-use crate::record::{Parsed, Record, RecordKind, Span};
+use crate::parse::{cce_log, console};
+use crate::record::{Context, Origin, Parsed, Record, RecordKind, Span};
+use crate::time::Timestamp;
 
 /// How many lines a header block may have before we stop believing it is one. Real headers
 /// have 4 (PowerShell 2.0) to about 20 lines.
@@ -43,6 +45,10 @@ pub fn parse(text: &str) -> Parsed {
         chunk_start: 0,
         producer: None,
         command_time: None,
+        run: 0,
+        at: None,
+        shown: Shown::Output,
+        open_command: None,
     };
     parser.run();
     parser.out
@@ -63,6 +69,7 @@ struct Session {
     machine: Option<String>,
     start: Option<String>,
     start_iso: Option<String>,
+    start_at: Option<Timestamp>,
 }
 
 struct Parser<'p, 'a> {
@@ -74,6 +81,15 @@ struct Parser<'p, 'a> {
     chunk_start: usize,
     producer: Option<String>,
     command_time: Option<String>,
+    /// The command run whose output is being read (see [`crate::record::Context::run`]).
+    run: u32,
+    /// When it ran, as far as the transcript says.
+    at: Option<Timestamp>,
+    /// What its output is.
+    shown: Shown,
+    /// Its `ps_command` record and the error records its output held so far: the count is
+    /// written on the record once the output ends.
+    open_command: Option<(usize, u32)>,
 }
 
 fn is_asterisks(line: &Line<'_>) -> bool {
@@ -162,6 +178,7 @@ impl Parser<'_, '_> {
             i = self.step(i).max(i + 1);
         }
         self.flush(self.lines.len());
+        self.finish_command();
         if let Some(last) = self.lines.len().checked_sub(1) {
             self.close_session(last, None);
         }
@@ -196,7 +213,9 @@ impl Parser<'_, '_> {
                 .with("stream", "terminating_error")
                 .with("command", &caps[1])
                 .with("message", &caps[2]);
+            let before = self.out.records.len();
             self.out.records.push(record);
+            self.label(before);
             self.chunk_start = i + 1;
             return i + 1;
         }
@@ -208,17 +227,87 @@ impl Parser<'_, '_> {
         i + 1
     }
 
-    /// Hands the output lines gathered since the last prompt or block to the console parser.
+    /// Reads the output lines gathered since the last prompt or block: as a log's entries when
+    /// the command printed a log, as console output otherwise; every record it gives carries
+    /// the run's context, and its origin says whose words it holds.
     fn flush(&mut self, end: usize) {
         if self.chunk_start < end {
+            let before = self.out.records.len();
             let chunk = &self.lines[self.chunk_start..end];
-            console::parse_lines(chunk, self.producer.as_deref(), &mut self.out);
+            match self.shown {
+                Shown::Log => self.log_lines(chunk),
+                _ => console::parse_lines(chunk, self.producer.as_deref(), &mut self.out),
+            }
+            self.label(before);
         }
         self.chunk_start = end;
     }
 
+    /// Gives the records from `before` on the context of the run that printed them.
+    fn label(&mut self, before: usize) {
+        let origin = match self.shown {
+            Shown::Output | Shown::Log => Origin::Output,
+            Shown::Quoted => Origin::Quoted,
+            Shown::Script => Origin::Script,
+        };
+        let mut errors = 0;
+        for record in &mut self.out.records[before..] {
+            record.context.at = self.at;
+            record.context.run = self.run;
+            // A script's own error records (`throw`) were told apart by the console parser;
+            // a cmdlet's error inside a script is still the cmdlet's.
+            let keeps_its_own = origin == Origin::Script && record.kind == RecordKind::PsError;
+            if origin != Origin::Output && !keeps_its_own {
+                record.context.origin = origin;
+            }
+            let failed =
+                record.kind == RecordKind::PsError || record.get("stream").is_some_and(|s| s == "terminating_error");
+            if failed && record.context.origin != Origin::Quoted {
+                errors += 1;
+            }
+        }
+        if let Some((_, count)) = &mut self.open_command {
+            *count += errors;
+        }
+    }
+
+    /// Lines of a log shown at the prompt, `Select-String` hits (`path:line:text`) included,
+    /// read as the log's entries.
+    fn log_lines(&mut self, chunk: &[Line<'_>]) {
+        let hit_prefix = |text: &str| -> usize {
+            let lower = text.to_ascii_lowercase();
+            let Some(at) = lower.find(".log:") else { return 0 };
+            let rest = &text[at + 5..];
+            let digits = rest.bytes().take_while(u8::is_ascii_digit).count();
+            if digits > 0 && rest[digits..].starts_with(':') { at + 5 + digits + 1 } else { 0 }
+        };
+        let mut text = String::new();
+        for line in chunk {
+            text.push_str(&line.text[hit_prefix(line.text)..]);
+            text.push('\n');
+        }
+        let parsed = cce_log::parse(&text);
+        for mut record in parsed.records {
+            // Spans return to the transcript's lines; a record's text there is its excerpt.
+            let first = &chunk[(record.span.first_line - 1) as usize];
+            let last = &chunk[(record.span.last_line - 1).min(chunk.len() as u32 - 1) as usize];
+            record.span = Span { bytes: first.start..last.end, first_line: first.number, last_line: last.number };
+            self.out.records.push(record);
+        }
+    }
+
+    /// Writes the error count of the command run that just ended on its record.
+    fn finish_command(&mut self) {
+        if let Some((record, errors)) = self.open_command.take()
+            && let Some(record) = self.out.records.get_mut(record)
+        {
+            record.push("errors", errors.to_string());
+        }
+    }
+
     fn header(&mut self, first: usize) -> usize {
         self.flush(first);
+        self.finish_command();
         if let Some(previous) = first.checked_sub(1) {
             self.close_session(previous, None);
         }
@@ -253,6 +342,7 @@ impl Parser<'_, '_> {
             machine: None,
             start: None,
             start_iso: None,
+            start_at: None,
         };
         for (key, value) in entries {
             if value.is_empty() {
@@ -265,6 +355,7 @@ impl Parser<'_, '_> {
                     session.start = Some(value.to_string());
                     if let Some(iso) = crate::time::iso_from_transcript(value) {
                         record.push("start_time_iso", iso.clone());
+                        session.start_at = crate::time::parse(&iso);
                         session.start_iso = Some(iso);
                     }
                 }
@@ -288,17 +379,21 @@ impl Parser<'_, '_> {
             }
         }
         record.push("session_index", session.index.to_string());
+        record.context.at = session.start_at;
+        self.at = session.start_at;
         self.out.records.push(record);
         self.session = Some(session);
         self.sessions += 1;
         self.producer = None;
         self.command_time = None;
+        self.shown = Shown::Output;
         self.chunk_start = next;
         next
     }
 
     fn footer(&mut self, first: usize) -> usize {
         self.flush(first);
+        self.finish_command();
         let lines = self.lines;
         let mut last = first + 1;
         let mut end_time = None;
@@ -314,6 +409,7 @@ impl Parser<'_, '_> {
         self.close_session(last, end_time);
         self.producer = None;
         self.command_time = None;
+        self.shown = Shown::Output;
         self.chunk_start = last + 1;
         last + 1
     }
@@ -341,6 +437,7 @@ impl Parser<'_, '_> {
     /// A prompt line and its `>>` continuation lines.
     fn command(&mut self, first: usize, typed: &str) -> usize {
         self.flush(first);
+        self.finish_command();
         let lines = self.lines;
         let mut command = typed.trim().to_string();
         let mut last = first;
@@ -353,12 +450,16 @@ impl Parser<'_, '_> {
             last += 1;
         }
         let name = command_name(&command);
+        let (shown, producer) = (command::shown(&command), command::producer(&command));
         let mut record = Record::new(RecordKind::PsCommand, span(lines, first, last)).with("command", command);
         if let Some(name) = &name {
             record.push("command_name", name.as_str());
         }
+        self.run += 1;
+        self.at = self.session.as_ref().and_then(|s| s.start_at);
         if let Some(time) = self.command_time.take() {
             if let Some(iso) = crate::time::iso_from_transcript(&time) {
+                self.at = crate::time::parse(&iso).or(self.at);
                 record.push("command_time_iso", iso);
             }
             record.push("command_time", time);
@@ -378,8 +479,11 @@ impl Parser<'_, '_> {
             }
             record.push("session_index", session.index.to_string());
         }
+        record.context = Context { origin: Origin::Input, at: self.at, run: self.run };
+        self.shown = shown;
+        self.producer = producer.or(name);
+        self.open_command = Some((self.out.records.len(), 0));
         self.out.records.push(record);
-        self.producer = name;
         self.chunk_start = last + 1;
         last + 1
     }

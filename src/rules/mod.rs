@@ -53,6 +53,10 @@ pub struct RuleDef {
     pub severity_by_selection: BTreeMap<String, Severity>,
     /// Record kinds the rule reads (`cce_log`, `ps_error`, ...).
     pub sources: Vec<Spanned<String>>,
+    /// Whose text the rule reads (`output`, `input`, `quoted`, `script`, `source`); by default
+    /// what commands and services emitted and commands typed, never quoted text or scripts.
+    #[serde(default)]
+    pub provenance: Vec<Spanned<String>>,
     /// Versions of Cloud Connector the issue exists in; absent means every version.
     #[serde(default)]
     pub applies_to: Option<VersionRange>,

@@ -230,15 +230,7 @@ fn parse_and_match(
 ) -> ChunkResult {
     let mut parsed = parse::parse(kind, text.text, producer);
     parse::cut_long_fields(&mut parsed, max_record_bytes);
-    let line_shift = text.first_line.saturating_sub(1);
-    for record in &mut parsed.records {
-        record.span.bytes = record.span.bytes.start + text.offset..record.span.bytes.end + text.offset;
-        record.span.first_line = record.span.first_line.saturating_add(line_shift);
-        record.span.last_line = record.span.last_line.saturating_add(line_shift);
-    }
-    for problem in &mut parsed.problems {
-        problem.line = problem.line.map(|l| l.saturating_add(line_shift));
-    }
+    parsed.shift(text.offset, text.first_line.saturating_sub(1));
     let records = parsed.records.len();
     let Use::Match(engine) = to else {
         let (hits, kept, excerpts) = (MatchHits::default(), parsed.records, HashMap::new());

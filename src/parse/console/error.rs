@@ -9,7 +9,7 @@ use super::line::POSITION_OPENERS;
 use super::line::{Class, SCRIPT_POSITION, command_prefix, concise_prefix, is_position, is_script_path};
 use super::wrap::{detect_width, join_segments};
 use crate::parse::producer::{has_approved_verb, is_verb_noun};
-use crate::record::{Record, RecordKind};
+use crate::record::{Origin, Record, RecordKind};
 
 /// How far back from its labels an error record's first line may be. Long messages wrapped at
 /// 80 columns rarely take more than a few dozen lines; the bound keeps the lookahead linear.
@@ -215,6 +215,9 @@ impl Parser<'_, '_> {
             record.push("script", path.rsplit(['\\', '/']).next().unwrap_or(path));
             record.push("script_line", &caps[2]);
         }
+        if thrown_by_own_script(&record, parts.position.as_deref()) {
+            record.context.origin = Origin::Script;
+        }
         self.emit(record);
     }
 
@@ -301,4 +304,26 @@ pub(super) fn gutter_content(text: &str) -> Option<Gutter<'_>> {
     let content = trimmed[digits..].trim_start().strip_prefix('|')?;
     let content = content.strip_prefix(' ').unwrap_or(content);
     Some(if digits > 0 || content.trim_start().starts_with('~') { Gutter::Source } else { Gutter::Text(content) })
+}
+
+/// Module folders whose scripts are the product's own: an error they `throw` is the product's.
+const PRODUCT_MODULES: [&str; 4] = ["cloudconnector", "lynconlineconnector", "skypeonlineconnector", "microsoftteams"];
+
+/// Whether an error record is a `throw` of someone's own script or prompt: PowerShell records
+/// a thrown string as `OperationStopped: (...) [], RuntimeException` whose error id is the text
+/// itself, and shows the `throw` in the position block. A throw inside a product module is
+/// the product's error; one in a script of the administrator's (or typed at the prompt)
+/// quotes a message, and is not the event it quotes.
+fn thrown_by_own_script(record: &Record, position: Option<&str>) -> bool {
+    let thrown_text = record.get("category").is_some_and(|c| c.eq_ignore_ascii_case("OperationStopped"))
+        && record.get("exception").is_some_and(|e| e.eq_ignore_ascii_case("RuntimeException"));
+    let throw_shown = position.is_some_and(|p| {
+        p.lines().any(|line| line.trim_start_matches(['+', ' ']).to_ascii_lowercase().starts_with("throw"))
+    });
+    match record.get("script_path").map(str::to_ascii_lowercase) {
+        Some(path) if PRODUCT_MODULES.iter().any(|module| path.contains(&format!("\\modules\\{module}\\"))) => false,
+        Some(_) => thrown_text || throw_shown,
+        // Thrown at the prompt itself; a product cmdlet's error shows the cmdlet there instead.
+        None => throw_shown,
+    }
 }
