@@ -46,11 +46,11 @@ fn hostile_bundle(dir: &Path) {
          + FullyQualifiedErrorId : ImportSecureString_InvalidArgument_CryptographicError,{HOSTILE}\r\n"
     );
     std::fs::write(dir.join("Get-CcCredential.txt"), &error).unwrap();
-    // A line that opens with a fence longer than the renderer's default one.
-    let fenced = "````` ConvertTo-SecureString : Key not valid for use in specified state.\r\n";
+    // An error whose text holds a run of backticks longer than the renderer's default fence.
+    let fenced = error.replacen("specified state.", "specified state. `````", 1);
     // File names may hold anything but '/' and NUL.
     let name = "\u{1b}]8;;x\u{7}name|`<b>`\u{202E}.txt";
-    std::fs::write(dir.join(name), format!("{fenced}{error}")).unwrap();
+    std::fs::write(dir.join(name), fenced).unwrap();
     let transcript = format!(
         "**********************\r\nWindows PowerShell transcript start\r\nStart time: 20261119080211\r\n\
          Username: CONTOSO\\adm{HOSTILE}\r\nRunAs User: CONTOSO\\adm\r\n\
@@ -174,7 +174,7 @@ fn check_markdown(markdown: &str) {
         assert!(markdown.contains(escaped), "{escaped} in the Markdown");
     }
     assert!(
-        markdown.contains("  ``````text\n  ````` ConvertTo-SecureString"),
+        markdown.contains("  ``````text\n  ConvertTo-SecureString : Key not valid for use in specified state. `````"),
         "the fence is longer than the excerpt's run of five"
     );
 }

@@ -55,6 +55,21 @@ pub struct CompiledRule {
     pub facts_read: Vec<String>,
     /// Whose text the rule reads (see `RuleDef::provenance`).
     pub origins: Vec<Origin>,
+    /// The entity the rule judges the state of (see `RuleDef::entity`).
+    pub entity: Option<Entity>,
+    /// The selection whose records leave the rule undecided, and why (see `RuleDef::unknown`).
+    pub unknown: Option<(usize, String)>,
+    /// Whether an error record's problem is fixed by a later clean run of its command.
+    pub resolved_by_rerun: bool,
+}
+
+/// A rule's entity, compiled.
+#[derive(Debug)]
+pub struct Entity {
+    /// The index of the selection that makes a record an observation.
+    pub observed: usize,
+    pub key: Vec<String>,
+    pub state: Option<String>,
 }
 
 impl CompiledRule {
@@ -229,15 +244,72 @@ pub fn compile(loaded: LoadedRule) -> Result<CompiledRule, Box<RuleError>> {
         }
     }
 
-    let triggers = kinds.iter().map(|&kind| (kind, triggers(&condition, &selections, kind))).collect();
-    let field_gates = kinds.iter().map(|&kind| (kind, field_gates(&condition, &selections, kind))).collect();
+    let selection_index = |node: &Spanned<String>, what: &str| -> Result<usize, Box<RuleError>> {
+        names.iter().position(|n| *n == node.value).ok_or_else(|| {
+            Box::new(
+                RuleError::at(
+                    &loaded,
+                    node,
+                    format!("{what} names `{}`, which is not a selection", node.value),
+                    "here",
+                )
+                .with_help(format!("selections: {}", names.join(", "))),
+            )
+        })
+    };
+    let entity = match &def.entity {
+        Some(entity) => Some(Entity {
+            observed: selection_index(&entity.observed, "entity.observed")?,
+            key: entity.key.clone(),
+            state: entity.state.clone(),
+        }),
+        None => None,
+    };
+    let unknown = match &def.unknown {
+        Some(unknown) => Some((selection_index(&unknown.when, "unknown.when")?, unknown.because.clone())),
+        None => None,
+    };
+    let resolved_by_rerun = match &def.resolved_by {
+        None => true,
+        Some(written) if written.value == "rerun" => true,
+        Some(written) if written.value == "never" => false,
+        Some(written) => {
+            return Err(Box::new(
+                RuleError::at(&loaded, written, format!("unknown resolution `{}`", written.value), "here")
+                    .with_help("resolved_by: rerun (the default) or never"),
+            ));
+        }
+    };
+    // What the prefilter must let through: every observation of an entity (its state may be
+    // fine, which is how a fix shows), and every record that leaves the rule undecided.
+    let mut gate = match &entity {
+        Some(entity) => Cond::Selection(entity.observed),
+        None => condition.clone(),
+    };
+    if let Some((when, _)) = unknown {
+        gate = Cond::Or(vec![gate, Cond::Selection(when)]);
+    }
+    let triggers = kinds.iter().map(|&kind| (kind, triggers(&gate, &selections, kind))).collect();
+    let field_gates = kinds.iter().map(|&kind| (kind, field_gates(&gate, &selections, kind))).collect();
     let facts_read = selections
         .iter()
         .flat_map(|s| s.alternatives.iter().flatten())
         .filter(|m| m.field == FieldRef::Named("fact".to_owned()) && m.op == Op::Equals)
         .flat_map(|m| m.values.iter().cloned())
         .collect();
-    Ok(CompiledRule { kinds, selections, condition, triggers, field_gates, facts_read, origins, loaded })
+    Ok(CompiledRule {
+        kinds,
+        selections,
+        condition,
+        triggers,
+        field_gates,
+        facts_read,
+        origins,
+        entity,
+        unknown,
+        resolved_by_rerun,
+        loaded,
+    })
 }
 
 /// Every placeholder of a command must stand where a quoted literal is one whole argument.

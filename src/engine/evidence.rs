@@ -13,6 +13,8 @@ const EXCERPT_LINE_CHARS: usize = 300;
 
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct Evidence {
+    /// The kind of the record it stands for.
+    pub kind: crate::record::RecordKind,
     pub path: String,
     pub line: u32,
     pub last_line: u32,
@@ -22,6 +24,12 @@ pub struct Evidence {
     /// The severity of this piece of evidence: the rule's, unless the selection that matched
     /// has its own (`severity_by_selection`).
     pub severity: Severity,
+    /// When the record was observed and by which command run (see [`crate::record::Context`]).
+    pub at: Option<crate::time::Timestamp>,
+    pub run: u32,
+    /// Why it applies, when that takes more than the excerpt: the entity, its latest state and
+    /// when it was observed.
+    pub note: Option<String>,
 }
 
 impl Evidence {
@@ -65,12 +73,16 @@ pub(super) fn evidence(
         }
     }
     Evidence {
+        kind: record.kind,
         path: path.to_owned(),
         line: record.span.first_line,
         last_line: record.span.last_line,
         excerpt: excerpts.of(record),
         captures,
         severity,
+        at: record.context.at,
+        run: record.context.run,
+        note: None,
     }
 }
 

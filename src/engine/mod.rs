@@ -30,7 +30,7 @@ use crate::rules::load::RuleError;
 use crate::rules::{RuleSet, Severity};
 
 pub use evidence::Evidence;
-pub use outcome::{MAX_EVIDENCE, RuleOutcome, Status};
+pub use outcome::{CommandRun, MAX_EVIDENCE, RuleOutcome, Status};
 
 pub struct Engine {
     rules: Vec<CompiledRule>,
@@ -47,7 +47,20 @@ pub struct MatchHits {
     pub(super) hits: Vec<(usize, Evidence)>,
     /// Records selected by join rules, checked once all inputs are in.
     pub(super) join_candidates: Vec<(usize, Record, Evidence)>,
+    /// Observations of the entities state rules judge, judged once all inputs are in.
+    pub(super) observations: Vec<Observation>,
+    /// Records that leave a rule undecided: (rule, where, why).
+    pub(super) unknowns: Vec<(usize, Evidence, String)>,
     pub(super) kinds_seen: BTreeSet<RecordKind>,
+}
+
+/// One observation of an entity: its key, whether the rule's condition holds on it (the state
+/// is bad), and where and when it was seen.
+pub(super) struct Observation {
+    pub rule: usize,
+    pub entity: Vec<String>,
+    pub holds: bool,
+    pub evidence: Evidence,
 }
 
 impl MatchHits {
@@ -55,6 +68,8 @@ impl MatchHits {
     pub fn merge(&mut self, other: MatchHits) {
         self.hits.extend(other.hits);
         self.join_candidates.extend(other.join_candidates);
+        self.observations.extend(other.observations);
+        self.unknowns.extend(other.unknowns);
         self.kinds_seen.extend(other.kinds_seen);
     }
 }
@@ -62,6 +77,7 @@ impl MatchHits {
 impl Engine {
     pub fn new(rules: RuleSet) -> Result<Engine, Box<RuleError>> {
         let rules: Vec<CompiledRule> = rules.into_values().map(compile::compile).collect::<Result<_, _>>()?;
+        check_causes(&rules)?;
         let by_kind = std::array::from_fn(|i| KindIndex::build(RecordKind::ALL[i], &rules));
         let log_prefilter = TextPrefilter::new(&rules, &[RecordKind::CceLog, RecordKind::Text]);
         Ok(Engine { rules, by_kind, log_prefilter })
@@ -107,18 +123,48 @@ impl Engine {
             let mut view = RecordView::new(record, path, &folded);
             for &rule_index in &candidates {
                 let rule = &self.rules[rule_index];
-                if !rule.origins.contains(&record.context.origin) {
+                if !rule.origins.contains(&record.context.origin)
+                    || !rule.kinds.contains(&record.kind)
+                    || !rule.has_fields_for(record)
+                {
                     continue;
                 }
+                memo.clear();
+                memo.resize(rule.selections.len(), None);
                 let mut captures = Vec::new();
-                let Some(severity) = evaluate(rule, &mut view, &mut memo, &mut captures) else {
+                if let Some(entity) = &rule.entity {
+                    if selection(rule, entity.observed, &mut view, &mut memo, &mut captures) {
+                        let verdict = condition(rule, &mut view, &mut memo, &mut captures);
+                        let key = entity
+                            .key
+                            .iter()
+                            .map(|field| record.get(field).map_or_else(|| path.to_owned(), fold::fold))
+                            .collect();
+                        let severity = verdict.unwrap_or(rule.loaded.def.severity);
+                        let evidence = evidence(rule, path, excerpts, record, captures, severity);
+                        let observation =
+                            Observation { rule: rule_index, entity: key, holds: verdict.is_some(), evidence };
+                        out.observations.push(observation);
+                        continue;
+                    }
+                } else if let Some(severity) = condition(rule, &mut view, &mut memo, &mut captures) {
+                    let evidence = evidence(rule, path, excerpts, record, captures, severity);
+                    if rule.loaded.def.join.is_some() {
+                        out.join_candidates.push((rule_index, record.clone(), evidence));
+                    } else {
+                        out.hits.push((rule_index, evidence));
+                    }
                     continue;
-                };
-                let evidence = evidence(rule, path, excerpts, record, captures, severity);
-                if rule.loaded.def.join.is_some() {
-                    out.join_candidates.push((rule_index, record.clone(), evidence));
-                } else {
-                    out.hits.push((rule_index, evidence));
+                }
+                if let Some((when, because)) = &rule.unknown {
+                    let mut captures = Vec::new();
+                    if selection(rule, *when, &mut view, &mut memo, &mut captures) {
+                        let evidence = evidence(rule, path, excerpts, record, captures, rule.loaded.def.severity);
+                        let why = crate::rules::template::fill_from(because, &|name| {
+                            evidence.capture(name).or_else(|| record.get(name)).map(str::to_owned)
+                        });
+                        out.unknowns.push((rule_index, evidence, why));
+                    }
                 }
             }
         }
@@ -126,36 +172,56 @@ impl Engine {
     }
 }
 
-/// The severity of the evidence when the record satisfies the rule's condition. `memo` holds
-/// each selection's outcome once known; it is only scratch space, reused across calls.
-fn evaluate(
+/// Every cause a rule names in `explained_by` must be a rule of the pack: a misspelt one would
+/// silently never explain anything.
+fn check_causes(rules: &[CompiledRule]) -> Result<(), Box<RuleError>> {
+    for rule in rules {
+        for cause in &rule.loaded.def.explained_by {
+            if cause.rule.value == rule.id() || !rules.iter().any(|r| r.id() == cause.rule.value) {
+                let help = crate::rules::suggest::closest(&cause.rule.value, rules.iter().map(CompiledRule::id))
+                    .map_or_else(|| "name a rule of the pack".to_owned(), |id| format!("did you mean `{id}`?"));
+                let message =
+                    format!("explained_by names `{}`, which is not another rule of the pack", cause.rule.value);
+                return Err(Box::new(RuleError::at(&rule.loaded, &cause.rule, message, "here").with_help(help)));
+            }
+        }
+    }
+    Ok(())
+}
+
+/// Whether selection `i` holds on the record, known once per record: `memo` holds each
+/// selection's outcome (scratch space reused across records, cleared per rule).
+fn selection(
+    rule: &CompiledRule,
+    i: usize,
+    view: &mut RecordView<'_>,
+    memo: &mut [Option<bool>],
+    captures: &mut Vec<(String, String)>,
+) -> bool {
+    if let Some(known) = memo[i] {
+        return known;
+    }
+    let result = rule.selections[i].alternatives.iter().any(|alternative| {
+        // Groups captured by a matcher of an alternative that fails are not evidence.
+        let mark = captures.len();
+        let holds = alternative.iter().all(|m| m.matches(view, captures));
+        if !holds {
+            captures.truncate(mark);
+        }
+        holds
+    });
+    memo[i] = Some(result);
+    result
+}
+
+/// The severity of the evidence when the record satisfies the rule's condition.
+fn condition(
     rule: &CompiledRule,
     view: &mut RecordView<'_>,
-    memo: &mut Vec<Option<bool>>,
+    memo: &mut [Option<bool>],
     captures: &mut Vec<(String, String)>,
 ) -> Option<Severity> {
-    if !rule.kinds.contains(&view.record.kind) || !rule.has_fields_for(view.record) {
-        return None;
-    }
-    memo.clear();
-    memo.resize(rule.selections.len(), None);
-    let holds = rule.condition.eval(&mut |i| {
-        if let Some(known) = memo[i] {
-            return known;
-        }
-        let result = rule.selections[i].alternatives.iter().any(|alternative| {
-            // Groups captured by a matcher of an alternative that fails are not evidence.
-            let mark = captures.len();
-            let holds = alternative.iter().all(|m| m.matches(view, captures));
-            if !holds {
-                captures.truncate(mark);
-            }
-            holds
-        });
-        memo[i] = Some(result);
-        result
-    });
-    if !holds {
+    if !rule.condition.eval(&mut |i| selection(rule, i, view, memo, captures)) {
         return None;
     }
     let matched = rule.selections.iter().zip(memo.iter()).filter(|(_, m)| **m == Some(true));
@@ -164,9 +230,9 @@ fn evaluate(
 
 #[cfg(test)]
 mod tests {
-    use std::collections::BTreeSet;
 
     use super::*;
+    use crate::facts::registry::Derivation;
     use crate::facts::{Facts, VersionFact};
     use crate::record::Span;
     use crate::rules::{Origin, load};
@@ -190,7 +256,7 @@ mod tests {
     fn outcome(engine: &Engine, facts: &Facts, records: &[Record]) -> RuleOutcome {
         let kept = std::collections::HashMap::new();
         let hits = engine.match_records("console.txt", &Excerpts::Kept(&kept), records);
-        engine.outcomes(facts, &BTreeSet::new(), vec![hits]).remove(0)
+        engine.outcomes(facts, &Derivation::default(), vec![hits], &[]).remove(0)
     }
 
     #[test]
@@ -236,5 +302,130 @@ mod tests {
         let gated = outcome(&engine, &facts, &[line(1, "boom")]);
         assert_eq!((gated.status, gated.count), (Status::NotApplicable, 0));
         assert!(gated.reason.contains("1.4.2") && gated.reason.contains("2.0 and later"), "{}", gated.reason);
+    }
+
+    /// An engine of the rules written as YAML documents (ids X001, X002, ... in order).
+    fn pack(yamls: &[&str]) -> Engine {
+        let rules = yamls.iter().enumerate().map(|(i, body)| {
+            let id = format!("X{:03}", i + 1);
+            let yaml = format!(
+                "id: {id}\nname: x{i}\ntitle: t\nseverity: error\ndocs: {{what: w, why: y}}\n{body}\nremediation:\n  - text: fix\n"
+            );
+            (id.clone(), load::parse_rule(&format!("{id}.yaml"), &yaml, Origin::BuiltIn).unwrap())
+        });
+        Engine::new(rules.collect()).unwrap()
+    }
+
+    fn vm(line: u32, name: &str, state: &str) -> Record {
+        Record::new(RecordKind::PsObject, Span { bytes: 0..0, first_line: line, last_line: line })
+            .with("Name", name)
+            .with("State", state)
+    }
+
+    const VM_STATE: &str = "sources: [ps_object]\ndetection:\n  vm:\n    Name|startswith: '2.1'\n  \
+                            off:\n    State: [Off, Saved]\n  condition: vm and off\n\
+                            entity: {observed: vm, key: [Name], state: 'VM {Name} is {State}'}\n\
+                            evidence: {fields: [Name, State]}";
+
+    fn outcomes(engine: &Engine, inputs: &[(&str, &[Record])], runs: &[CommandRun]) -> Vec<RuleOutcome> {
+        let kept = std::collections::HashMap::new();
+        let hits = inputs.iter().map(|(path, records)| engine.match_records(path, &Excerpts::Kept(&kept), records));
+        engine.outcomes(&Facts::default(), &Derivation::default(), hits.collect(), runs)
+    }
+
+    #[test]
+    fn a_state_rule_judges_the_latest_observation_of_each_entity() {
+        let engine = pack(&[VM_STATE]);
+        let fixed = [vm(1, "2.1.0.0-EDGE", "Saved"), vm(9, "2.1.0.0-EDGE", "Running")];
+        let judged = outcomes(&engine, &[("t.txt", &fixed)], &[]).remove(0);
+        assert_eq!(judged.status, Status::Passed);
+        assert!(
+            judged.reason.starts_with("fixed: VM 2.1.0.0-EDGE is Saved at t.txt:1, then VM 2.1.0.0-EDGE is Running")
+        );
+
+        let broken = [vm(1, "2.1.0.0-EDGE", "Running"), vm(9, "2.1.0.0-EDGE", "Off"), vm(10, "2.1.0.0-CMS", "Running")];
+        let judged = outcomes(&engine, &[("t.txt", &broken)], &[]).remove(0);
+        assert_eq!((judged.status, judged.count), (Status::Fired, 1));
+        assert_eq!(judged.evidence[0].note.as_deref(), Some("VM 2.1.0.0-EDGE is Off, the latest of 2 observations"));
+    }
+
+    #[test]
+    fn captures_that_disagree_with_nothing_to_order_them_cannot_be_checked() {
+        let engine = pack(&[VM_STATE]);
+        let (off, running) = ([vm(1, "2.1.0.0-EDGE", "Off")], [vm(1, "2.1.0.0-EDGE", "Running")]);
+        let judged = outcomes(&engine, &[("a.txt", &off), ("b.txt", &running)], &[]).remove(0);
+        assert_eq!(judged.status, Status::CouldNotCheck);
+        assert!(judged.reason.contains("cannot be ordered"), "{}", judged.reason);
+        // Two captures that agree need no order.
+        let judged = outcomes(&engine, &[("a.txt", &off), ("b.txt", &off)], &[]).remove(0);
+        assert_eq!(judged.status, Status::Fired);
+    }
+
+    #[test]
+    fn a_record_the_rule_cannot_judge_leaves_it_undecided() {
+        let engine = pack(&["sources: [text]\ndetection:\n  bad:\n    line|contains: boom\n  hidden:\n    \
+                             line|contains: '...'\n  condition: bad\nunknown: {when: hidden, because: 'cut: {line}'}"]);
+        let judged = outcomes(&engine, &[("c.txt", &[line(4, "state ...")])], &[]).remove(0);
+        assert_eq!(
+            (judged.status, judged.reason.as_str()),
+            (Status::CouldNotCheck, "could not be checked: cut: state ... (c.txt:4)")
+        );
+        let judged = outcomes(&engine, &[("c.txt", &[line(4, "state ..."), line(5, "boom")])], &[]).remove(0);
+        assert_eq!(judged.status, Status::Fired, "evidence outweighs what could not be read");
+    }
+
+    #[test]
+    fn a_finding_whose_evidence_a_cause_shares_is_explained_by_it() {
+        let consequence = "sources: [text]\ndetection:\n  sel:\n    line|re: 'down (?P<vm>\\S+)'\n  condition: sel\n\
+                           explained_by: [{rule: X002, same: [vm]}]";
+        let cause = "sources: [text]\ndetection:\n  sel:\n    line|re: 'saved (?P<vm>\\S+)'\n  condition: sel";
+        let engine = pack(&[consequence, cause]);
+        let judged = outcomes(&engine, &[("l.txt", &[line(1, "saved EDGE"), line(2, "down EDGE")])], &[]);
+        assert_eq!((judged[0].status, judged[0].explained_by), (Status::Fired, Some(1)));
+        let judged = outcomes(&engine, &[("l.txt", &[line(1, "saved EDGE"), line(2, "down CMS")])], &[]);
+        assert_eq!(judged[0].explained_by, None, "another VM's state explains nothing");
+    }
+
+    #[test]
+    fn a_cause_must_be_a_rule_of_the_pack() {
+        let yaml = "id: X001\nname: x\ntitle: t\nseverity: error\ndocs: {what: w, why: y}\nsources: [text]\n\
+                    detection:\n  sel:\n    line: a\n  condition: sel\nexplained_by: [{rule: X01}]\nremediation:\n  - text: f\n";
+        let rule = load::parse_rule("x.yaml", yaml, Origin::BuiltIn).unwrap();
+        let Err(error) = Engine::new([("X001".to_owned(), rule)].into_iter().collect()) else { panic!("loaded") };
+        assert!(error.to_string().contains("explained_by names `X01`"), "{error}");
+    }
+
+    #[test]
+    fn an_error_is_fixed_by_a_clean_run_of_the_same_command_after_it() {
+        let engine = pack(&["sources: [ps_error]\ndetection:\n  sel:\n    message|contains: denied\n  condition: sel"]);
+        let command = |run: u32, line: u32, text: &str, errors: &str| {
+            let span = Span { bytes: 0..0, first_line: line, last_line: line };
+            let mut record = Record::new(RecordKind::PsCommand, span)
+                .with("command", text)
+                .with("command_name", text.split(' ').next().unwrap())
+                .with("errors", errors);
+            record.context.run = run;
+            CommandRun::of("t.txt", &record).unwrap()
+        };
+        let mut error = Record::new(RecordKind::PsError, Span { bytes: 0..0, first_line: 2, last_line: 2 })
+            .with("message", "Access denied");
+        error.context.run = 1;
+        let errors = [error];
+        let fixed =
+            [command(1, 1, "Import-Module CloudConnector", "1"), command(2, 5, "Import-Module CloudConnector", "0")];
+        let judged = outcomes(&engine, &[("t.txt", &errors)], &fixed).remove(0);
+        assert_eq!(judged.status, Status::Passed);
+        assert!(
+            judged.reason.contains("`import-module cloudconnector` failed at t.txt:1 and ran without error at t.txt:5")
+        );
+        let other = [
+            command(1, 1, "Import-Module CloudConnector", "1"),
+            command(2, 5, "Import-Module SkypeOnlineConnector", "0"),
+        ];
+        assert_eq!(
+            outcomes(&engine, &[("t.txt", &errors)], &other)[0].status,
+            Status::Fired,
+            "another module is no rerun"
+        );
     }
 }

@@ -1,16 +1,23 @@
-//! What a rule concluded over the whole scan: fired with its evidence, passed, or not
-//! applicable and why. Hits from every input are merged here, joins are checked against the
-//! fact tables, and versions gate rules by `applies_to`.
+//! What a rule concluded over the whole scan: fired with its evidence, passed (perhaps because
+//! a problem was fixed later), could not be checked and why, or not applicable and why.
+//!
+//! Hits from every input are merged here and judged in their context: an error that a later
+//! run of the same command no longer shows is fixed; a state rule judges the latest observation
+//! of each entity; joins are checked against the fact tables; versions gate rules by
+//! `applies_to`; and a finding that another rule's finding explains is marked as its
+//! consequence.
 
-use std::collections::BTreeSet;
+use std::collections::{BTreeMap, BTreeSet};
 
+use super::compile::CompiledRule;
 use super::evidence::Evidence;
 use super::join::join_holds;
-use super::{Engine, MatchHits};
+use super::{Engine, MatchHits, Observation};
 use crate::facts::Facts;
-use crate::facts::registry;
+use crate::facts::registry::{self, Derivation};
 use crate::record::{Record, RecordKind};
 use crate::rules::Severity;
+use crate::rules::template;
 
 /// Evidence kept per finding; the count goes on past it.
 pub const MAX_EVIDENCE: usize = 50;
@@ -18,7 +25,12 @@ pub const MAX_EVIDENCE: usize = 50;
 #[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord)]
 pub enum Status {
     Fired,
+    /// The inputs it reads were there, and either held nothing it looks for or showed the
+    /// problem fixed.
     Passed,
+    /// The inputs it reads were there, but could not decide (a value hidden, a listing cut,
+    /// observations that disagree with nothing to order them).
+    CouldNotCheck,
     NotApplicable,
 }
 
@@ -27,6 +39,7 @@ impl Status {
         match self {
             Status::Fired => "fired",
             Status::Passed => "passed",
+            Status::CouldNotCheck => "could_not_check",
             Status::NotApplicable => "not_applicable",
         }
     }
@@ -41,40 +54,141 @@ pub struct RuleOutcome {
     pub reason: String,
     pub count: usize,
     pub evidence: Vec<Evidence>,
+    /// The rule whose finding explains every piece of this one's evidence.
+    pub explained_by: Option<usize>,
+}
+
+/// A command run at a transcript prompt, for telling whether an error was fixed by running the
+/// same command again: where and when it ran, and how many error records it emitted.
+#[derive(Clone, Debug)]
+pub struct CommandRun {
+    pub path: String,
+    pub run: u32,
+    pub line: u32,
+    pub at: Option<crate::time::Timestamp>,
+    pub machine: Option<String>,
+    /// `command_name` and its first positional argument, in lower case: what "the same command"
+    /// means (`import-module cloudconnector`, not any `Import-Module`).
+    pub command: String,
+    pub errors: u32,
+}
+
+impl CommandRun {
+    /// The run a `ps_command` record stands for.
+    pub fn of(path: &str, record: &Record) -> Option<CommandRun> {
+        let name = record.get("command_name")?.to_ascii_lowercase();
+        let text = record.get("command").unwrap_or_default();
+        let argument = text
+            .split_whitespace()
+            .skip_while(|word| !word.eq_ignore_ascii_case(&name))
+            .nth(1)
+            .filter(|word| !word.starts_with(['-', '|', '$', '(', '{']))
+            .map(|word| word.trim_matches(['\'', '"']).to_ascii_lowercase());
+        Some(CommandRun {
+            path: path.to_owned(),
+            run: record.context.run,
+            line: record.span.first_line,
+            at: record.context.at,
+            machine: record.get("session_machine").map(str::to_ascii_lowercase),
+            command: argument.map_or(name.clone(), |a| format!("{name} {a}")),
+            errors: record.get("errors").and_then(|e| e.parse().ok()).unwrap_or(0),
+        })
+    }
+}
+
+/// Whether `later` was observed after `earlier`: in one input by the order of its lines, across
+/// inputs by their times; `None` when nothing says (two captures with no time in them).
+fn after(earlier: (&str, Option<i64>, u32, u32), later: (&str, Option<i64>, u32, u32)) -> Option<bool> {
+    let ((p1, t1, r1, l1), (p2, t2, r2, l2)) = (earlier, later);
+    if p1 == p2 {
+        return Some((r2, l2) > (r1, l1));
+    }
+    match (t1, t2) {
+        (Some(t1), Some(t2)) => Some(t2 > t1),
+        _ => None,
+    }
+}
+
+fn place(evidence: &Evidence) -> (&str, Option<i64>, u32, u32) {
+    (&evidence.path, evidence.at, evidence.run, evidence.line)
+}
+
+fn where_when(evidence: &Evidence) -> String {
+    match evidence.at {
+        Some(at) => format!("{}:{} ({})", evidence.path, evidence.line, crate::time::format(at)),
+        None => format!("{}:{}", evidence.path, evidence.line),
+    }
+}
+
+/// What one rule gathered before its outcome is decided.
+#[derive(Default)]
+struct Gathered {
+    count: usize,
+    evidence: Vec<Evidence>,
+    severity: Option<Severity>,
+    /// Problems seen and fixed later, said as a reader wants it.
+    fixed: Vec<String>,
+    /// Why the rule could not decide.
+    unknown: Vec<String>,
+}
+
+impl Gathered {
+    fn push(&mut self, evidence: Evidence) {
+        self.severity = Some(self.severity.map_or(evidence.severity, |s| s.max(evidence.severity)));
+        self.count += 1;
+        if self.evidence.len() < MAX_EVIDENCE {
+            self.evidence.push(evidence);
+        }
+    }
 }
 
 impl Engine {
-    /// Each rule's outcome from the hits of every input (in input order) and the facts.
+    /// Each rule's outcome from the hits of every input (in input order), the facts, what
+    /// derivation checked, and the command runs of the transcripts.
     pub fn outcomes(
         &self,
         facts: &Facts,
-        checked: &BTreeSet<&'static str>,
+        derivation: &Derivation,
         per_input: Vec<MatchHits>,
+        runs: &[CommandRun],
     ) -> Vec<RuleOutcome> {
-        let mut outcomes: Vec<RuleOutcome> = (0..self.rules.len())
-            .map(|rule| RuleOutcome {
-                rule,
-                status: Status::Passed,
-                severity: self.rules[rule].loaded.def.severity,
-                reason: String::new(),
-                count: 0,
-                evidence: Vec::new(),
-            })
-            .collect();
+        let mut gathered: Vec<Gathered> = (0..self.rules.len()).map(|_| Gathered::default()).collect();
         let mut kinds_seen = BTreeSet::new();
         let mut join_candidates: Vec<Vec<(Record, Evidence)>> = vec![Vec::new(); self.rules.len()];
+        let mut observations: Vec<Observation> = Vec::new();
         for input in per_input {
             kinds_seen.extend(input.kinds_seen);
             for (rule, evidence) in input.hits {
-                push_evidence(&mut outcomes[rule], evidence);
+                let resolved = (self.rules[rule].resolved_by_rerun && evidence.kind == RecordKind::PsError)
+                    .then(|| clean_rerun(&evidence, runs))
+                    .flatten();
+                match resolved {
+                    Some(fix) => gathered[rule].fixed.push(fix),
+                    None => gathered[rule].push(evidence),
+                }
             }
             for (rule, record, evidence) in input.join_candidates {
                 join_candidates[rule].push((record, evidence));
             }
+            observations.extend(input.observations);
+            for (rule, evidence, why) in input.unknowns {
+                gathered[rule].unknown.push(format!("{why} ({})", where_when(&evidence)));
+            }
         }
+        self.judge_entities(observations, &mut gathered);
+
         let version = facts.cce_version();
-        for (index, rule) in self.rules.iter().enumerate() {
-            let outcome = &mut outcomes[index];
+        let mut outcomes = Vec::with_capacity(self.rules.len());
+        for (index, (rule, mut found)) in self.rules.iter().zip(gathered).enumerate() {
+            let mut outcome = RuleOutcome {
+                rule: index,
+                status: Status::Passed,
+                severity: rule.loaded.def.severity,
+                reason: String::new(),
+                count: 0,
+                evidence: Vec::new(),
+                explained_by: None,
+            };
             if let (Some(version), Some(range)) = (version, &rule.loaded.def.applies_to)
                 && !range.contains(&version.version)
             {
@@ -86,10 +200,11 @@ impl Engine {
                     version.path,
                     range.label()
                 );
-                outcome.evidence.clear();
-                outcome.count = 0;
-                outcome.severity = rule.loaded.def.severity;
+                outcomes.push(outcome);
                 continue;
+            }
+            for fact in &rule.facts_read {
+                found.unknown.extend(derivation.unknown.iter().filter(|(f, _)| f == fact).map(|(_, why)| why.clone()));
             }
             if let Some(join) = &rule.loaded.def.join {
                 let rows = facts.tables.get(join.fact.value.as_str()).map(Vec::as_slice).unwrap_or_default();
@@ -101,6 +216,7 @@ impl Engine {
                     } else {
                         "no input held the records it checks".to_owned()
                     };
+                    outcomes.push(outcome);
                     continue;
                 }
                 let mut paired_rows = 0;
@@ -122,62 +238,205 @@ impl Engine {
                     }
                     let mut evidence = paired[0].1.clone();
                     evidence.captures.extend(row.iter().map(|(k, v)| (format!("fact.{k}"), v.clone())));
-                    push_evidence(outcome, evidence);
+                    found.push(evidence);
                 }
-                if paired_rows == 0 {
+                if paired_rows == 0 && found.unknown.is_empty() {
                     outcome.status = Status::NotApplicable;
                     outcome.reason = format!("none of the records it checks matched a row of `{}`", join.fact.value);
+                    outcomes.push(outcome);
                     continue;
                 }
             }
-            if outcome.count > 0 {
+            if found.count > 0 {
                 outcome.status = Status::Fired;
-                outcome.severity = outcome.evidence.iter().map(|e| e.severity).max().unwrap_or(outcome.severity);
-                let files: BTreeSet<&str> = outcome.evidence.iter().map(|e| e.path.as_str()).collect();
-                outcome.reason = format!("matched {} time(s) in {} input(s)", outcome.count, files.len());
+                outcome.severity = found.severity.unwrap_or(outcome.severity);
+                let files: BTreeSet<&str> = found.evidence.iter().map(|e| e.path.as_str()).collect();
+                outcome.reason = format!("matched {} time(s) in {} input(s)", found.count, files.len());
+                outcome.count = found.count;
+                outcome.evidence = found.evidence;
+            } else if !found.unknown.is_empty() {
+                outcome.status = Status::CouldNotCheck;
+                outcome.reason = format!("could not be checked: {}", found.unknown.join("; "));
+            } else if !found.fixed.is_empty() {
+                outcome.status = Status::Passed;
+                outcome.reason = format!("fixed: {}", found.fixed.join("; "));
             } else {
-                let kinds: Vec<RecordKind> = rule.kinds.iter().copied().filter(|k| *k != RecordKind::Fact).collect();
-                let facts_checked: Vec<&str> =
-                    rule.facts_read.iter().map(String::as_str).filter(|f| checked.contains(f)).collect();
-                let kinds_read = kind_list(&kinds, Some(&kinds_seen));
-                if !kinds_read.is_empty() || !facts_checked.is_empty() {
-                    outcome.status = Status::Passed;
-                    let mut read = Vec::new();
-                    if !kinds_read.is_empty() {
-                        read.push(format!("inputs of kind {kinds_read} were read"));
+                self.neither_fired_nor_fixed(rule, &mut outcome, &kinds_seen, &derivation.checked);
+            }
+            outcomes.push(outcome);
+        }
+        self.explain(&mut outcomes);
+        outcomes
+    }
+
+    /// "Passed" when the rule read inputs of its kinds or a fact it reads was checked, "not
+    /// applicable" with what it needs otherwise.
+    fn neither_fired_nor_fixed(
+        &self,
+        rule: &CompiledRule,
+        outcome: &mut RuleOutcome,
+        kinds_seen: &BTreeSet<RecordKind>,
+        checked: &BTreeSet<&'static str>,
+    ) {
+        let kinds: Vec<RecordKind> = rule.kinds.iter().copied().filter(|k| *k != RecordKind::Fact).collect();
+        let facts_checked: Vec<&str> =
+            rule.facts_read.iter().map(String::as_str).filter(|f| checked.contains(f)).collect();
+        let kinds_read = kind_list(&kinds, Some(kinds_seen));
+        if !kinds_read.is_empty() || !facts_checked.is_empty() {
+            outcome.status = Status::Passed;
+            let mut read = Vec::new();
+            if !kinds_read.is_empty() {
+                read.push(format!("inputs of kind {kinds_read} were read"));
+            }
+            if !facts_checked.is_empty() {
+                read.push(format!("{} checked", facts_checked.join(", ")));
+            }
+            outcome.reason = format!("{}; nothing matched", read.join(", "));
+        } else {
+            outcome.status = Status::NotApplicable;
+            let mut wanted = Vec::new();
+            if !kinds.is_empty() {
+                wanted.push(format!("records of kind {}", kind_list(&kinds, None)));
+            }
+            for need in rule.facts_read.iter().filter_map(|f| registry::needs(f)) {
+                if !wanted.iter().any(|w| w == need) {
+                    wanted.push(need.to_owned());
+                }
+            }
+            outcome.reason = format!("needs {}", wanted.join(", or "));
+        }
+    }
+
+    /// Judges each entity a state rule observed by its latest observation: bad now is
+    /// evidence, bad before and fine since is fixed, and observations that disagree with nothing
+    /// to order them leave it undecided.
+    fn judge_entities(&self, observations: Vec<Observation>, gathered: &mut [Gathered]) {
+        let mut entities: BTreeMap<(usize, Vec<String>), Vec<Observation>> = BTreeMap::new();
+        for observation in observations {
+            entities.entry((observation.rule, observation.entity.clone())).or_default().push(observation);
+        }
+        for ((rule, _), seen) in entities {
+            let state = |o: &Observation| describe(&self.rules[rule], &o.evidence);
+            // The latest of each input, then the latest of those.
+            let mut latest: Vec<&Observation> = Vec::new();
+            for observation in &seen {
+                match latest.iter().position(|l| l.evidence.path == observation.evidence.path) {
+                    Some(i) if after(place(&latest[i].evidence), place(&observation.evidence)) == Some(true) => {
+                        latest[i] = observation;
                     }
-                    if !facts_checked.is_empty() {
-                        read.push(format!("{} checked", facts_checked.join(", ")));
-                    }
-                    outcome.reason = format!("{}; nothing matched", read.join(", "));
-                } else {
-                    outcome.status = Status::NotApplicable;
-                    let mut wanted = Vec::new();
-                    if !kinds.is_empty() {
-                        wanted.push(format!("records of kind {}", kind_list(&kinds, None)));
-                    }
-                    for need in rule.facts_read.iter().filter_map(|f| registry::needs(f)) {
-                        if !wanted.iter().any(|w| w == need) {
-                            wanted.push(need.to_owned());
-                        }
-                    }
-                    outcome.reason = format!("needs {}", wanted.join(", or "));
+                    Some(_) => {}
+                    None => latest.push(observation),
+                }
+            }
+            let newest = latest.iter().copied().try_fold(None::<&Observation>, |best, candidate| match best {
+                None => Some(Some(candidate)),
+                Some(best) => match after(place(&best.evidence), place(&candidate.evidence)) {
+                    Some(true) => Some(Some(candidate)),
+                    Some(false) => Some(Some(best)),
+                    None if best.holds == candidate.holds => Some(Some(best)),
+                    None => None,
+                },
+            });
+            let Some(Some(newest)) = newest else {
+                let shown: Vec<String> =
+                    latest.iter().map(|o| format!("{} at {}", state(o), where_when(&o.evidence))).collect();
+                gathered[rule]
+                    .unknown
+                    .push(format!("captures without a time disagree and cannot be ordered: {}", shown.join("; ")));
+                continue;
+            };
+            if newest.holds {
+                let mut evidence = newest.evidence.clone();
+                let seen_times = match seen.len() {
+                    1 => String::new(),
+                    n => format!(", the latest of {n} observations"),
+                };
+                let at = newest.evidence.at.map(|t| format!(" at {}", crate::time::format(t))).unwrap_or_default();
+                evidence.note = Some(format!("{}{at}{seen_times}", state(newest)));
+                gathered[rule].push(evidence);
+            } else if let Some(bad) = seen.iter().rfind(|o| o.holds) {
+                gathered[rule].fixed.push(format!(
+                    "{} at {}, then {} at {}",
+                    state(bad),
+                    where_when(&bad.evidence),
+                    state(newest),
+                    where_when(&newest.evidence)
+                ));
+            }
+        }
+    }
+
+    /// Marks each fired rule whose every piece of evidence a cause's finding shares (see
+    /// `RuleDef::explained_by`).
+    fn explain(&self, outcomes: &mut [RuleOutcome]) {
+        for index in 0..outcomes.len() {
+            if outcomes[index].status != Status::Fired {
+                continue;
+            }
+            let rule = &self.rules[index];
+            for cause in &rule.loaded.def.explained_by {
+                let Some(cause_index) = self.rules.iter().position(|r| r.id() == cause.rule.value) else { continue };
+                let cause_outcome = &outcomes[cause_index];
+                if cause_index == index || cause_outcome.status != Status::Fired || cause_outcome.explained_by.is_some()
+                {
+                    continue;
+                }
+                let explained = outcomes[index]
+                    .evidence
+                    .iter()
+                    .all(|e| cause_outcome.evidence.iter().any(|c| shares(e, c, &cause.same)));
+                if explained {
+                    outcomes[index].explained_by = Some(cause_index);
+                    break;
                 }
             }
         }
-        outcomes
     }
+}
+
+/// Whether two pieces of evidence share what `same` names: captures (compared ignoring case),
+/// `location` (the same input and overlapping lines) or `run` (the same command run).
+fn shares(a: &Evidence, b: &Evidence, same: &[String]) -> bool {
+    same.iter().all(|what| match what.as_str() {
+        "location" => a.path == b.path && a.line <= b.last_line && b.line <= a.last_line,
+        "run" => a.path == b.path && a.run == b.run && a.run > 0,
+        name => match (a.capture(name), b.capture(name)) {
+            (Some(x), Some(y)) => x.trim().eq_ignore_ascii_case(y.trim()),
+            _ => false,
+        },
+    })
+}
+
+/// How an observation's state reads: the rule's `entity.state` filled from its captures, or
+/// its captures.
+fn describe(rule: &CompiledRule, evidence: &Evidence) -> String {
+    match rule.entity.as_ref().and_then(|e| e.state.as_deref()) {
+        Some(state) => template::fill_from(state, &|name| evidence.capture(name).map(str::to_owned)),
+        None => evidence.captures.iter().map(|(k, v)| format!("{k} {v}")).collect::<Vec<_>>().join(", "),
+    }
+}
+
+/// The run of the same command after the one that emitted `error`, on the same machine, that
+/// emitted no error: said as the fix, or `None`.
+fn clean_rerun(error: &Evidence, runs: &[CommandRun]) -> Option<String> {
+    if error.run == 0 {
+        return None;
+    }
+    let failed = runs.iter().find(|r| r.path == error.path && r.run == error.run)?;
+    let fix = runs.iter().find(|r| {
+        r.command == failed.command
+            && r.errors == 0
+            && (r.machine == failed.machine || r.machine.is_none() || failed.machine.is_none())
+            && after((&failed.path, failed.at, failed.run, failed.line), (&r.path, r.at, r.run, r.line)) == Some(true)
+    })?;
+    let when = |run: &CommandRun| match run.at {
+        Some(at) => format!("{}:{} ({})", run.path, run.line, crate::time::format(at)),
+        None => format!("{}:{}", run.path, run.line),
+    };
+    Some(format!("`{}` failed at {} and ran without error at {}", failed.command, when(failed), when(fix)))
 }
 
 fn kind_list(kinds: &[RecordKind], seen: Option<&BTreeSet<RecordKind>>) -> String {
     let names: Vec<&str> = kinds.iter().filter(|k| seen.is_none_or(|s| s.contains(k))).map(|k| k.name()).collect();
     names.join(", ")
-}
-
-fn push_evidence(outcome: &mut RuleOutcome, evidence: Evidence) {
-    outcome.severity = if outcome.count == 0 { evidence.severity } else { outcome.severity.max(evidence.severity) };
-    outcome.count += 1;
-    if outcome.evidence.len() < MAX_EVIDENCE {
-        outcome.evidence.push(evidence);
-    }
 }

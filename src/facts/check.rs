@@ -34,6 +34,9 @@ pub struct Derivation {
     pub checked: BTreeSet<&'static str>,
     /// What a check could not read, as problems of the inputs that hold it: `(path, problem)`.
     pub problems: Vec<(String, Problem)>,
+    /// Facts a check could not decide, and why (a value hidden, a listing cut): rules reading
+    /// them report "could not be checked" instead of passing.
+    pub unknown: Vec<(&'static str, String)>,
 }
 
 impl Derivation {

@@ -110,7 +110,8 @@ impl Facts {
     /// Whether [`Facts::gather`] reads `record` (the newest log entry aside, see [`keep`]).
     fn reads(record: &Record) -> bool {
         match record.kind {
-            RecordKind::IniSection | RecordKind::PsSession => true,
+            // Commands are kept for telling an error fixed by a later clean run of the same one.
+            RecordKind::IniSection | RecordKind::PsSession | RecordKind::PsCommand => true,
             RecordKind::Text => check::by_cc_cmdlet(record),
             _ => false,
         }

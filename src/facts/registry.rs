@@ -11,11 +11,10 @@
 //! it needs (for "why was this not checked"), and which records it reads (everything else is
 //! dropped once matched). The rule loader refuses a `fact:` no check concludes.
 
-use super::check::Derivation;
 use super::{Facts, InputRecords, certificates, exclusions, mediation, network, sessions, versions};
 use crate::record::{Record, RecordKind};
 
-pub use super::check::{Check, Derived};
+pub use super::check::{Check, Derivation, Derived};
 
 /// Every check, in the order they run.
 pub const CHECKS: &[Check] = &[

@@ -262,14 +262,7 @@ fn summary(out: &mut String, report: &Report) {
             if n != 1 && severity != Severity::Info { "s" } else { "" }
         );
     }
-    let count = |status| report.outcomes.iter().filter(|o| o.status == status).count();
-    let _ = writeln!(
-        out,
-        "<span class=\"rules-summary\">Rules: {} fired, {} passed, {} not applicable</span>",
-        count(Status::Fired),
-        count(Status::Passed),
-        count(Status::NotApplicable)
-    );
+    let _ = writeln!(out, "<span class=\"rules-summary\">Rules: {}</span>", report.rules_line());
     out.push_str("</div>\n");
     if !report.findings.is_empty() {
         out.push_str("<nav class=\"toc\" aria-label=\"Findings\"><ol>\n");
@@ -326,7 +319,11 @@ fn finding_section(out: &mut String, finding: &Finding) {
             if unkept == 1 { "" } else { "es" }
         );
     }
-    out.push_str("<h4>Fix</h4>\n<ol class=\"steps\">\n");
+    out.push_str("<h4>Fix</h4>\n");
+    if let Some(explanation) = finding.explanation() {
+        let _ = writeln!(out, "<p class=\"note\">{}</p>", esc(&explanation, false));
+    }
+    out.push_str("<ol class=\"steps\">\n");
     for step in &finding.remediation {
         out.push_str("<li><p>");
         if let Some(label) = &step.label {
@@ -359,9 +356,14 @@ fn evidence_block(out: &mut String, evidence: &crate::engine::Evidence) {
     } else {
         evidence.line.to_string()
     };
+    let state = evidence
+        .note
+        .as_ref()
+        .map(|note| format!("<p class=\"note\">State: {}</p>", esc(note, false)))
+        .unwrap_or_default();
     let _ = writeln!(
         out,
-        "<div class=\"evidence\"><code class=\"where\">{}:{lines}</code><pre>{}</pre></div>",
+        "<div class=\"evidence\"><code class=\"where\">{}:{lines}</code><pre>{}</pre>{state}</div>",
         esc(&evidence.path, false),
         esc(&evidence.excerpt, true)
     );
@@ -407,8 +409,9 @@ fn coverage(out: &mut String, report: &Report) {
     // Fired first (they link to their finding), then what could not be checked, then passed.
     outcomes.sort_by_key(|o| match o.status {
         Status::Fired => 0,
-        Status::NotApplicable => 1,
-        Status::Passed => 2,
+        Status::CouldNotCheck => 1,
+        Status::NotApplicable => 2,
+        Status::Passed => 3,
     });
     for outcome in outcomes {
         let rule = format!("<code>{}</code> {}", esc(&outcome.rule_id, false), esc(&outcome.name, false));
@@ -424,6 +427,7 @@ fn coverage(out: &mut String, report: &Report) {
         let status = match outcome.status {
             Status::Fired => fired.as_str(),
             Status::Passed => "<span class=\"pill passed\">passed</span>",
+            Status::CouldNotCheck => "<span class=\"pill not_applicable\">could not check</span>",
             Status::NotApplicable => "<span class=\"pill not_applicable\">not applicable</span>",
         };
         let _ = writeln!(
@@ -458,12 +462,16 @@ mod tests {
     fn hostile_report() -> Report {
         let hostile = "<script>alert(1)</script>\" onload=\"x' \u{1b}[2J\u{202E}gpj.exe";
         let evidence = |line| Evidence {
+            kind: crate::record::RecordKind::Text,
             path: format!("logs/{hostile}.log"),
             line,
             last_line: line,
             excerpt: format!("line {line}: {hostile}\n</pre><b>bold</b>"),
             captures: vec![("user".into(), hostile.into())],
             severity: Severity::Error,
+            at: None,
+            run: 0,
+            note: Some(hostile.into()),
         };
         Report {
             inputs: vec![InputReport {
@@ -494,6 +502,7 @@ mod tests {
                     note: Some(hostile.into()),
                 }],
                 references: vec![hostile.into()],
+                explained_by: Some(hostile.into()),
             }],
             outcomes: vec![Outcome {
                 rule_id: "X1\"><script>".into(),

@@ -29,13 +29,20 @@ pub fn render(report: &Report) -> String {
                 "severity": f.severity.name(),
                 "title": f.title,
                 "count": f.count,
-                "evidence": f.evidence.iter().map(|e| json!({
-                    "path": e.path,
-                    "line": e.line,
-                    "last_line": e.last_line,
-                    "excerpt": e.excerpt,
-                    "fields": e.captures.iter().map(|(k, v)| (k.clone(), Value::from(v.as_str()))).collect::<serde_json::Map<_, _>>(),
-                })).collect::<Vec<_>>(),
+                "explained_by": f.explained_by,
+                "evidence": f.evidence.iter().map(|e| {
+                    let mut evidence = json!({
+                        "path": e.path,
+                        "line": e.line,
+                        "last_line": e.last_line,
+                        "excerpt": e.excerpt,
+                        "fields": e.captures.iter().map(|(k, v)| (k.clone(), Value::from(v.as_str()))).collect::<serde_json::Map<_, _>>(),
+                    });
+                    if let Some(note) = &e.note {
+                        evidence["state"] = Value::from(note.as_str());
+                    }
+                    evidence
+                }).collect::<Vec<_>>(),
                 "remediation": f.remediation.iter().map(super::Step::to_json).collect::<Vec<_>>(),
                 "references": f.references,
             })

@@ -9,15 +9,7 @@ use crate::engine::{Evidence, Status};
 
 pub fn render(report: &Report) -> String {
     let mut out = String::from("# ccdiag report\n\n");
-    let count = |status| report.outcomes.iter().filter(|o| o.status == status).count();
-    let _ = writeln!(
-        out,
-        "{} finding(s); rules: {} fired, {} passed, {} not applicable.\n",
-        report.findings.len(),
-        count(Status::Fired),
-        count(Status::Passed),
-        count(Status::NotApplicable)
-    );
+    let _ = writeln!(out, "{} finding(s); rules: {}.\n", report.findings.len(), report.rules_line());
     if report.redacted {
         out.push_str("Redacted: user, host, domain and tenant names and IP addresses are pseudonyms (`user-1`, `host-1`, ...).\n\n");
     }
@@ -62,9 +54,11 @@ pub fn render(report: &Report) -> String {
     }
     out.push_str("\n## Rules not checked\n\n");
     let mut any = false;
-    for outcome in report.outcomes.iter().filter(|o| o.status == Status::NotApplicable) {
+    for outcome in report.unchecked() {
         any = true;
-        let _ = writeln!(out, "- **{}** {}: {}", outcome.rule_id, outcome.name, markdown_inline(&outcome.reason));
+        let label = if outcome.status == Status::CouldNotCheck { " (could not be checked)" } else { "" };
+        let _ =
+            writeln!(out, "- **{}** {}{label}: {}", outcome.rule_id, outcome.name, markdown_inline(&outcome.reason));
     }
     if !any {
         out.push_str("Every rule could be checked.\n");
@@ -86,6 +80,9 @@ fn evidence_item(out: &mut String, evidence: &Evidence) {
     }
     if !evidence.captures.is_empty() {
         let _ = writeln!(out, "\n  {}", markdown_inline(&super::text::captures_line(&evidence.captures)));
+    }
+    if let Some(note) = &evidence.note {
+        let _ = writeln!(out, "\n  State: {}", markdown_inline(note));
     }
     out.push('\n');
 }
@@ -123,7 +120,11 @@ fn finding_section(out: &mut String, finding: &Finding) {
     if unkept > 0 {
         let _ = writeln!(out, "- ... and {unkept} more\n");
     }
-    out.push_str("**Fix**:\n\n");
+    if let Some(explanation) = finding.explanation() {
+        let _ = writeln!(out, "**Fix**: {}\n", markdown_inline(&explanation));
+    } else {
+        out.push_str("**Fix**:\n\n");
+    }
     for (i, step) in finding.remediation.iter().enumerate() {
         let label = step.label.as_ref().map(|l| format!("*{}*: ", markdown_inline(l))).unwrap_or_default();
         let _ = writeln!(out, "{}. {label}{}", i + 1, markdown_inline(&step.text));
@@ -160,16 +161,21 @@ mod tests {
             count,
             evidence: (1..=evidence as u32)
                 .map(|line| Evidence {
+                    kind: crate::record::RecordKind::Text,
                     path: "<b>logs</b>/a.log".into(),
                     line,
                     last_line: line,
                     excerpt: "</details>\n```\n<script>alert(1)</script>".into(),
                     captures: Vec::new(),
                     severity: Severity::Error,
+                    at: None,
+                    run: 0,
+                    note: None,
                 })
                 .collect(),
             remediation: Vec::new(),
             references: Vec::new(),
+            explained_by: None,
         }
     }
 

@@ -13,7 +13,7 @@ pub mod text;
 
 use crate::engine::{Engine, Evidence, Status};
 use crate::facts::Facts;
-use crate::rules::template::{self, Piece, Placeholder, Shape};
+use crate::rules::template::{self, Piece, Shape};
 use crate::rules::{Reference, RuleDef, Severity, StepDef, VersionRange};
 use crate::scan::{InputReport, Scan};
 
@@ -60,6 +60,18 @@ pub struct Finding {
     pub evidence: Vec<Evidence>,
     pub remediation: Vec<Step>,
     pub references: Vec<String>,
+    /// The rule whose finding explains this one (its evidence is that finding's): fixing the
+    /// cause is the fix, so formats show this one under it, without steps of its own.
+    pub explained_by: Option<String>,
+}
+
+impl Finding {
+    /// What a reader is told instead of steps when another finding explains this one.
+    pub fn explanation(&self) -> Option<String> {
+        self.explained_by
+            .as_ref()
+            .map(|cause| format!("a consequence of {cause} (shown above): fix that first; this clears with it"))
+    }
 }
 
 pub struct Step {
@@ -150,6 +162,7 @@ impl Report {
                     Some(filled_step(step, first, &scan.facts, label))
                 })
                 .collect();
+            let explained_by = outcome.explained_by.map(|cause| rules[cause].id().to_owned());
             findings.push(Finding {
                 rule_id: def.id.value.clone(),
                 name: def.name.value.clone(),
@@ -157,11 +170,12 @@ impl Report {
                 title: def.title.clone(),
                 count: outcome.count,
                 evidence: outcome.evidence.clone(),
-                remediation,
+                remediation: if explained_by.is_some() { Vec::new() } else { remediation },
                 references: def.references.iter().map(reference).collect(),
+                explained_by,
             });
         }
-        findings.sort_by(|a, b| b.severity.cmp(&a.severity).then_with(|| a.rule_id.cmp(&b.rule_id)));
+        let findings = causes_first(findings);
         let host = HostSummary {
             hosts: scan.facts.hosts.clone(),
             collection_time: scan.facts.collection_time.map(crate::time::format),
@@ -204,6 +218,25 @@ impl Report {
             .collect()
     }
 
+    /// How many rules ended in each status, as every format's summary line says it.
+    pub fn rules_line(&self) -> String {
+        let count = |status| self.outcomes.iter().filter(|o| o.status == status).count();
+        let mut line = format!("{} fired, {} passed", count(Status::Fired), count(Status::Passed));
+        let undecided = count(Status::CouldNotCheck);
+        if undecided > 0 {
+            line.push_str(&format!(", {undecided} could not be checked"));
+        }
+        line.push_str(&format!(", {} not applicable", count(Status::NotApplicable)));
+        line
+    }
+
+    /// Rules that did not fire and were not checked either: could not decide, then not
+    /// applicable, each with its reason.
+    pub fn unchecked(&self) -> impl Iterator<Item = &Outcome> {
+        let of = |status| self.outcomes.iter().filter(move |o: &&Outcome| o.status == status);
+        of(Status::CouldNotCheck).chain(of(Status::NotApplicable))
+    }
+
     /// The exit code for `--fail-on`: 1 when a finding is at or above the threshold.
     pub fn has_finding_at_or_above(&self, threshold: Option<Severity>) -> bool {
         threshold.is_some_and(|t| self.findings.iter().any(|f| f.severity >= t))
@@ -218,6 +251,26 @@ impl Report {
             Format::Sarif => sarif::render(self),
         }
     }
+}
+
+/// Findings by severity, then rule; a finding another explains right after its cause.
+fn causes_first(mut findings: Vec<Finding>) -> Vec<Finding> {
+    findings.sort_by(|a, b| b.severity.cmp(&a.severity).then_with(|| a.rule_id.cmp(&b.rule_id)));
+    let (consequences, causes): (Vec<Finding>, Vec<Finding>) =
+        findings.into_iter().partition(|f| f.explained_by.is_some());
+    let mut ordered = Vec::with_capacity(causes.len() + consequences.len());
+    let mut consequences: Vec<Option<Finding>> = consequences.into_iter().map(Some).collect();
+    for cause in causes {
+        let id = cause.rule_id.clone();
+        ordered.push(cause);
+        for slot in &mut consequences {
+            if slot.as_ref().is_some_and(|f| f.explained_by.as_deref() == Some(id.as_str())) {
+                ordered.extend(slot.take());
+            }
+        }
+    }
+    ordered.extend(consequences.into_iter().flatten());
+    ordered
 }
 
 fn reference(r: &Reference) -> String {
@@ -285,40 +338,19 @@ fn filled_step(step: &StepDef, evidence: Option<&Evidence>, facts: &Facts, label
 
 /// The value of a placeholder: `{path}` and `{line}` of the first evidence, its captures, then
 /// `{fact.name}` from host facts.
-fn value_of(placeholder: &Placeholder<'_>, evidence: Option<&Evidence>, facts: &Facts) -> Option<String> {
+fn value_of(name: &str, evidence: Option<&Evidence>, facts: &Facts) -> Option<String> {
     evidence
-        .and_then(|e| match placeholder.name {
+        .and_then(|e| match name {
             "path" => Some(e.path.clone()),
             "line" => Some(e.line.to_string()),
             name => e.capture(name).map(str::to_owned),
         })
-        .or_else(|| placeholder.name.strip_prefix("fact.").and_then(|f| facts.lookup(f)))
-}
-
-/// What stands for a placeholder without a value, so the reader knows what to put there.
-fn unfilled(placeholder: &Placeholder<'_>) -> String {
-    format!("<{}>", placeholder.name.strip_prefix("fact.").unwrap_or(placeholder.name))
-}
-
-/// The items of a list value (see [`Shape::List`]).
-fn items(value: &str) -> impl Iterator<Item = &str> {
-    value.lines().map(str::trim).filter(|item| !item.is_empty())
+        .or_else(|| name.strip_prefix("fact.").and_then(|f| facts.lookup(f)))
 }
 
 /// Fills prose: values as they read (every format escapes them for its medium).
 pub fn fill_text(template: &str, evidence: Option<&Evidence>, facts: &Facts) -> String {
-    let mut out = String::with_capacity(template.len());
-    for piece in template::pieces(template) {
-        match piece {
-            Piece::Text(text) => out.push_str(text),
-            Piece::Placeholder(p) => match (value_of(&p, evidence, facts), p.shape) {
-                (Some(value), Shape::One) => out.push_str(&value),
-                (Some(value), Shape::List) => out.push_str(&items(&value).collect::<Vec<_>>().join(", ")),
-                (None, _) => out.push_str(&unfilled(&p)),
-            },
-        }
-    }
-    out
+    template::fill_from(template, &|name| value_of(name, evidence, facts))
 }
 
 /// Fills a command. Every value is written as a PowerShell single-quoted literal (a list as
@@ -337,18 +369,18 @@ pub fn fill_command(template: &str, evidence: Option<&Evidence>, facts: &Facts) 
             }
             Piece::Placeholder(p) => p,
         };
-        let Some(value) = value_of(&p, evidence, facts) else {
-            out.push_str(&unfilled(&p));
+        let Some(value) = value_of(p.name, evidence, facts) else {
+            out.push_str(&template::unfilled(&p));
             continue;
         };
         let quoted: Result<Vec<String>, _> = match p.shape {
             Shape::One => powershell::single_quoted(&value).map(|q| vec![q]),
-            Shape::List => items(&value).map(powershell::single_quoted).collect(),
+            Shape::List => template::list_items(&value).map(powershell::single_quoted).collect(),
         };
         match quoted {
             Ok(literals) => out.push_str(&literals.join(", ")),
             Err(refused) => {
-                out.push_str(&unfilled(&p));
+                out.push_str(&template::unfilled(&p));
                 withheld.push(format!("the value of `{}` was left out because {refused}", p.name));
             }
         }
@@ -364,12 +396,16 @@ mod tests {
     #[test]
     fn placeholders_fill_from_captures_then_facts() {
         let evidence = Evidence {
+            kind: crate::record::RecordKind::Text,
             path: "x".into(),
             line: 1,
             last_line: 1,
             excerpt: String::new(),
             captures: vec![("user".into(), "kenmyer@litwareinc.com".into())],
             severity: Severity::Error,
+            at: None,
+            run: 0,
+            note: None,
         };
         let facts = Facts::default();
         assert_eq!(

@@ -46,6 +46,7 @@ pub fn render(report: &Report) -> String {
                     "evidenceKept": f.evidence.len(),
                     "remediation": f.remediation.iter().map(Step::to_json).collect::<Vec<_>>(),
                     "references": f.references,
+                    "explainedBy": f.explained_by,
                 }),
             );
             Value::Object(result)
@@ -138,6 +139,9 @@ fn location(evidence: &Evidence) -> Value {
         let fields: Map<String, Value> =
             evidence.captures.iter().map(|(k, v)| (k.clone(), Value::from(v.as_str()))).collect();
         location["properties"] = json!({"fields": fields});
+    }
+    if let Some(note) = &evidence.note {
+        location["message"] = json!({"text": note});
     }
     location
 }

@@ -78,11 +78,18 @@ fn finding_block(out: &mut String, finding: &Finding, style: &Style) {
         if !evidence.captures.is_empty() {
             let _ = writeln!(out, "      = {}", terminal(&captures_line(&evidence.captures), false));
         }
+        if let Some(note) = &evidence.note {
+            let _ = writeln!(out, "      state: {}", terminal(note, false));
+        }
     }
     if finding.count > SHOWN_EVIDENCE {
         let _ = writeln!(out, "    ... and {} more", finding.count - SHOWN_EVIDENCE);
     }
-    let _ = writeln!(out, "  fix:");
+    if let Some(explanation) = finding.explanation() {
+        let _ = writeln!(out, "  fix: {}", terminal(&explanation, false));
+    } else {
+        let _ = writeln!(out, "  fix:");
+    }
     for (i, step) in finding.remediation.iter().enumerate() {
         let label = step.label.as_ref().map(|l| format!("[{}] ", terminal(l, false))).unwrap_or_default();
         let _ = writeln!(out, "    {}. {label}{}", i + 1, terminal(&step.text, false));
@@ -137,23 +144,16 @@ fn summary(out: &mut String, report: &Report, style: &Style) {
             style.paint("1", "Redacted")
         );
     }
-    let count = |status| report.outcomes.iter().filter(|o| o.status == status).count();
-    let _ = writeln!(
-        out,
-        "{} {} fired, {} passed, {} not applicable",
-        style.paint("1", "Rules"),
-        count(Status::Fired),
-        count(Status::Passed),
-        count(Status::NotApplicable)
-    );
+    let _ = writeln!(out, "{} {}", style.paint("1", "Rules"), report.rules_line());
     if report.nothing_checked() {
         return;
     }
-    for outcome in report.outcomes.iter().filter(|o| o.status == Status::NotApplicable) {
+    for outcome in report.unchecked() {
         // Reasons quote input paths (where a version was read).
+        let label = if outcome.status == Status::CouldNotCheck { "could not check" } else { "not checked" };
         let _ = writeln!(
             out,
-            "  not checked: {} {}: {}",
+            "  {label}: {} {}: {}",
             terminal(&outcome.rule_id, false),
             terminal(&outcome.name, false),
             terminal(&outcome.reason, false)

@@ -64,6 +64,20 @@ pub struct RuleDef {
     /// Compare the records the detection selected with facts from other inputs.
     #[serde(default)]
     pub join: Option<JoinDef>,
+    /// The rule judges the state of entities (a VM, a service on a computer): only the latest
+    /// observation of each counts, and an earlier bad state fixed since is reported as such.
+    #[serde(default)]
+    pub entity: Option<EntityDef>,
+    /// Records that leave the rule unable to decide: "could not be checked", and why.
+    #[serde(default)]
+    pub unknown: Option<UnknownDef>,
+    /// Rules whose finding explains this one's: shown under that cause, not on its own.
+    #[serde(default)]
+    pub explained_by: Vec<ExplainedByDef>,
+    /// Whether an error is fixed by a later run of the same command that emitted no error
+    /// (`rerun`, the default) or stays a finding whatever came after (`never`).
+    #[serde(default)]
+    pub resolved_by: Option<Spanned<String>>,
     #[serde(default)]
     pub evidence: EvidenceDef,
     pub remediation: Vec<StepDef>,
@@ -121,6 +135,40 @@ pub enum SelectionDef {
 /// One value or a list of values; scalars of any YAML type are read as their text.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Values(pub Vec<String>);
+
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct EntityDef {
+    /// The selection a record must satisfy to be an observation of the entity; the rule's
+    /// condition says whether the observed state is bad.
+    pub observed: Spanned<String>,
+    /// Fields that tell entities apart (`[PSComputerName, Name]`). A field a record lacks is
+    /// its input's: observations in different files without it are of different entities.
+    pub key: Vec<String>,
+    /// How the state reads in a report: `VM {Name} is {State}` (placeholders from captures).
+    #[serde(default)]
+    pub state: Option<String>,
+}
+
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct UnknownDef {
+    /// The selection whose records leave the rule undecided.
+    pub when: Spanned<String>,
+    /// Why, with placeholders from the record's captures and fields.
+    pub because: String,
+}
+
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct ExplainedByDef {
+    /// The id of the cause.
+    pub rule: Spanned<String>,
+    /// What both pieces of evidence must share: captures by name, `location` (the same input
+    /// and lines), or `run` (the same command run at a prompt). Empty: the cause fired at all.
+    #[serde(default)]
+    pub same: Vec<String>,
+}
 
 #[derive(Debug, Deserialize)]
 #[serde(deny_unknown_fields)]

@@ -67,6 +67,33 @@ pub fn pieces(template: &str) -> Vec<Piece<'_>> {
     out
 }
 
+/// Fills prose: each placeholder with what `value` gives for its name (a list's items joined
+/// by ", "), or `<name>` when it gives nothing, so the reader sees what belongs there.
+pub fn fill_from(template: &str, value: &dyn Fn(&str) -> Option<String>) -> String {
+    let mut out = String::with_capacity(template.len());
+    for piece in pieces(template) {
+        match piece {
+            Piece::Text(text) => out.push_str(text),
+            Piece::Placeholder(p) => match (value(p.name), p.shape) {
+                (Some(value), Shape::One) => out.push_str(&value),
+                (Some(value), Shape::List) => out.push_str(&list_items(&value).collect::<Vec<_>>().join(", ")),
+                (None, _) => out.push_str(&unfilled(&p)),
+            },
+        }
+    }
+    out
+}
+
+/// What stands for a placeholder without a value.
+pub fn unfilled(placeholder: &Placeholder<'_>) -> String {
+    format!("<{}>", placeholder.name.strip_prefix("fact.").unwrap_or(placeholder.name))
+}
+
+/// The items of a list value (see [`Shape::List`]).
+pub fn list_items(value: &str) -> impl Iterator<Item = &str> {
+    value.lines().map(str::trim).filter(|item| !item.is_empty())
+}
+
 /// Why a placeholder cannot stand where a command puts it, or `None` when it can.
 ///
 /// A command's placeholder is always filled with a PowerShell single-quoted literal, so it must

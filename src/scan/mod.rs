@@ -10,12 +10,12 @@ use std::collections::HashMap;
 use rayon::prelude::*;
 
 use crate::engine::evidence::Excerpts;
-use crate::engine::{Engine, MatchHits, RuleOutcome};
+use crate::engine::{CommandRun, Engine, MatchHits, RuleOutcome};
 use crate::facts::registry::{self, Derived};
 use crate::facts::{Facts, InputRecords};
 use crate::input::SourceFile;
 use crate::parse::FileKind;
-use crate::record::{Problem, Record};
+use crate::record::{Problem, Record, RecordKind};
 use crate::time::Timestamp;
 
 /// How one input was read.
@@ -113,21 +113,27 @@ pub fn scan_with_progress(
         })
         .collect();
     let facts = Facts::gather(&views, options.now);
-    let derived = registry::derive(&views, &facts);
+    let mut derived = registry::derive(&views, &facts);
     let derived_hits = match_derived(engine, &files, &derived.derived);
+    let runs: Vec<CommandRun> = views
+        .iter()
+        .flat_map(|v| {
+            v.records.iter().filter(|r| r.kind == RecordKind::PsCommand).filter_map(|r| CommandRun::of(v.path, r))
+        })
+        .collect();
     let mut inputs = Vec::with_capacity(files.len());
     let mut hits = Vec::with_capacity(files.len() + 1);
     for file in files {
         inputs.push(file.report);
         hits.push(file.hits);
     }
-    for (path, problem) in derived.problems {
+    for (path, problem) in std::mem::take(&mut derived.problems) {
         if let Some(input) = inputs.iter_mut().find(|i| i.path == path) {
             input.problems.push(problem);
         }
     }
     hits.push(derived_hits);
-    let outcomes = engine.outcomes(&facts, &derived.checked, hits);
+    let outcomes = engine.outcomes(&facts, &derived, hits, &runs);
     Scan { inputs, facts, outcomes }
 }
 
