@@ -56,8 +56,8 @@ pub fn parse(text: &str) -> Parsed {
 
 /// true when the text starts with (or contains near the start) a transcript header.
 pub fn looks_like_transcript(text: &str) -> bool {
-    let head = text[..text.floor_char_boundary(SNIFF_BYTES)].to_ascii_lowercase();
-    head.contains("powershell transcript start")
+    let head = text[..text.floor_char_boundary(SNIFF_BYTES)].to_lowercase();
+    BANNERS.iter().any(|(start, _)| head.contains(start))
 }
 
 /// The session a header opened, kept until its footer (or the next header, or the end of the
@@ -97,21 +97,86 @@ fn is_asterisks(line: &Line<'_>) -> bool {
     t.len() >= 3 && t.bytes().all(|b| b == b'*')
 }
 
-/// `Windows PowerShell transcript start` (5.1), `Windows PowerShell Transcript Start` (2.0)
-/// and `PowerShell transcript start` (7) — likewise for `end`.
-fn is_banner(line: &Line<'_>, what: &str) -> bool {
-    let t = line.text.trim().to_ascii_lowercase();
-    t.strip_suffix(what)
-        .and_then(|t| t.strip_suffix("transcript "))
-        .is_some_and(|t| t == "powershell " || t == "windows powershell ")
+/// The banners of a transcript's header and footer, lower case, as PowerShell 2.0, 5.1 and 7
+/// write them in the UI languages hosts run: English, German (two wordings across releases),
+/// Japanese and French. The header's keys follow the same language (see [`canonical_key`]).
+const BANNERS: &[(&str, &str)] = &[
+    ("windows powershell transcript start", "windows powershell transcript end"),
+    ("powershell transcript start", "powershell transcript end"),
+    ("start der windows powershell-aufzeichnung", "ende der windows powershell-aufzeichnung"),
+    ("windows powershell-transkriptstart", "windows powershell-transkriptende"),
+    ("windows powershell トランスクリプト開始", "windows powershell トランスクリプト終了"),
+    ("début de la transcription windows powershell", "fin de la transcription windows powershell"),
+];
+
+/// What `Start-Transcript` prints under the header, per language: not output of a command.
+const STARTED_NOTICES: &[&str] = &[
+    "Transcript started",
+    "Die Aufzeichnung wurde gestartet",
+    "トランスクリプトが開始されました",
+    "Transcription démarrée",
+];
+
+#[derive(Clone, Copy, PartialEq, Eq)]
+enum Banner {
+    Start,
+    End,
 }
 
-/// `Key: value` or the padded `Key  : value` of PowerShell 2.0 headers.
+fn banner(line: &Line<'_>) -> Option<Banner> {
+    let text = line.text.trim().to_lowercase();
+    BANNERS.iter().find_map(|(start, end)| {
+        if text == *start {
+            Some(Banner::Start)
+        } else if text == *end {
+            Some(Banner::End)
+        } else {
+            None
+        }
+    })
+}
+
+/// A localized header key in English, which the rest of the parser speaks.
+fn canonical_key(key: &str) -> &str {
+    const ALIASES: &[(&str, &str)] = &[
+        ("Startzeit", "Start time"),
+        ("開始時刻", "Start time"),
+        ("Heure de début", "Start time"),
+        ("Benutzername", "Username"),
+        ("ユーザー名", "Username"),
+        ("Nom d'utilisateur", "Username"),
+        ("RunAs-Benutzer", "RunAs User"),
+        ("RunAs-User", "RunAs User"),
+        ("RunAs ユーザー", "RunAs User"),
+        ("Utilisateur RunAs", "RunAs User"),
+        ("Konfigurationsname", "Configuration Name"),
+        ("構成名", "Configuration Name"),
+        ("Computer", "Machine"),
+        ("コンピューター", "Machine"),
+        ("Ordinateur", "Machine"),
+        ("Hostanwendung", "Host Application"),
+        ("ホスト アプリケーション", "Host Application"),
+        ("Application hôte", "Host Application"),
+        ("Prozess-ID", "Process ID"),
+        ("プロセス ID", "Process ID"),
+        ("ID de processus", "Process ID"),
+        ("Endzeit", "End time"),
+        ("終了時刻", "End time"),
+        ("Heure de fin", "End time"),
+        ("Startzeit des Befehls", "Command start time"),
+        ("コマンドの開始時刻", "Command start time"),
+        ("Heure de début de la commande", "Command start time"),
+    ];
+    ALIASES.iter().find(|(alias, _)| alias.eq_ignore_ascii_case(key)).map_or(key, |(_, english)| english)
+}
+
+/// `Key: value` or the padded `Key  : value` of PowerShell 2.0 headers, the key in English.
 fn header_entry<'t>(line: &Line<'t>) -> Option<(&'t str, &'t str)> {
     let (key, value) = line.text.split_once(':')?;
     let key = key.trim();
-    let plausible = !key.is_empty() && key.len() <= 40 && key.chars().all(|c| c.is_alphanumeric() || c == ' ');
-    plausible.then(|| (key, value.trim()))
+    let plausible =
+        !key.is_empty() && key.len() <= 40 && key.chars().all(|c| c.is_alphanumeric() || matches!(c, ' ' | '-' | '\''));
+    plausible.then(|| (canonical_key(key), value.trim()))
 }
 
 /// The field a header key becomes: `Host Application` → `host_application`,
@@ -190,11 +255,10 @@ impl Parser<'_, '_> {
         if is_asterisks(line)
             && let Some(next) = lines.get(i + 1)
         {
-            if is_banner(next, "start") {
-                return self.header(i);
-            }
-            if is_banner(next, "end") {
-                return self.footer(i);
+            match banner(next) {
+                Some(Banner::Start) => return self.header(i),
+                Some(Banner::End) => return self.footer(i),
+                None => {}
             }
             if let Some((key, value)) = header_entry(next)
                 && key.eq_ignore_ascii_case("Command start time")
@@ -330,7 +394,7 @@ impl Parser<'_, '_> {
         }
         let last = if closed { j } else { j - 1 };
         let mut next = last + 1;
-        if lines.get(next).is_some_and(|l| l.text.starts_with("Transcript started")) {
+        if lines.get(next).is_some_and(|l| STARTED_NOTICES.iter().any(|n| l.text.starts_with(n))) {
             next += 1;
         }
 
@@ -816,6 +880,41 @@ Version          : 2.0\n";
             "é**********************é",
         ] {
             let _ = parse(text);
+        }
+    }
+
+    #[test]
+    fn localized_headers_open_sessions_with_english_fields() {
+        for (start, keys, notice, end) in [
+            (
+                "Start der Windows PowerShell-Aufzeichnung",
+                ["Startzeit", "Benutzername", "Computer"],
+                "Die Aufzeichnung wurde gestartet. Die Ausgabedatei ist \"C:\\t.txt\".",
+                "Ende der Windows PowerShell-Aufzeichnung\nEndzeit: 20270112093047",
+            ),
+            (
+                "Windows PowerShell トランスクリプト開始",
+                ["開始時刻", "ユーザー名", "コンピューター"],
+                "トランスクリプトが開始されました。出力ファイル: C:\\t.txt",
+                "Windows PowerShell トランスクリプト終了\n終了時刻: 20270112093047",
+            ),
+        ] {
+            let text = format!(
+                "**********************\n{start}\n{}: 20270112093002\n{}: AVCCE01\\cceadmin\n\
+                 {}: AVCCE01 (Microsoft Windows NT 6.3.9600.0)\n**********************\n{notice}\n\
+                 PS C:\\> Register-CcAppliance\nok\n**********************\n{end}\n**********************\n",
+                keys[0], keys[1], keys[2]
+            );
+            assert!(looks_like_transcript(&text), "{start}");
+            let parsed = parse(&text);
+            let session = parsed.records.iter().find(|r| r.kind == RecordKind::PsSession).expect(start);
+            assert_eq!(session.get("machine"), Some("AVCCE01"));
+            assert_eq!(session.get("username"), Some("AVCCE01\\cceadmin"));
+            assert_eq!(session.get("start_time_iso"), Some("2027-01-12T09:30:02"));
+            assert_eq!(session.get("end_time"), Some("20270112093047"));
+            let command = parsed.records.iter().find(|r| r.kind == RecordKind::PsCommand).expect("the prompt");
+            assert_eq!(command.get("command_name"), Some("Register-CcAppliance"));
+            assert!(parsed.records.iter().all(|r| r.get("line") != Some(notice)), "the notice is not output");
         }
     }
 }
