@@ -19,6 +19,11 @@ impl Version {
         (parts.len() >= 2).then_some(Version(parts))
     }
 
+    /// The version with four parts, as Cloud Connector names its deployments (`2.1.0.0-CMS`).
+    pub fn four_parts(&self) -> String {
+        (0..4.max(self.0.len())).map(|i| self.component(i).to_string()).collect::<Vec<_>>().join(".")
+    }
+
     fn component(&self, i: usize) -> u64 {
         self.0.get(i).copied().unwrap_or(0)
     }

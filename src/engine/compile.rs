@@ -70,6 +70,8 @@ pub struct Entity {
     pub observed: usize,
     pub key: Vec<String>,
     pub state: Option<String>,
+    /// The record fields its scope compares, in the order of its comparisons.
+    pub scope_fields: Vec<String>,
 }
 
 impl CompiledRule {
@@ -213,13 +215,20 @@ pub fn compile(loaded: LoadedRule) -> Result<CompiledRule, Box<RuleError>> {
         Box::new(error)
     })?;
 
-    if let Some(join) = &def.join
-        && !facts::TABLES.contains(&join.fact.value.as_str())
+    let tables_named =
+        def.join.iter().map(|j| &j.fact).chain(def.entity.iter().flat_map(|e| e.scope.iter().map(|s| &s.fact)));
+    for table in tables_named {
+        if !facts::TABLES.contains(&table.value.as_str()) {
+            return Err(Box::new(
+                RuleError::at(&loaded, table, format!("unknown fact table `{}`", table.value), "not a fact table")
+                    .with_help(format!("fact tables: {}", facts::TABLES.join(", "))),
+            ));
+        }
+    }
+    if let Some(required) = &def.requires
+        && !facts::registry::fact_names().any(|f| f == required.value)
     {
-        return Err(Box::new(
-            RuleError::at(&loaded, &join.fact, format!("unknown fact table `{}`", join.fact.value), "not a fact table")
-                .with_help(format!("fact tables: {}", facts::TABLES.join(", "))),
-        ));
+        return Err(unknown_fact(&loaded, required, &required.value));
     }
 
     let version = |v: &Option<String>| -> Result<Option<Version>, Box<RuleError>> {
@@ -262,6 +271,7 @@ pub fn compile(loaded: LoadedRule) -> Result<CompiledRule, Box<RuleError>> {
             observed: selection_index(&entity.observed, "entity.observed")?,
             key: entity.key.clone(),
             state: entity.state.clone(),
+            scope_fields: entity.scope.iter().flat_map(|s| s.comparisons.iter().map(|c| c.record.clone())).collect(),
         }),
         None => None,
     };
@@ -489,15 +499,18 @@ fn compile_field(
         && op == Op::Equals
         && let Some(unknown) = raw.iter().find(|v| !facts::registry::fact_names().any(|f| f == v.as_str()))
     {
-        let mut error =
-            RuleError::at(loaded, values, format!("no check concludes the fact `{unknown}`"), "unknown fact");
-        error = match crate::rules::suggest::closest(unknown, facts::registry::fact_names()) {
-            Some(near) => error.with_help(format!("did you mean `{near}`?")),
-            None => error.with_help(format!("facts: {}", facts::registry::fact_names().collect::<Vec<_>>().join(", "))),
-        };
-        return Err(Box::new(error));
+        return Err(unknown_fact(loaded, values, unknown));
     }
     Ok(FieldMatcher { field, op, values: values_out, written: raw.clone(), regexes, all })
+}
+
+/// A fact no check concludes, pointed at where the rule names it, with the nearest name.
+fn unknown_fact<T>(loaded: &LoadedRule, node: &Spanned<T>, unknown: &str) -> Box<RuleError> {
+    let error = RuleError::at(loaded, node, format!("no check concludes the fact `{unknown}`"), "unknown fact");
+    Box::new(match crate::rules::suggest::closest(unknown, facts::registry::fact_names()) {
+        Some(near) => error.with_help(format!("did you mean `{near}`?")),
+        None => error.with_help(format!("facts: {}", facts::registry::fact_names().collect::<Vec<_>>().join(", "))),
+    })
 }
 
 /// Literals one of which every record of `kind` satisfying `cond` contains (see

@@ -25,5 +25,48 @@ pub(super) fn join_holds(record_value: Option<&str>, fact_value: Option<&String>
                     || item.strip_suffix(wanted.as_str()).is_some_and(|rest| rest.ends_with(['-', '_']))
                     || item.strip_prefix(wanted.as_str()).is_some_and(|rest| rest.starts_with(['-', '_']))
             }),
+        JoinOp::In => fact_value.split(',').any(|item| fold(item.trim()) == fold(record_value.trim())),
+        JoinOp::Host => {
+            // An address is a name of its own: `10.0.0.5` is not host `10`.
+            let short = |name: &str| {
+                let name = name.trim();
+                let first = name.split('.').next().unwrap_or_default();
+                fold(if first.bytes().all(|b| b.is_ascii_digit()) { name } else { first })
+            };
+            short(record_value) == short(fact_value)
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn holds(record: &str, fact: &str, op: JoinOp) -> bool {
+        join_holds(Some(record), Some(&fact.to_owned()), op)
+    }
+
+    #[test]
+    fn contains_wants_a_whole_item_or_a_versioned_name() {
+        assert!(holds("{192.168.0.24, fe80::1}", "192.168.0.24", JoinOp::Contains));
+        assert!(!holds("{192.168.0.24}", "192.168.0.2", JoinOp::Contains));
+        assert!(holds("2.1.0.0-CMS", "CMS", JoinOp::Contains));
+        assert!(!holds("2.1.0.0-CMS", "MS", JoinOp::Contains));
+    }
+
+    #[test]
+    fn in_looks_the_record_value_up_in_the_fact_list() {
+        assert!(holds("rtcsrv", "REPLICA, RTCSRV, RTCMEDSRV", JoinOp::In));
+        assert!(!holds("RTCCLSAGT", "REPLICA, RTCSRV", JoinOp::In));
+        assert!(!holds("RTC", "REPLICA, RTCSRV", JoinOp::In));
+    }
+
+    #[test]
+    fn host_ignores_the_domain_but_not_an_address() {
+        assert!(holds("KFMED01.kfcce.local", "KFMED01", JoinOp::Host));
+        assert!(holds("kfmed01", "KFMED01.kfcce.local", JoinOp::Host));
+        assert!(!holds("KFMED02", "KFMED01", JoinOp::Host));
+        assert!(!holds("10.40.12.22", "10", JoinOp::Host));
+        assert!(holds("10.40.12.22", "10.40.12.22", JoinOp::Host));
     }
 }

@@ -61,6 +61,8 @@ pub(super) struct Observation {
     pub entity: Vec<String>,
     pub holds: bool,
     pub evidence: Evidence,
+    /// The values of the fields the entity's scope compares (`Entity::scope_fields`).
+    pub scope_values: Vec<Option<String>>,
 }
 
 impl MatchHits {
@@ -142,8 +144,10 @@ impl Engine {
                             .collect();
                         let severity = verdict.unwrap_or(rule.loaded.def.severity);
                         let evidence = evidence(rule, path, excerpts, record, captures, severity);
-                        let observation =
-                            Observation { rule: rule_index, entity: key, holds: verdict.is_some(), evidence };
+                        let scope_values =
+                            entity.scope_fields.iter().map(|f| record.get(f).map(str::to_owned)).collect();
+                        let holds = verdict.is_some();
+                        let observation = Observation { rule: rule_index, entity: key, holds, evidence, scope_values };
                         out.observations.push(observation);
                         continue;
                     }

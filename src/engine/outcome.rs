@@ -175,7 +175,7 @@ impl Engine {
                 gathered[rule].unknown.push(format!("{why} ({})", where_when(&evidence)));
             }
         }
-        self.judge_entities(observations, &mut gathered);
+        self.judge_entities(observations, facts, &mut gathered);
 
         let version = facts.cce_version();
         let mut outcomes = Vec::with_capacity(self.rules.len());
@@ -247,6 +247,42 @@ impl Engine {
                     continue;
                 }
             }
+            if let Some(required) = &rule.loaded.def.requires
+                && !derivation.concluded(&required.value)
+            {
+                let why = |list: &[(&'static str, String)]| {
+                    list.iter()
+                        .filter(|(f, _)| *f == required.value)
+                        .map(|(_, w)| w.as_str())
+                        .collect::<Vec<_>>()
+                        .join("; ")
+                };
+                let ruled_out = why(&derivation.ruled_out);
+                if !ruled_out.is_empty() {
+                    outcome.status = Status::NotApplicable;
+                    outcome.reason = ruled_out;
+                    outcomes.push(outcome);
+                    continue;
+                }
+                if found.count > 0 {
+                    let undecided = match why(&derivation.unknown) {
+                        w if w.is_empty() => {
+                            format!("needs {}", registry::needs(&required.value).unwrap_or("more inputs"))
+                        }
+                        w => w,
+                    };
+                    let places: Vec<String> = found.evidence.iter().take(3).map(where_when).collect();
+                    outcome.status = Status::CouldNotCheck;
+                    outcome.reason = format!(
+                        "could not be checked: it applies only where `{}` holds, which was not decided \
+                         ({undecided}); its evidence is at {}",
+                        required.value,
+                        places.join(", ")
+                    );
+                    outcomes.push(outcome);
+                    continue;
+                }
+            }
             if found.count > 0 {
                 outcome.status = Status::Fired;
                 outcome.severity = found.severity.unwrap_or(outcome.severity);
@@ -310,9 +346,9 @@ impl Engine {
     /// Judges each entity a state rule observed by its latest observation: bad now is
     /// evidence, bad before and fine since is fixed, and observations that disagree with nothing
     /// to order them leave it undecided.
-    fn judge_entities(&self, observations: Vec<Observation>, gathered: &mut [Gathered]) {
+    fn judge_entities(&self, observations: Vec<Observation>, facts: &Facts, gathered: &mut [Gathered]) {
         let mut entities: BTreeMap<(usize, Vec<String>), Vec<Observation>> = BTreeMap::new();
-        for observation in observations {
+        for observation in observations.into_iter().filter(|o| self.in_scope(o, facts)) {
             entities.entry((observation.rule, observation.entity.clone())).or_default().push(observation);
         }
         for ((rule, _), seen) in entities {
@@ -364,6 +400,23 @@ impl Engine {
                 ));
             }
         }
+    }
+
+    /// Whether an observation is of an entity the rule judges (see `ScopeDef`).
+    fn in_scope(&self, observation: &Observation, facts: &Facts) -> bool {
+        let Some(entity) = &self.rules[observation.rule].loaded.def.entity else { return true };
+        let mut values = observation.scope_values.iter();
+        entity.scope.iter().all(|scope| {
+            let values: Vec<Option<&str>> =
+                values.by_ref().take(scope.comparisons.len()).map(Option::as_deref).collect();
+            let rows = facts.tables.get(scope.fact.value.as_str()).map(Vec::as_slice).unwrap_or_default();
+            rows.is_empty()
+                || rows.iter().any(|row| {
+                    scope.comparisons.iter().zip(&values).all(|(comparison, value)| {
+                        value.is_none() || join_holds(*value, row.get(&comparison.fact), comparison.op)
+                    })
+                })
+        })
     }
 
     /// Marks each fired rule whose every piece of evidence a cause's finding shares (see

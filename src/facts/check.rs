@@ -37,6 +37,9 @@ pub struct Derivation {
     /// Facts a check could not decide, and why (a value hidden, a listing cut): rules reading
     /// them report "could not be checked" instead of passing.
     pub unknown: Vec<(&'static str, String)>,
+    /// Conditions a check decided do not hold, and why ("site Bremen has one appliance"):
+    /// rules that require them are not applicable.
+    pub ruled_out: Vec<(&'static str, String)>,
 }
 
 impl Derivation {
@@ -46,6 +49,20 @@ impl Derivation {
 
     pub(super) fn check(&mut self, fact: &'static str) {
         self.checked.insert(fact);
+    }
+
+    pub(super) fn rule_out(&mut self, fact: &'static str, why: String) {
+        self.checked.insert(fact);
+        self.ruled_out.push((fact, why));
+    }
+
+    pub(super) fn undecided(&mut self, fact: &'static str, why: String) {
+        self.unknown.push((fact, why));
+    }
+
+    /// Whether a check concluded `fact` somewhere.
+    pub fn concluded(&self, fact: &str) -> bool {
+        self.derived.iter().any(|d| d.record.get("fact") == Some(fact))
     }
 
     pub(super) fn problem(&mut self, path: &str, line: u32, message: String) {

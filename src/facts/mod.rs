@@ -19,13 +19,20 @@ mod mediation;
 mod network;
 pub mod registry;
 mod sessions;
+mod sites;
 mod versions;
 
 pub use certificates::CERTIFICATE_WARNING_DAYS;
 pub use sessions::{TENANT_SESSION_LIMIT, USER_SESSION_LIMIT};
 
-/// Fact tables a rule can `join` against.
-pub const TABLES: &[&str] = &["vm_nics"];
+/// Fact tables a rule can `join` against or scope its entities by.
+///
+/// - `vm_nics`: the addresses CloudConnector.ini gives each VM, `{vm, role, nic, ip}`.
+/// - `cce_vms`: the appliance's VMs, `{vm, role, monitored, firewall}`: the services and the
+///   inbound firewall rule the management service watches on each, for the host's version.
+/// - `deployment`: the running deployment, `{version}`, when an input states it.
+/// - `host_site`: the host's PSTN site, `{site}`, from CloudConnector.ini.
+pub const TABLES: &[&str] = &["vm_nics", "cce_vms", "deployment", "host_site"];
 
 /// A row of a fact table: column name to value.
 pub type FactRow = BTreeMap<String, String>;
@@ -87,14 +94,28 @@ impl Facts {
     /// collection time the inputs state, else with the clock.
     pub fn gather(inputs: &[InputRecords<'_>], now: Option<Timestamp>) -> Facts {
         let mut facts = Facts::default();
+        let mut running_vms = RunningVms::default();
         for input in inputs {
+            // Text a command printed is read with that command's arguments in mind.
+            let mut command = None;
             for record in input.records {
-                facts.absorb(input, record);
+                if record.kind == RecordKind::PsCommand {
+                    command = record.get("command");
+                }
+                running_vms.note(input.path, record);
+                facts.absorb(input, record, command);
             }
         }
+        facts.versions.extend(running_vms.version());
         facts.hosts.sort();
         facts.hosts.dedup();
         facts.tables.insert("vm_nics", vm_nics(&facts.ini));
+        let version = facts.cce_version().map(|v| v.version.clone());
+        facts.tables.insert("cce_vms", cce_vms(&facts.ini, version.as_ref()));
+        let deployment = version.map(|v| FactRow::from([("version".to_owned(), v.four_parts())]));
+        facts.tables.insert("deployment", deployment.into_iter().collect());
+        let site = ini_value(&facts.ini, "common", &["sitename"]).map(|s| FactRow::from([("site".to_owned(), s)]));
+        facts.tables.insert("host_site", site.into_iter().collect());
         facts.reference_time = match (now, facts.collection_time) {
             (Some(now), _) => Some((now, "--now".to_owned())),
             (None, Some(collected)) => Some((collected, "the newest time stated in the inputs".to_owned())),
@@ -113,11 +134,12 @@ impl Facts {
             // Commands are kept for telling an error fixed by a later clean run of the same one.
             RecordKind::IniSection | RecordKind::PsSession | RecordKind::PsCommand => true,
             RecordKind::Text => check::by_cc_cmdlet(record),
+            RecordKind::PsObject => vm_version(record).is_some(),
             _ => false,
         }
     }
 
-    fn absorb(&mut self, input: &InputRecords<'_>, record: &Record) {
+    fn absorb(&mut self, input: &InputRecords<'_>, record: &Record, command: Option<&str>) {
         match (input.kind, record.kind) {
             (FileKind::CloudConnectorIni, RecordKind::IniSection) => {
                 let section = record.get("section").unwrap_or_default().to_ascii_lowercase();
@@ -144,8 +166,13 @@ impl Facts {
                 }
             }
             (_, RecordKind::Text) => {
+                let version_type = |wanted: &str| {
+                    command.is_some_and(|c| c.to_ascii_lowercase().replace(['\'', '"'], "").contains(wanted))
+                };
                 let role = match record.get("producer").map(str::to_ascii_lowercase).as_deref() {
                     Some("get-ccrunningversion") => "running",
+                    Some("get-ccversion") if version_type("runningbits") => "running",
+                    Some("get-ccversion") if version_type("backupbits") => "backup",
                     Some("get-ccversion") => "script",
                     _ => return,
                 };
@@ -196,32 +223,106 @@ impl Facts {
     }
 }
 
-/// The addresses CloudConnector.ini assigns to each VM: one row per (VM, NIC, address).
-///
+/// The version in a Cloud Connector VM's name (`2.1.0.0-CMS`), and whether the VM is running.
+fn vm_version(record: &Record) -> Option<(Version, bool)> {
+    let name = record.get("Name")?;
+    let state = record.get("State")?;
+    let (version, role) = name.split_once('-')?;
+    let four_parts =
+        version.split('.').count() == 4 && version.split('.').all(|p| p.bytes().all(|b| b.is_ascii_digit()));
+    if !four_parts || role.is_empty() {
+        return None;
+    }
+    // Get-VM shows `Running`; Windows PowerShell 5.1 exports the VMState enum as 2.
+    Some((Version::parse(version)?, matches!(state.trim(), "Running" | "2")))
+}
+
+/// The running deployment as Hyper-V shows it: Cloud Connector names its VMs after the version
+/// they run (`Get-CcVersion` article, RunningBits), so the VMs that run tell the running
+/// version, when they all agree.
+#[derive(Default)]
+struct RunningVms {
+    seen: Vec<(Version, String, Span)>,
+}
+
+impl RunningVms {
+    fn note(&mut self, path: &str, record: &Record) {
+        if record.kind == RecordKind::PsObject
+            && let Some((version, true)) = vm_version(record)
+        {
+            self.seen.push((version, path.to_owned(), record.span.clone()));
+        }
+    }
+
+    fn version(self) -> Option<VersionFact> {
+        let (first, rest) = self.seen.split_first()?;
+        rest.iter().all(|(v, _, _)| *v == first.0).then(|| VersionFact {
+            role: "running",
+            version: first.0.clone(),
+            path: first.1.clone(),
+            span: first.2.clone(),
+        })
+    }
+}
+
+/// Where CloudConnector.ini names one VM and its addresses; keys are alternatives, first found
+/// wins.
+struct VmKeys {
+    role: &'static str,
+    section: &'static str,
+    name: &'static [&'static str],
+    nics: &'static [(&'static str, &'static [&'static str])],
+}
+
 /// The ini names VMs by NetBIOS name in role sections; the Edge writes its internal name and
 /// addresses under either the `Server` or the `Machine` spelling depending on the release.
+const ROLES: &[VmKeys] = &[
+    VmKeys { role: "AD", section: "common", name: &["servername"], nics: &[("Internal", &["ip"])] },
+    VmKeys { role: "CMS", section: "primarycms", name: &["servername"], nics: &[("Internal", &["ip"])] },
+    VmKeys { role: "Mediation", section: "mediationserver", name: &["servername"], nics: &[("Internal", &["ip"])] },
+    VmKeys {
+        role: "Edge",
+        section: "edgeserver",
+        name: &["internalservername", "internalmachinename"],
+        nics: &[("Internal", &["internalserverips", "internalmachineips"]), ("External", &["externalsipips"])],
+    },
+];
+
+/// The first non-empty value of `keys` in `section` of the ini.
+fn ini_value(ini: &BTreeMap<String, String>, section: &str, keys: &[&str]) -> Option<String> {
+    keys.iter()
+        .find_map(|k| ini.get(&format!("{section}.{k}")).map(|v| v.trim()).filter(|v| !v.is_empty()))
+        .map(str::to_owned)
+}
+
+/// The appliance's VMs and what the management service watches on each (troubleshooting
+/// article, "Monitoring"): from 2.0 the services of every role and the inbound firewall rules
+/// of the Edge and Mediation Server; in 1.4.2 only RTCSRV and the Mediation service. The
+/// Mediation service is RTCMEDSRV on the VM and MEDSVC in the article: both are listed. An
+/// unknown version gets the 2.0 list, the one every supported appliance runs.
+fn cce_vms(ini: &BTreeMap<String, String>, version: Option<&Version>) -> Vec<FactRow> {
+    let before_2 = version.is_some_and(|v| *v < Version::parse("2.0").expect("a version"));
+    ROLES
+        .iter()
+        .filter_map(|keys| {
+            let vm = ini_value(ini, keys.section, keys.name)?;
+            let (monitored, firewall) = match (keys.role, before_2) {
+                ("CMS", false) => ("REPLICA, MASTER", ""),
+                ("Mediation", false) => ("REPLICA, RTCSRV, RTCMEDSRV, MEDSVC", "CS RTCMEDSRV"),
+                ("Edge", false) => ("REPLICA, RTCSRV, RTCDATAPROXY, RTCMRAUTH, RTCMEDIARELAY", "CS RTCSRV"),
+                ("Mediation", true) => ("RTCSRV, RTCMEDSRV, MEDSVC", ""),
+                ("Edge", true) => ("RTCSRV", ""),
+                _ => ("", ""),
+            };
+            let row = [("vm", vm.as_str()), ("role", keys.role), ("monitored", monitored), ("firewall", firewall)];
+            Some(row.into_iter().map(|(k, v)| (k.to_owned(), v.to_owned())).collect())
+        })
+        .collect()
+}
+
+/// The addresses CloudConnector.ini assigns to each VM: one row per (VM, NIC, address).
 fn vm_nics(ini: &BTreeMap<String, String>) -> Vec<FactRow> {
-    /// Where the ini names one VM and its addresses; keys are alternatives, first found wins.
-    struct VmKeys {
-        role: &'static str,
-        section: &'static str,
-        name: &'static [&'static str],
-        nics: &'static [(&'static str, &'static [&'static str])],
-    }
-    const ROLES: &[VmKeys] = &[
-        VmKeys { role: "AD", section: "common", name: &["servername"], nics: &[("Internal", &["ip"])] },
-        VmKeys { role: "CMS", section: "primarycms", name: &["servername"], nics: &[("Internal", &["ip"])] },
-        VmKeys { role: "Mediation", section: "mediationserver", name: &["servername"], nics: &[("Internal", &["ip"])] },
-        VmKeys {
-            role: "Edge",
-            section: "edgeserver",
-            name: &["internalservername", "internalmachinename"],
-            nics: &[("Internal", &["internalserverips", "internalmachineips"]), ("External", &["externalsipips"])],
-        },
-    ];
-    let get = |section: &str, keys: &[&str]| {
-        keys.iter().find_map(|k| ini.get(&format!("{section}.{k}")).filter(|v| !v.trim().is_empty()).cloned())
-    };
+    let get = |section: &str, keys: &[&str]| ini_value(ini, section, keys);
     let mut rows = Vec::new();
     for VmKeys { role, section, name, nics } in ROLES {
         let Some(vm) = get(section, name) else { continue };
@@ -310,5 +411,69 @@ mod tests {
         );
         assert_eq!(facts.cce_version().unwrap().version, Version::parse("2.0.1").unwrap());
         assert_eq!(facts.versions.len(), 3);
+    }
+
+    fn command(text: &str) -> Record {
+        Record::new(RecordKind::PsCommand, Span::default()).with("command", text)
+    }
+
+    fn printed(line: &str) -> Record {
+        Record::new(RecordKind::Text, Span::default()).with("line", line).with("producer", "Get-CcVersion")
+    }
+
+    #[test]
+    fn get_ccversion_says_which_version_its_arguments_asked_for() {
+        let transcript = vec![
+            command("Get-CcVersion"),
+            printed("2.1.0.0"),
+            command("Get-CcVersion -VersionType RunningBits"),
+            printed("2.0.1.0"),
+            command("Get-CcVersion -VersionType 'BackupBits'"),
+            printed("2.1.0.0"),
+        ];
+        let input = InputRecords { path: "t.txt", kind: FileKind::Transcript, producer: None, records: &transcript };
+        let facts = Facts::gather(&[input], None);
+        let roles: Vec<(&str, String)> = facts.versions.iter().map(|v| (v.role, v.version.to_string())).collect();
+        assert_eq!(roles, [("script", "2.1.0.0".into()), ("running", "2.0.1.0".into()), ("backup", "2.1.0.0".into())]);
+        assert_eq!(facts.tables["deployment"][0]["version"], "2.0.1.0");
+    }
+
+    #[test]
+    fn running_vms_name_the_running_version_when_they_agree() {
+        let vm = |name: &str, state: &str| {
+            Record::new(RecordKind::PsObject, Span::default()).with("Name", name).with("State", state)
+        };
+        let gather = |vms: &[Record]| {
+            let input = InputRecords { path: "Get-VM.txt", kind: FileKind::Console, producer: None, records: vms };
+            Facts::gather(&[input], None).cce_version().map(|v| v.version.four_parts())
+        };
+        let after_switch = [vm("2.0.1.0-CMS", "Off"), vm("2.1.0.0-CMS", "Running"), vm("2.1.0.0-EDGE", "2")];
+        assert_eq!(gather(&after_switch).as_deref(), Some("2.1.0.0"));
+        assert_eq!(gather(&[vm("2.0.1.0-CMS", "Running"), vm("2.1.0.0-CMS", "Running")]), None, "they disagree");
+        assert_eq!(gather(&[vm("Ubuntu-20.04.6", "Running")]), None, "not a Cloud Connector VM");
+    }
+
+    #[test]
+    fn monitored_services_follow_role_and_version() {
+        let ini = vec![
+            section("MediationServer", &[("ServerName", "MS1")]),
+            section("EdgeServer", &[("InternalServerName", "EDGE1")]),
+        ];
+        let module = vec![section("RunningVersion", &[("Version", "1.4.2.0")])];
+        let facts = Facts::gather(
+            &[
+                InputRecords {
+                    path: "CloudConnector.ini",
+                    kind: FileKind::CloudConnectorIni,
+                    producer: None,
+                    records: &ini,
+                },
+                InputRecords { path: "module.ini", kind: FileKind::ModuleIni, producer: None, records: &module },
+            ],
+            None,
+        );
+        let rows: Vec<(&str, &str)> =
+            facts.tables["cce_vms"].iter().map(|r| (r["vm"].as_str(), r["monitored"].as_str())).collect();
+        assert_eq!(rows, [("MS1", "RTCSRV, RTCMEDSRV, MEDSVC"), ("EDGE1", "RTCSRV")]);
     }
 }

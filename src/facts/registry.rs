@@ -11,7 +11,7 @@
 //! it needs (for "why was this not checked"), and which records it reads (everything else is
 //! dropped once matched). The rule loader refuses a `fact:` no check concludes.
 
-use super::{Facts, InputRecords, certificates, exclusions, mediation, network, sessions, versions};
+use super::{Facts, InputRecords, certificates, exclusions, mediation, network, sessions, sites, versions};
 use crate::record::{Record, RecordKind};
 
 pub use super::check::{Check, Derivation, Derived};
@@ -30,6 +30,7 @@ pub const CHECKS: &[Check] = &[
     network::ADAPTER_SWITCHES,
     network::DOMAIN_MEMBERSHIP,
     network::HOST_CORPNET,
+    sites::HA_SITE,
 ];
 
 /// Every fact a check can conclude.

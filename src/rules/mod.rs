@@ -74,6 +74,11 @@ pub struct RuleDef {
     /// Rules whose finding explains this one's: shown under that cause, not on its own.
     #[serde(default)]
     pub explained_by: Vec<ExplainedByDef>,
+    /// A condition a derived-fact check decides about the host (`ha_site`): when it is ruled
+    /// out the rule is not applicable, when it could not be decided its evidence cannot be
+    /// judged ("could not be checked").
+    #[serde(default)]
+    pub requires: Option<Spanned<String>>,
     /// Whether an error is fixed by a later run of the same command that emitted no error
     /// (`rerun`, the default) or stays a finding whatever came after (`never`).
     #[serde(default)]
@@ -148,6 +153,10 @@ pub struct EntityDef {
     /// How the state reads in a report: `VM {Name} is {State}` (placeholders from captures).
     #[serde(default)]
     pub state: Option<String>,
+    /// Which entities are the rule's: Cloud Connector VMs of the running deployment, the
+    /// services a role's VM is monitored for, the host's own site.
+    #[serde(default)]
+    pub scope: Vec<ScopeDef>,
 }
 
 #[derive(Debug, Deserialize)]
@@ -176,24 +185,15 @@ pub struct JoinDef {
     /// The fact table, e.g. `vm_nics` (see `facts`).
     pub fact: Spanned<String>,
     /// Which fact rows a record is compared with: record field and fact column.
-    pub on: JoinOn,
+    pub on: Comparison,
     /// What must hold for each paired row; the rule fires for each row where it does not.
-    pub expect: JoinExpect,
+    pub expect: Comparison,
 }
 
+/// A record field compared with a column of a fact row.
 #[derive(Debug, Deserialize)]
 #[serde(deny_unknown_fields)]
-pub struct JoinOn {
-    pub record: String,
-    pub fact: String,
-    /// `equals` (default) or `contains` (the record field contains the fact value).
-    #[serde(default)]
-    pub op: JoinOp,
-}
-
-#[derive(Debug, Deserialize)]
-#[serde(deny_unknown_fields)]
-pub struct JoinExpect {
+pub struct Comparison {
     pub record: String,
     pub fact: String,
     #[serde(default)]
@@ -207,6 +207,22 @@ pub enum JoinOp {
     Equals,
     /// The record's value, read as a list (`{a, b}`, `a, b`), holds the fact value.
     Contains,
+    /// The record's value is an item of the fact's comma-separated list.
+    In,
+    /// The same machine: names equal, or equal up to the first dot (`MS1` and
+    /// `MS1.cce.contoso.local`).
+    Host,
+}
+
+/// Which observations of an entity are the rule's business: those that some row of the fact
+/// table matches on every comparison. A comparison whose record field is absent holds (the
+/// record cannot say otherwise); a table without rows (its inputs absent) limits nothing.
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct ScopeDef {
+    pub fact: Spanned<String>,
+    #[serde(rename = "where")]
+    pub comparisons: Vec<Comparison>,
 }
 
 #[derive(Debug, Default, Deserialize)]
