@@ -57,8 +57,8 @@ pub struct CompiledRule {
     pub origins: Vec<Origin>,
     /// The entity the rule judges the state of (see `RuleDef::entity`).
     pub entity: Option<Entity>,
-    /// The selection whose records leave the rule undecided, and why (see `RuleDef::unknown`).
-    pub unknown: Option<(usize, String)>,
+    /// What leaves the rule undecided, and why (see `RuleDef::unknown`).
+    pub unknown: Option<(Cond, String)>,
     /// Whether an error record's problem is fixed by a later clean run of its command.
     pub resolved_by_rerun: bool,
 }
@@ -66,8 +66,8 @@ pub struct CompiledRule {
 /// A rule's entity, compiled.
 #[derive(Debug)]
 pub struct Entity {
-    /// The index of the selection that makes a record an observation.
-    pub observed: usize,
+    /// What makes a record an observation.
+    pub observed: Cond,
     pub key: Vec<String>,
     pub state: Option<String>,
     /// The record fields its scope compares, in the order of its comparisons.
@@ -253,22 +253,18 @@ pub fn compile(loaded: LoadedRule) -> Result<CompiledRule, Box<RuleError>> {
         }
     }
 
-    let selection_index = |node: &Spanned<String>, what: &str| -> Result<usize, Box<RuleError>> {
-        names.iter().position(|n| *n == node.value).ok_or_else(|| {
+    // `entity.observed` and `unknown.when` are conditions over the selections, like `condition`.
+    let parse_condition = |node: &Spanned<String>, what: &str| -> Result<Cond, Box<RuleError>> {
+        condition::parse(&node.value, &names).map_err(|e| {
             Box::new(
-                RuleError::at(
-                    &loaded,
-                    node,
-                    format!("{what} names `{}`, which is not a selection", node.value),
-                    "here",
-                )
-                .with_help(format!("selections: {}", names.join(", "))),
+                RuleError::at(&loaded, node, format!("bad {what}: {}", e.message), "here")
+                    .with_help(format!("selections: {}", names.join(", "))),
             )
         })
     };
     let entity = match &def.entity {
         Some(entity) => Some(Entity {
-            observed: selection_index(&entity.observed, "entity.observed")?,
+            observed: parse_condition(&entity.observed, "entity.observed")?,
             key: entity.key.clone(),
             state: entity.state.clone(),
             scope_fields: entity.scope.iter().flat_map(|s| s.comparisons.iter().map(|c| c.record.clone())).collect(),
@@ -276,7 +272,7 @@ pub fn compile(loaded: LoadedRule) -> Result<CompiledRule, Box<RuleError>> {
         None => None,
     };
     let unknown = match &def.unknown {
-        Some(unknown) => Some((selection_index(&unknown.when, "unknown.when")?, unknown.because.clone())),
+        Some(unknown) => Some((parse_condition(&unknown.when, "unknown.when")?, unknown.because.clone())),
         None => None,
     };
     let resolved_by_rerun = match &def.resolved_by {
@@ -293,11 +289,11 @@ pub fn compile(loaded: LoadedRule) -> Result<CompiledRule, Box<RuleError>> {
     // What the prefilter must let through: every observation of an entity (its state may be
     // fine, which is how a fix shows), and every record that leaves the rule undecided.
     let mut gate = match &entity {
-        Some(entity) => Cond::Selection(entity.observed),
+        Some(entity) => entity.observed.clone(),
         None => condition.clone(),
     };
-    if let Some((when, _)) = unknown {
-        gate = Cond::Or(vec![gate, Cond::Selection(when)]);
+    if let Some((when, _)) = &unknown {
+        gate = Cond::Or(vec![gate, when.clone()]);
     }
     let triggers = kinds.iter().map(|&kind| (kind, triggers(&gate, &selections, kind))).collect();
     let field_gates = kinds.iter().map(|&kind| (kind, field_gates(&gate, &selections, kind))).collect();

@@ -135,7 +135,7 @@ impl Engine {
                 memo.resize(rule.selections.len(), None);
                 let mut captures = Vec::new();
                 if let Some(entity) = &rule.entity {
-                    if selection(rule, entity.observed, &mut view, &mut memo, &mut captures) {
+                    if entity.observed.eval(&mut |i| selection(rule, i, &mut view, &mut memo, &mut captures)) {
                         let verdict = condition(rule, &mut view, &mut memo, &mut captures);
                         let key = entity
                             .key
@@ -162,7 +162,7 @@ impl Engine {
                 }
                 if let Some((when, because)) = &rule.unknown {
                     let mut captures = Vec::new();
-                    if selection(rule, *when, &mut view, &mut memo, &mut captures) {
+                    if when.eval(&mut |i| selection(rule, i, &mut view, &mut memo, &mut captures)) {
                         let evidence = evidence(rule, path, excerpts, record, captures, rule.loaded.def.severity);
                         let why = crate::rules::template::fill_from(because, &|name| {
                             evidence.capture(name).or_else(|| record.get(name)).map(str::to_owned)

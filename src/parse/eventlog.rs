@@ -23,7 +23,8 @@ const PRODUCER: &str = "Get-WinEvent";
 enum Layout {
     /// `Get-WinEvent`: `TimeCreated`, `Id`, `ProviderName`, `LevelDisplayName`, `Message`.
     WinEvent,
-    /// `Get-EventLog`: `TimeGenerated`, `EventID`, `Source`, `EntryType`, `Message`.
+    /// `Get-EventLog`: `TimeGenerated` (`Time` in its default table), `EventID` or `InstanceID`,
+    /// `Source`, `EntryType`, `Message`.
     EventLog,
     /// Event Viewer's CSV: `Level`, `Date and Time`, `Source`, `Event ID`, `Task Category` and
     /// an unnamed message cell, read by position because the header is in the UI language.
@@ -49,7 +50,8 @@ fn layout(record: &Record) -> Option<Layout> {
     if has("TimeCreated") && has("Id") {
         return Some(Layout::WinEvent);
     }
-    if has("TimeGenerated") && (has("EventID") || has("InstanceId")) {
+    // The default table of `Get-EventLog` shows `Time`, not `TimeGenerated`.
+    if (has("TimeGenerated") || has("EntryType") && has("Source")) && (has("EventID") || has("InstanceId")) {
         return Some(Layout::EventLog);
     }
     let f = &record.fields;
@@ -66,7 +68,7 @@ fn normalize_event(record: &mut Record, layout: Layout) {
     let sources: Vec<(&str, Option<String>)> = match layout {
         Layout::WinEvent => Vec::new(),
         Layout::EventLog => vec![
-            ("TimeCreated", record.get("TimeGenerated").map(str::to_owned)),
+            ("TimeCreated", record.get("TimeGenerated").or_else(|| record.get("Time")).map(str::to_owned)),
             ("Id", record.get("EventID").or_else(|| record.get("InstanceId")).map(str::to_owned)),
             ("ProviderName", record.get("Source").map(str::to_owned)),
             ("LevelDisplayName", record.get("EntryType").map(str::to_owned)),

@@ -144,8 +144,8 @@ pub struct Values(pub Vec<String>);
 #[derive(Debug, Deserialize)]
 #[serde(deny_unknown_fields)]
 pub struct EntityDef {
-    /// The selection a record must satisfy to be an observation of the entity; the rule's
-    /// condition says whether the observed state is bad.
+    /// The condition (over the selections) a record must satisfy to be an observation of the
+    /// entity; the rule's condition says whether the observed state is bad.
     pub observed: Spanned<String>,
     /// Fields that tell entities apart (`[PSComputerName, Name]`). A field a record lacks is
     /// its input's: observations in different files without it are of different entities.
@@ -162,7 +162,7 @@ pub struct EntityDef {
 #[derive(Debug, Deserialize)]
 #[serde(deny_unknown_fields)]
 pub struct UnknownDef {
-    /// The selection whose records leave the rule undecided.
+    /// The condition (over the selections) whose records leave the rule undecided.
     pub when: Spanned<String>,
     /// Why, with placeholders from the record's captures and fields.
     pub because: String,
