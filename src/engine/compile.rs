@@ -287,9 +287,10 @@ pub fn compile(loaded: LoadedRule) -> Result<CompiledRule, Box<RuleError>> {
         }
     };
     // What the prefilter must let through: every observation of an entity (its state may be
-    // fine, which is how a fix shows), and every record that leaves the rule undecided.
+    // fine, which is how a fix shows), every event of the condition, and every record that
+    // leaves the rule undecided.
     let mut gate = match &entity {
-        Some(entity) => entity.observed.clone(),
+        Some(entity) => Cond::Or(vec![entity.observed.clone(), condition.clone()]),
         None => condition.clone(),
     };
     if let Some((when, _)) = &unknown {

@@ -134,24 +134,25 @@ impl Engine {
                 memo.clear();
                 memo.resize(rule.selections.len(), None);
                 let mut captures = Vec::new();
-                if let Some(entity) = &rule.entity {
-                    if entity.observed.eval(&mut |i| selection(rule, i, &mut view, &mut memo, &mut captures)) {
-                        let verdict = condition(rule, &mut view, &mut memo, &mut captures);
-                        let key = entity
-                            .key
-                            .iter()
-                            .map(|field| record.get(field).map_or_else(|| path.to_owned(), fold::fold))
-                            .collect();
-                        let severity = verdict.unwrap_or(rule.loaded.def.severity);
-                        let evidence = evidence(rule, path, excerpts, record, captures, severity);
-                        let scope_values =
-                            entity.scope_fields.iter().map(|f| record.get(f).map(str::to_owned)).collect();
-                        let holds = verdict.is_some();
-                        let observation = Observation { rule: rule_index, entity: key, holds, evidence, scope_values };
-                        out.observations.push(observation);
-                        continue;
-                    }
-                } else if let Some(severity) = condition(rule, &mut view, &mut memo, &mut captures) {
+                // A record the entity does not observe may still be an event of the rule (a
+                // warning beside the state of a site setting).
+                if let Some(entity) = &rule.entity
+                    && entity.observed.eval(&mut |i| selection(rule, i, &mut view, &mut memo, &mut captures))
+                {
+                    let verdict = condition(rule, &mut view, &mut memo, &mut captures);
+                    let key = entity
+                        .key
+                        .iter()
+                        .map(|field| record.get(field).map_or_else(|| path.to_owned(), fold::fold))
+                        .collect();
+                    let severity = verdict.unwrap_or(rule.loaded.def.severity);
+                    let evidence = evidence(rule, path, excerpts, record, captures, severity);
+                    let scope_values = entity.scope_fields.iter().map(|f| record.get(f).map(str::to_owned)).collect();
+                    let holds = verdict.is_some();
+                    out.observations.push(Observation { rule: rule_index, entity: key, holds, evidence, scope_values });
+                    continue;
+                }
+                if let Some(severity) = condition(rule, &mut view, &mut memo, &mut captures) {
                     let evidence = evidence(rule, path, excerpts, record, captures, severity);
                     if rule.loaded.def.join.is_some() {
                         out.join_candidates.push((rule_index, record.clone(), evidence));

@@ -106,7 +106,9 @@ pub fn classify(path: &str, text: &str) -> FileKind {
     if name.ends_with(".ini") {
         return match name.as_str() {
             "module.ini" => FileKind::ModuleIni,
-            n if n.starts_with("cloudconnector") => FileKind::CloudConnectorIni,
+            // `Export-CcConfigurationSampleFile` writes CloudConnector.Sample.ini: an example, not
+            // the configuration in use.
+            n if n.starts_with("cloudconnector") && !n.contains("sample") => FileKind::CloudConnectorIni,
             _ => FileKind::Ini,
         };
     }
@@ -157,6 +159,7 @@ mod tests {
         assert_eq!(classify("logs/CceManagementService.log", ""), FileKind::CceLog);
         assert_eq!(classify("logs/CceManagementService.log.1", ""), FileKind::CceLog);
         assert_eq!(classify("CloudConnector.ini", ""), FileKind::CloudConnectorIni);
+        assert_eq!(classify("CloudConnector.Sample.ini", ""), FileKind::Ini);
         assert_eq!(classify("b.zip/ProgramData/CloudConnector/module.ini", ""), FileKind::ModuleIni);
         assert_eq!(classify("other.ini", ""), FileKind::Ini);
     }

@@ -21,7 +21,9 @@ pub use kind::{FileKind, classify};
 /// produced it, for console text and exports.
 ///
 /// Event log records get their `Get-WinEvent` names here, after whichever parser read them,
-/// so an event reads the same from Format-List text, a CSV, CLIXML or JSON (see [`eventlog`]).
+/// so an event reads the same from Format-List text, a CSV, CLIXML or JSON (see [`eventlog`]);
+/// objects no name or prompt attributes get the cmdlet their properties say (see
+/// [`producer::infer_from_shape`]).
 pub fn parse(kind: FileKind, text: &str, producer: Option<&str>) -> Parsed {
     let mut parsed = match kind {
         FileKind::CceLog => cce_log::parse(text),
@@ -37,6 +39,7 @@ pub fn parse(kind: FileKind, text: &str, producer: Option<&str>) -> Parsed {
         FileKind::Binary => Parsed::default(),
     };
     eventlog::normalize(&mut parsed.records);
+    producer::infer_from_shape(&mut parsed.records);
     parsed
 }
 

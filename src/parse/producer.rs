@@ -2,7 +2,10 @@
 //! .NET types that exports carry.
 //!
 //! Rules key on the producer (`producer: Get-VM`) so that a table of VMs and a table of
-//! adapters with the same column names are not mistaken for each other.
+//! adapters with the same column names are not mistaken for each other; where neither a
+//! prompt nor a file name says, the objects' own properties do.
+
+use crate::record::{Record, RecordKind};
 
 /// Approved PowerShell verbs (`Get-Verb`). A bare `Verb-Noun: text` or `Verb-Noun : text`
 /// line with no error-record block is only taken for an error when its verb is one of these;
@@ -183,9 +186,57 @@ pub fn producer_for_type(type_name: &str) -> Option<&'static str> {
     TYPE_PRODUCERS.iter().find(|(t, _)| t.eq_ignore_ascii_case(name)).map(|&(_, p)| p)
 }
 
+/// Property sets that only one cmdlet's objects carry, for output saved under a name that
+/// says nothing (`defender.txt`, `sites.json`) and shown without a prompt: every property of
+/// one set must be there. Checked in order; the first that fits names the producer.
+const SHAPES: &[(&str, &[&str])] = &[
+    ("Get-CsHybridPSTNAppliance", &["MediationServerFqdn", "Site"]),
+    ("Get-CsHybridPSTNSite", &["EnableAutoUpdate", "OsUpdateTimeWindow"]),
+    ("Get-CsHybridPSTNSite", &["EnableAutoUpdate", "BitsUpdateTimeWindow"]),
+    ("Get-CsHybridMediationServer", &["Fqdn", "AccessProxyExternalFqdn"]),
+    ("Get-MpPreference", &["ExclusionPath", "ExclusionProcess"]),
+    ("Get-VMNetworkAdapter", &["VMName", "SwitchName"]),
+    ("Get-VM", &["Name", "State", "Uptime"]),
+    ("Get-VM", &["VMName", "State", "VMId"]),
+    ("Get-NetFirewallRule", &["DisplayName", "Enabled", "Direction", "Action"]),
+    ("Get-Service", &["Status", "Name", "DisplayName"]),
+    ("Get-Module", &["ModuleType", "Version", "Name"]),
+    ("Get-Module", &["ModuleBase", "Version", "Name"]),
+];
+
+/// Gives objects that came without a producer the cmdlet their properties say emitted them
+/// (see [`SHAPES`]); a producer from a prompt, a file name or a type name stays.
+pub fn infer_from_shape(records: &mut [Record]) {
+    for record in records.iter_mut().filter(|r| r.kind == RecordKind::PsObject && r.get("producer").is_none()) {
+        if let Some((producer, _)) = SHAPES.iter().find(|(_, names)| names.iter().all(|n| record.get(n).is_some())) {
+            record.push("producer", *producer);
+        }
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn shapes_name_the_producer_of_anonymous_objects() {
+        let object = |fields: &[(&str, &str)]| {
+            let mut record = Record::new(RecordKind::PsObject, crate::record::Span::default());
+            for (name, value) in fields {
+                record.push(name.to_string(), *value);
+            }
+            record
+        };
+        let mut records = [
+            object(&[("Identity", "Leeds"), ("EnableAutoUpdate", "False"), ("BitsUpdateTimeWindow", "{}")]),
+            object(&[("Name", "2.1.0.0-CMS"), ("State", "Off"), ("Uptime", "00:00:00")]),
+            object(&[("Name", "x"), ("producer", "Get-Thing")]),
+            object(&[("Name", "x"), ("Value", "y")]),
+        ];
+        infer_from_shape(&mut records);
+        let producers: Vec<Option<&str>> = records.iter().map(|r| r.get("producer")).collect();
+        assert_eq!(producers, [Some("Get-CsHybridPSTNSite"), Some("Get-VM"), Some("Get-Thing"), None]);
+    }
 
     #[test]
     fn producers_from_file_names() {
