@@ -96,6 +96,7 @@ impl RecordKind {
                 "script_line",
                 "producer",
                 "stream",
+                "prompt",
             ],
             RecordKind::PsWarning | RecordKind::Text => &["message", "line", "producer", "stream"],
             RecordKind::PsCommand => &[
@@ -251,8 +252,8 @@ pub struct Context {
     /// When it was observed, where the input says: a transcript command's own time when the
     /// transcript has invocation headers, else its session's start. `None` elsewhere.
     pub at: Option<crate::time::Timestamp>,
-    /// Which run of a command at a transcript prompt produced it, counted from 1 in file order
-    /// (0 outside transcripts): the records of one run share it.
+    /// Which run of a command at a transcript prompt produced it: the line of its prompt (0
+    /// outside transcripts and before the first prompt). The records of one run share it.
     pub run: u32,
 }
 
@@ -367,6 +368,9 @@ impl Parsed {
             record.span.bytes = record.span.bytes.start + offset..record.span.bytes.end + offset;
             record.span.first_line = record.span.first_line.saturating_add(lines);
             record.span.last_line = record.span.last_line.saturating_add(lines);
+            if record.context.run > 0 {
+                record.context.run = record.context.run.saturating_add(lines);
+            }
         }
         for problem in &mut self.problems {
             problem.line = problem.line.map(|l| l.saturating_add(lines));

@@ -65,12 +65,14 @@ const EVIL_USER: &str = "ken\u{201B}; Start-Process calc; \u{201B}";
 
 fn injection_bundle(dir: &Path) {
     let service = serde_json::json!([{"Name": "RTCSRV", "Status": 1, "StartType": 2, "PSComputerName": EVIL_COMPUTER}]);
-    write(dir, "Get-Service.json", service.to_string());
+    write(dir, "host/Get-Service.json", service.to_string());
+    // In a bundle of its own: a VM that is off explains stopped services (CCE101 would be
+    // shown under CCE102, without steps of its own).
     let vm = serde_json::json!([{"Name": EVIL_VM, "State": 3}]);
-    write(dir, "Get-VM.json", vm.to_string());
+    write(dir, "vm/Get-VM.json", vm.to_string());
     write(
         dir,
-        "console.txt",
+        "host/console.txt",
         format!(
             "PS C:\\> $session = New-CsOnlineSession -Credential $cred\n\
              Get-CsWebTicket : Logon failed for the user '{EVIL_USER}'. Please create a new PSCredential object, making sure that you have used the correct user name and password.\n\
@@ -87,14 +89,14 @@ fn injection_bundle(dir: &Path) {
 fn values_from_inputs_enter_commands_only_as_literals() {
     let dir = tempfile::tempdir().unwrap();
     injection_bundle(dir.path());
-    let report = json(dir.path(), &[]);
+    let report = json(&dir.path().join("host"), &[]);
 
     let cce101 = commands(&report, "CCE101");
     assert!(!cce101.is_empty(), "CCE101 fired");
     assert_argument_is_literal(&cce101[0], "-ComputerName ", EVIL_COMPUTER);
     assert_argument_is_literal(&cce101[0], "-ArgumentList ", "RTCSRV");
 
-    let cce102 = commands(&report, "CCE102");
+    let cce102 = commands(&json(&dir.path().join("vm"), &[]), "CCE102");
     assert_argument_is_literal(&cce102[0], "Start-VM -Name ", EVIL_VM);
 
     let sfb005 = commands(&report, "SFB005");

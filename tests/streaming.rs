@@ -39,7 +39,7 @@ fn console() -> Vec<u8> {
     for n in 1..=600 {
         text.push_str("PS C:\\> Get-Service RTC*\r\n\r\nStatus   Name               DisplayName\r\n------   ----               -----------\r\nRunning  RTCSRV             Skype for Business Server Front-End\r\n\r\n");
         if n % 97 == 0 {
-            text.push_str("Dismount-WindowsImage : Dismount-WindowsImage failed. Error code = 0xc1550115\r\n    + CategoryInfo          : NotSpecified: (:) [Dismount-WindowsImage], COMException\r\n    + FullyQualifiedErrorId : Microsoft.Dism.Commands.DismountWindowsImageCommand\r\n\r\n");
+            text.push_str("PS C:\\> Dismount-WindowsImage -Path C:\\Mount -Discard\r\nDismount-WindowsImage : Dismount-WindowsImage failed. Error code = 0xc1550115\r\n    + CategoryInfo          : NotSpecified: (:) [Dismount-WindowsImage], COMException\r\n    + FullyQualifiedErrorId : Microsoft.Dism.Commands.DismountWindowsImageCommand\r\n\r\n");
         }
     }
     let mut bytes = vec![0xFF, 0xFE];

@@ -409,13 +409,12 @@ impl Engine {
         entity.scope.iter().all(|scope| {
             let values: Vec<Option<&str>> =
                 values.by_ref().take(scope.comparisons.len()).map(Option::as_deref).collect();
-            let rows = facts.tables.get(scope.fact.value.as_str()).map(Vec::as_slice).unwrap_or_default();
-            rows.is_empty()
-                || rows.iter().any(|row| {
-                    scope.comparisons.iter().zip(&values).all(|(comparison, value)| {
-                        value.is_none() || join_holds(*value, row.get(&comparison.fact), comparison.op)
-                    })
+            let Some(rows) = facts.tables.get(scope.fact.value.as_str()) else { return true };
+            rows.iter().any(|row| {
+                scope.comparisons.iter().zip(&values).all(|(comparison, value)| {
+                    value.is_none() || join_holds(*value, row.get(&comparison.fact), comparison.op)
                 })
+            })
         })
     }
 

@@ -32,7 +32,11 @@ pub use sessions::{TENANT_SESSION_LIMIT, USER_SESSION_LIMIT};
 ///   inbound firewall rule the management service watches on each, for the host's version.
 /// - `deployment`: the running deployment, `{version}`, when an input states it.
 /// - `host_site`: the host's PSTN site, `{site}`, from CloudConnector.ini.
-pub const TABLES: &[&str] = &["vm_nics", "cce_vms", "deployment", "host_site"];
+/// - `ha_sites`: the sites the latest appliance listing shows with more than one appliance,
+///   `{site}` (present, possibly empty, whenever an input lists appliances).
+///
+/// A table no input gave is absent, not empty: a scope over it limits nothing.
+pub const TABLES: &[&str] = &["vm_nics", "cce_vms", "deployment", "host_site", "ha_sites"];
 
 /// A row of a fact table: column name to value.
 pub type FactRow = BTreeMap<String, String>;
@@ -110,12 +114,23 @@ impl Facts {
         facts.hosts.sort();
         facts.hosts.dedup();
         facts.tables.insert("vm_nics", vm_nics(&facts.ini));
+        // A scope table is there only when an input gave it: without one, nothing is limited.
         let version = facts.cce_version().map(|v| v.version.clone());
-        facts.tables.insert("cce_vms", cce_vms(&facts.ini, version.as_ref()));
-        let deployment = version.map(|v| FactRow::from([("version".to_owned(), v.four_parts())]));
-        facts.tables.insert("deployment", deployment.into_iter().collect());
-        let site = ini_value(&facts.ini, "common", &["sitename"]).map(|s| FactRow::from([("site".to_owned(), s)]));
-        facts.tables.insert("host_site", site.into_iter().collect());
+        let vms = cce_vms(&facts.ini, version.as_ref());
+        if !vms.is_empty() {
+            facts.tables.insert("cce_vms", vms);
+        }
+        if let Some(version) = version {
+            facts.tables.insert("deployment", vec![FactRow::from([("version".to_owned(), version.four_parts())])]);
+        }
+        if let Some(site) = ini_value(&facts.ini, "common", &["sitename"]) {
+            facts.tables.insert("host_site", vec![FactRow::from([("site".to_owned(), site)])]);
+        }
+        if let Some(sites) = sites::ha_sites(inputs) {
+            facts
+                .tables
+                .insert("ha_sites", sites.into_iter().map(|s| FactRow::from([("site".to_owned(), s)])).collect());
+        }
         facts.reference_time = match (now, facts.collection_time) {
             (Some(now), _) => Some((now, "--now".to_owned())),
             (None, Some(collected)) => Some((collected, "the newest time stated in the inputs".to_owned())),

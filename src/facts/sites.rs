@@ -6,7 +6,7 @@ use std::collections::BTreeMap;
 
 use super::check::{Check, Derivation, fact};
 use super::{Facts, InputRecords};
-use crate::record::{Record, RecordKind};
+use crate::record::Record;
 
 pub const HA_SITE: Check = Check {
     facts: &["ha_site"],
@@ -15,12 +15,52 @@ pub const HA_SITE: Check = Check {
     run: ha_site,
 };
 
-/// An appliance as `Get-CsHybridPSTNAppliance` shows it, by its producer or, when the file name
-/// says nothing (an `Export-Csv` named `appliances.csv`), by its properties.
+/// An appliance as `Get-CsHybridPSTNAppliance` shows it (the producer comes from a prompt, a
+/// file name or the object's properties).
 pub(super) fn is_appliance(record: &Record) -> bool {
-    record.kind == RecordKind::PsObject
-        && (super::check::is_object_of(record, "Get-CsHybridPSTNAppliance")
-            || record.get("Site").is_some() && record.get("MediationServerFqdn").is_some())
+    super::check::is_object_of(record, "Get-CsHybridPSTNAppliance")
+}
+
+/// The site an appliance is registered in.
+fn site_of(record: &Record) -> Option<&str> {
+    record.get("Site").or_else(|| record.get("SiteName")).map(str::trim).filter(|s| !s.is_empty())
+}
+
+/// The sites of the latest listings that hold more than one appliance: the high availability
+/// sites, for the `ha_sites` table (`None` when no input lists appliances).
+pub(super) fn ha_sites(inputs: &[InputRecords<'_>]) -> Option<Vec<String>> {
+    let appliances = latest_appliances(inputs);
+    if appliances.is_empty() {
+        return None;
+    }
+    let mut per_site: BTreeMap<String, (String, std::collections::BTreeSet<String>)> = BTreeMap::new();
+    for (_, record) in &appliances {
+        let Some(site) = site_of(record) else { continue };
+        let name = record.get("Name").or(record.get("Identity")).unwrap_or_default().to_ascii_lowercase();
+        per_site
+            .entry(site.to_ascii_lowercase())
+            .or_insert_with(|| (site.to_owned(), Default::default()))
+            .1
+            .insert(name);
+    }
+    Some(per_site.into_values().filter(|(_, names)| names.len() > 1).map(|(site, _)| site).collect())
+}
+
+/// The host's site: the ini's SiteName; else the site of the listed appliance named like a
+/// host the inputs were taken on; else the only site the listings show.
+fn host_site<'a>(facts: &'a Facts, appliances: &[(&InputRecords<'_>, &'a Record)]) -> Option<(&'a str, &'static str)> {
+    if let Some(site) = facts.ini.get("common.sitename").map(|s| s.trim()).filter(|s| !s.is_empty()) {
+        return Some((site, "CloudConnector.ini"));
+    }
+    let named = appliances
+        .iter()
+        .find(|(_, r)| r.get("Name").is_some_and(|n| facts.hosts.iter().any(|h| h.eq_ignore_ascii_case(n.trim()))));
+    if let Some(site) = named.and_then(|(_, r)| site_of(r)) {
+        return Some((site, "the appliance named like this host"));
+    }
+    let mut sites = appliances.iter().filter_map(|(_, r)| site_of(r));
+    let first = sites.next()?;
+    sites.all(|s| s.eq_ignore_ascii_case(first)).then_some((first, "the only site listed"))
 }
 
 /// The appliances of the latest listing of each input: a transcript that unregisters a stale
@@ -36,20 +76,19 @@ pub(super) fn latest_appliances<'a>(inputs: &'a [InputRecords<'a>]) -> Vec<(&'a 
 }
 
 fn ha_site(inputs: &[InputRecords<'_>], facts: &Facts, out: &mut Derivation) {
-    let Some(site) = facts.ini.get("common.sitename").map(|s| s.trim()).filter(|s| !s.is_empty()) else { return };
     let appliances = latest_appliances(inputs);
-    let Some((first_input, first)) = appliances.first() else { return };
+    let Some((first_input, _)) = appliances.first() else { return };
+    let Some((site, from)) = host_site(facts, &appliances) else { return };
     // One appliance listed in two inputs is one appliance.
     let mut in_site: BTreeMap<String, (&InputRecords<'_>, &Record)> = BTreeMap::new();
     for (input, record) in &appliances {
-        if record.get("Site").is_some_and(|s| s.trim().eq_ignore_ascii_case(site)) {
+        if site_of(record).is_some_and(|s| s.eq_ignore_ascii_case(site)) {
             let name = record.get("Name").or(record.get("Identity")).unwrap_or_default().to_ascii_lowercase();
             in_site.entry(name).or_insert((input, record));
         }
     }
-    if in_site.len() > 1 {
+    if let Some((input, record)) = in_site.values().next().filter(|_| in_site.len() > 1) {
         let names: Vec<&str> = in_site.values().filter_map(|(_, r)| r.get("Name")).collect();
-        let (input, record) = in_site.values().next().copied().unwrap_or((first_input, first));
         let record = fact("ha_site", &record.span).with("site", site).with("appliances", names.join(", "));
         out.found(input.path, record);
         out.check("ha_site");
@@ -57,7 +96,7 @@ fn ha_site(inputs: &[InputRecords<'_>], facts: &Facts, out: &mut Derivation) {
         out.rule_out(
             "ha_site",
             format!(
-                "site {site} (CloudConnector.ini) has {} appliance registered in {}, not a high availability site",
+                "site {site} ({from}) has {} appliance registered in {}, not a high availability site",
                 in_site.len(),
                 first_input.path
             ),

@@ -64,13 +64,15 @@ impl FileKind {
     pub fn chunk_boundary(self) -> Boundary {
         match self {
             FileKind::CceLog => Boundary::Before(cce_log::starts_entry),
-            // Transcripts carry session state from their header; the other kinds are
-            // structured exports or ini files, which are never this big in a real bundle: all
-            // of these are cut only after a blank line, where no record of theirs continues.
+            // The other kinds are structured exports or ini files, which are never this big in
+            // a real bundle: all of these are cut only after a blank line, where no record of
+            // theirs continues.
+            // A run's output belongs to its prompt: a piece starts at one. The header's session
+            // (user, machine, start time) is the first piece's only.
+            FileKind::Transcript => Boundary::Before(transcript::starts_run),
             FileKind::CloudConnectorIni
             | FileKind::ModuleIni
             | FileKind::Ini
-            | FileKind::Transcript
             | FileKind::Console
             | FileKind::JsonExport
             | FileKind::ClixmlExport

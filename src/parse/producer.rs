@@ -191,6 +191,8 @@ pub fn producer_for_type(type_name: &str) -> Option<&'static str> {
 /// one set must be there. Checked in order; the first that fits names the producer.
 const SHAPES: &[(&str, &[&str])] = &[
     ("Get-CsHybridPSTNAppliance", &["MediationServerFqdn", "Site"]),
+    ("Get-CsHybridPSTNAppliance", &["MediationServerFqdn", "SiteName"]),
+    ("Get-CsHybridPSTNAppliance", &["DeploymentAction", "DeploymentStatus"]),
     ("Get-CsHybridPSTNSite", &["EnableAutoUpdate", "OsUpdateTimeWindow"]),
     ("Get-CsHybridPSTNSite", &["EnableAutoUpdate", "BitsUpdateTimeWindow"]),
     ("Get-CsHybridMediationServer", &["Fqdn", "AccessProxyExternalFqdn"]),

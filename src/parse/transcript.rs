@@ -6,6 +6,9 @@
 //! a session that crashed or is still running has no footer. What sits between prompts is the
 //! output of the command typed at the previous prompt, which is how the console parser learns
 //! its producer.
+//!
+//! A console window copied as text (`PS C:\> Install-CcAppliance` and what it printed) is a
+//! transcript without a header: its prompts are read the same way.
 
 use std::sync::LazyLock;
 
@@ -54,10 +57,18 @@ pub fn parse(text: &str) -> Parsed {
     parser.out
 }
 
-/// true when the text starts with (or contains near the start) a transcript header.
+/// Whether a line is a prompt with the command typed at it: where a big transcript may be cut.
+pub fn starts_run(line: &str) -> bool {
+    PROMPT.captures(line).is_some_and(|c| c.get(1).is_some_and(|typed| !typed.as_str().trim().is_empty()))
+}
+
+/// true when the text starts with (or contains near the start) a transcript header, or opens
+/// with a prompt and the command typed at it (a console copied as text).
 pub fn looks_like_transcript(text: &str) -> bool {
-    let head = text[..text.floor_char_boundary(SNIFF_BYTES)].to_lowercase();
-    BANNERS.iter().any(|(start, _)| head.contains(start))
+    let head = &text[..text.floor_char_boundary(SNIFF_BYTES)];
+    let first_line = head.trim_start_matches('\u{feff}').lines().find(|l| !l.trim().is_empty()).unwrap_or_default();
+    let lower = head.to_lowercase();
+    BANNERS.iter().any(|(start, _)| lower.contains(start)) || starts_run(first_line)
 }
 
 /// The session a header opened, kept until its footer (or the next header, or the end of the
@@ -283,7 +294,9 @@ impl Parser<'_, '_> {
             self.chunk_start = i + 1;
             return i + 1;
         }
-        if self.session.is_some()
+        // Before any header only a headerless copy of a console has prompts (see
+        // `looks_like_transcript`); inside a header's session every transcript does.
+        if (self.session.is_some() || self.sessions == 0)
             && let Some(caps) = PROMPT.captures(line.text)
         {
             return self.command(i, caps.get(1).map_or("", |m| m.as_str()));
@@ -315,7 +328,19 @@ impl Parser<'_, '_> {
             Shown::Script => Origin::Script,
         };
         let mut errors = 0;
+        // An error says which typed command it came from: `Install-CcAppliance -Upgrade` is not
+        // a first deployment, though the module reports both as Install-CcAppliance.
+        let prompt = self
+            .open_command
+            .and_then(|(index, _)| self.out.records.get(index))
+            .and_then(|command| command.get("command"))
+            .map(str::to_owned);
         for record in &mut self.out.records[before..] {
+            if let Some(prompt) = &prompt
+                && record.kind == RecordKind::PsError
+            {
+                record.push("prompt", prompt.clone());
+            }
             record.context.at = self.at;
             record.context.run = self.run;
             // A script's own error records (`throw`) were told apart by the console parser;
@@ -519,7 +544,9 @@ impl Parser<'_, '_> {
         if let Some(name) = &name {
             record.push("command_name", name.as_str());
         }
-        self.run += 1;
+        // A run is named by its prompt's line: unique and ordered in the whole file, however
+        // the file is cut into chunks (see `Parsed::shift`).
+        self.run = lines[first].number;
         self.at = self.session.as_ref().and_then(|s| s.start_at);
         if let Some(time) = self.command_time.take() {
             if let Some(iso) = crate::time::iso_from_transcript(&time) {
@@ -790,7 +817,7 @@ Version          : 2.0\n";
         assert_eq!(
             kinds,
             [
-                RecordKind::Text,
+                RecordKind::PsCommand,
                 RecordKind::Text,
                 RecordKind::PsSession,
                 RecordKind::PsCommand,
@@ -800,8 +827,9 @@ Version          : 2.0\n";
                 RecordKind::PsCommand,
             ]
         );
-        assert_eq!(parsed.records[0].get("line"), Some("PS C:\\> Get-VM"));
-        assert_eq!(parsed.records[0].get("producer"), None);
+        // Before the first header the lines read as a console copy: a prompt and its output.
+        assert_eq!(parsed.records[0].get("command"), Some("Get-VM"));
+        assert_eq!(parsed.records[1].get("producer"), Some("Get-VM"));
         let session = &parsed.records[2];
         assert_eq!(session.get("ps_version"), Some("7.4.6"));
         assert_eq!(session.get("ps_edition"), Some("Core"));
@@ -916,5 +944,17 @@ Version          : 2.0\n";
             assert_eq!(command.get("command_name"), Some("Register-CcAppliance"));
             assert!(parsed.records.iter().all(|r| r.get("line") != Some(notice)), "the notice is not output");
         }
+    }
+
+    #[test]
+    fn a_console_copied_as_text_reads_like_a_transcript_without_header() {
+        let text = "PS C:\\Users\\admin> Get-CsHybridPSTNAppliance | Format-Table Name, DeploymentStatus\n\n\
+                    Name      DeploymentStatus\n----      ----------------\nOSA-CCE01 Started\n\nPS C:\\Users\\admin>\n";
+        assert!(looks_like_transcript(text));
+        let parsed = parse(text);
+        let row = parsed.records.iter().find(|r| r.kind == RecordKind::PsObject).expect("the table row");
+        assert_eq!(row.get("producer"), Some("Get-CsHybridPSTNAppliance"));
+        assert!(!looks_like_transcript("Name : x\nPS C:\\> Get-VM\n"), "a prompt further down is not a console copy");
+        assert!(!looks_like_transcript("PS C:\\>\n"), "an empty prompt alone is not either");
     }
 }

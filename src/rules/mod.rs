@@ -216,7 +216,7 @@ pub enum JoinOp {
 
 /// Which observations of an entity are the rule's business: those that some row of the fact
 /// table matches on every comparison. A comparison whose record field is absent holds (the
-/// record cannot say otherwise); a table without rows (its inputs absent) limits nothing.
+/// record cannot say otherwise); a table no input gave limits nothing.
 #[derive(Debug, Deserialize)]
 #[serde(deny_unknown_fields)]
 pub struct ScopeDef {
