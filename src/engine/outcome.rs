@@ -16,8 +16,8 @@ use super::{Engine, MatchHits, Observation};
 use crate::facts::Facts;
 use crate::facts::registry::{self, Derivation};
 use crate::record::{Record, RecordKind};
-use crate::rules::Severity;
 use crate::rules::template;
+use crate::rules::{Severity, VersionOf};
 
 /// Evidence kept per finding; the count goes on past it.
 pub const MAX_EVIDENCE: usize = 50;
@@ -70,6 +70,8 @@ pub struct CommandRun {
     /// `command_name` and its first positional argument, in lower case: what "the same command"
     /// means (`import-module cloudconnector`, not any `Import-Module`).
     pub command: String,
+    /// The whole command as typed, in lower case.
+    pub text: String,
     pub errors: u32,
 }
 
@@ -91,6 +93,7 @@ impl CommandRun {
             at: record.context.at,
             machine: record.get("session_machine").map(str::to_ascii_lowercase),
             command: argument.map_or(name.clone(), |a| format!("{name} {a}")),
+            text: text.to_ascii_lowercase(),
             errors: record.get("errors").and_then(|e| e.parse().ok()).unwrap_or(0),
         })
     }
@@ -130,11 +133,18 @@ struct Gathered {
     fixed: Vec<String>,
     /// Why the rule could not decide.
     unknown: Vec<String>,
+    /// The time of the latest evidence, kept or only counted; `None` once one had no time.
+    latest: Option<Option<crate::time::Timestamp>>,
 }
 
 impl Gathered {
     fn push(&mut self, evidence: Evidence) {
         self.severity = Some(self.severity.map_or(evidence.severity, |s| s.max(evidence.severity)));
+        self.latest = Some(match (self.latest, evidence.at) {
+            (Some(None), _) | (_, None) => None,
+            (Some(Some(seen)), Some(at)) => Some(seen.max(at)),
+            (None, Some(at)) => Some(at),
+        });
         self.count += 1;
         if self.evidence.len() < MAX_EVIDENCE {
             self.evidence.push(evidence);
@@ -189,7 +199,12 @@ impl Engine {
                 evidence: Vec::new(),
                 explained_by: None,
             };
-            if let (Some(version), Some(range)) = (version, &rule.loaded.def.applies_to)
+            let range = rule.loaded.def.applies_to.as_ref();
+            let version = match range.map(|r| r.of) {
+                Some(VersionOf::Scripts) => facts.newest("script"),
+                _ => version,
+            };
+            if let (Some(version), Some(range)) = (version, range)
                 && !range.contains(&version.version)
             {
                 outcome.status = Status::NotApplicable;
@@ -282,6 +297,15 @@ impl Engine {
                     outcomes.push(outcome);
                     continue;
                 }
+            }
+            if let Some(fix) = rule.loaded.def.fixed_by.as_deref()
+                && found.count > 0
+                && let Some(Some(last)) = found.latest
+                && let Some(fixed) = fixed_by(fix, last, &found.evidence, runs, facts)
+            {
+                found.count = 0;
+                found.evidence.clear();
+                found.fixed.push(fixed);
             }
             if found.count > 0 {
                 outcome.status = Status::Fired;
@@ -466,6 +490,41 @@ fn describe(rule: &CompiledRule, evidence: &Evidence) -> String {
         Some(state) => template::fill_from(state, &|name| evidence.capture(name).map(str::to_owned)),
         None => evidence.captures.iter().map(|(k, v)| format!("{k} {v}")).collect::<Vec<_>>().join(", "),
     }
+}
+
+/// The run of the fixing command (its words, in any order of the typed command) after the last
+/// evidence (`last`, over all of it, kept or only counted), without error, with every log that
+/// held the evidence going on past it: said as the fix, or `None`. Evidence without a time
+/// cannot be ordered with the run, so it is never fixed this way.
+fn fixed_by(
+    fix: &str,
+    last: crate::time::Timestamp,
+    evidence: &[Evidence],
+    runs: &[CommandRun],
+    facts: &Facts,
+) -> Option<String> {
+    let words: Vec<String> = fix.split_whitespace().map(str::to_ascii_lowercase).collect();
+    let run = runs.iter().find(|r| {
+        r.errors == 0
+            && r.at.is_some_and(|at| at > last)
+            && words.iter().all(|w| r.text.split_whitespace().any(|t| t == w))
+    })?;
+    let at = run.at?;
+    let mut logs: Vec<&str> = evidence.iter().map(|e| e.path.as_str()).collect();
+    logs.dedup();
+    let mut log_end = None;
+    for log in logs {
+        let end = *facts.log_end.get(log).filter(|end| **end > at)?;
+        log_end = log_end.max(Some(end));
+    }
+    Some(format!(
+        "`{fix}` ran without error at {}:{} ({}), after the last of it at {}, and the log goes on to {} without it",
+        run.path,
+        run.line,
+        crate::time::format(at),
+        crate::time::format(last),
+        crate::time::format(log_end?)
+    ))
 }
 
 /// The run of the same command after the one that emitted `error`, on the same machine, that

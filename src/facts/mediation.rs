@@ -16,12 +16,14 @@ pub const UNREGISTERED: Check = Check {
 pub const REGISTRATION_CONFLICT: Check = Check {
     facts: &["appliance_registration_conflict"],
     needs: "CloudConnector.ini, Get-CsHybridPSTNAppliance output and the host name (from a transcript)",
-    reads: |record| is_object_of(record, "Get-CsHybridPSTNAppliance"),
+    reads: super::sites::is_appliance,
     run: registration_conflict,
 };
 
 /// The FQDNs the Mediation Server of CloudConnector.ini may be registered under: its name in
-/// the VM domain or in one of the SIP domains.
+/// the VM domain or in one of the SIP domains. Which one the tenant must use is in an article
+/// the reference set lacks; a registration under either is taken as this server's, since a
+/// false "not registered" would send an administrator to recreate a working user.
 fn mediation_fqdns(facts: &Facts) -> Vec<String> {
     let Some(name) = facts.ini.get("mediationserver.servername").map(|n| n.trim().to_owned()).filter(|n| !n.is_empty())
     else {
@@ -46,7 +48,10 @@ fn unregistered(inputs: &[InputRecords<'_>], facts: &Facts, out: &mut Derivation
     let is_ours = |fqdn: Option<&str>| is_ours(&fqdns, fqdn);
 
     let registered: Vec<_> = objects(inputs, "Get-CsHybridMediationServer").collect();
-    if let (false, Some(ini)) = (registered.is_empty() || fqdns.is_empty(), ini_path) {
+    // An output file of the command that holds nothing says that nothing is registered.
+    let listed = !registered.is_empty()
+        || inputs.iter().any(|i| i.producer.is_some_and(|p| p.eq_ignore_ascii_case("Get-CsHybridMediationServer")));
+    if let (true, false, Some(ini)) = (listed, fqdns.is_empty(), ini_path) {
         out.check("mediation_server_unregistered");
         let found = registered.iter().any(|(_, r)| is_ours(r.get("Fqdn")) || is_ours(r.get("Identity")));
         if !found {
@@ -67,33 +72,37 @@ fn unregistered(inputs: &[InputRecords<'_>], facts: &Facts, out: &mut Derivation
 }
 
 /// CCE208: an appliance registered online with the ini's Mediation Server FQDN or address
-/// under another name than this host's.
+/// under another name than any host the bundle was taken on, in the latest listing of each
+/// input (a stale registration removed and listed again is gone).
 fn registration_conflict(inputs: &[InputRecords<'_>], facts: &Facts, out: &mut Derivation) {
     let fqdns = mediation_fqdns(facts);
     let ini_ip = facts.ini.get("mediationserver.ip").map(|ip| ip.split('/').next().unwrap_or(ip).trim().to_owned());
     let is_ours = |fqdn: Option<&str>| is_ours(&fqdns, fqdn);
-    let appliance = facts.hosts.first();
-    for (input, record) in objects(inputs, "Get-CsHybridPSTNAppliance") {
-        if appliance.is_some() && (!fqdns.is_empty() || ini_ip.is_some()) {
+    let is_host = |name: &str| facts.hosts.iter().any(|h| h.eq_ignore_ascii_case(name.trim()));
+    for (input, record) in super::sites::latest_appliances(inputs) {
+        if !facts.hosts.is_empty() && (!fqdns.is_empty() || ini_ip.is_some()) {
             out.check("appliance_registration_conflict");
         }
         let same_fqdn = is_ours(record.get("MediationServerFqdn"));
         let same_ip =
             ini_ip.as_deref().is_some_and(|ip| record.get("MediationServerIPAddress").is_some_and(|r| r.trim() == ip));
         let name = record.get("Name").unwrap_or_default();
-        let other_name = appliance.is_some_and(|a| !a.eq_ignore_ascii_case(name.trim()));
-        if (same_fqdn || same_ip) && other_name {
+        if (same_fqdn || same_ip) && !facts.hosts.is_empty() && !is_host(name) {
             let record = fact("appliance_registration_conflict", &record.span)
                 .with("registered_name", name)
                 .with("registered_fqdn", record.get("MediationServerFqdn").unwrap_or_default())
                 .with("registered_ip", record.get("MediationServerIPAddress").unwrap_or_default())
                 .with("registered_identity", record.get("Identity").unwrap_or_default())
-                .with("appliance", appliance.cloned().unwrap_or_default())
+                .with("appliance", facts.hosts.join(", "))
                 .with("ini_fqdn", fqdns.first().cloned().unwrap_or_default())
                 .with("ini_ip", ini_ip.clone().unwrap_or_default())
                 .with(
                     "site",
-                    record.get("Site").or(facts.ini.get("common.sitename").map(String::as_str)).unwrap_or_default(),
+                    record
+                        .get("Site")
+                        .or(record.get("SiteName"))
+                        .or(facts.ini.get("common.sitename").map(String::as_str))
+                        .unwrap_or_default(),
                 );
             out.found(input.path.to_owned(), record);
         }

@@ -91,6 +91,9 @@ pub struct Facts {
     /// CloudConnector.ini as `section.key` (lower case) to value, first file wins.
     pub ini: BTreeMap<String, String>,
     pub tables: BTreeMap<&'static str, Vec<FactRow>>,
+    /// The time of the newest entry of each management service log, by path: how far a log
+    /// shows that a problem did not come back.
+    pub log_end: BTreeMap<String, Timestamp>,
 }
 
 impl Facts {
@@ -162,22 +165,26 @@ impl Facts {
                     self.ini.entry(format!("{section}.{}", key.to_ascii_lowercase())).or_insert_with(|| value.clone());
                 }
             }
+            // `[RunningVersion] Version=2.1.0.0`, or `RunningVersion=2.1.0.0` among other keys.
             (FileKind::ModuleIni, RecordKind::IniSection) => {
                 let section = record.get("section").unwrap_or_default().to_ascii_lowercase();
-                let role = if section.contains("running") {
-                    "running"
-                } else if section.contains("backup") {
-                    "backup"
-                } else {
-                    return;
-                };
-                if let Some(version) = record.fields.iter().skip(1).find_map(|(_, v)| Version::parse(v)) {
-                    self.versions.push(VersionFact {
-                        role,
-                        version,
-                        path: input.path.to_owned(),
-                        span: record.span.clone(),
-                    });
+                for (key, value) in record.fields.iter().skip(1).filter(|(k, _)| k != "file") {
+                    let named = format!("{section} {}", key.to_ascii_lowercase());
+                    let role = if named.contains("running") {
+                        "running"
+                    } else if named.contains("backup") {
+                        "backup"
+                    } else {
+                        continue;
+                    };
+                    if let Some(version) = Version::parse(value) {
+                        self.versions.push(VersionFact {
+                            role,
+                            version,
+                            path: input.path.to_owned(),
+                            span: record.span.clone(),
+                        });
+                    }
                 }
             }
             (_, RecordKind::Text) => {
@@ -207,7 +214,13 @@ impl Facts {
                 self.note_time(record.get("start_time_iso"));
                 self.note_time(record.get("end_time_iso"));
             }
-            (_, RecordKind::CceLog) => self.note_time(record.get("datetime")),
+            (_, RecordKind::CceLog) => {
+                self.note_time(record.get("datetime"));
+                if let Some(at) = record.context.at {
+                    let end = self.log_end.entry(input.path.to_owned()).or_insert(at);
+                    *end = (*end).max(at);
+                }
+            }
             _ => {}
         }
     }
@@ -223,8 +236,12 @@ impl Facts {
     /// The Cloud Connector version rules are checked against: the running version where an
     /// input states it, else the script version.
     pub fn cce_version(&self) -> Option<&VersionFact> {
-        let by_role = |role| self.versions.iter().filter(|v| v.role == role).max_by(|a, b| a.version.cmp(&b.version));
-        by_role("running").or_else(|| by_role("script"))
+        self.newest("running").or_else(|| self.newest("script"))
+    }
+
+    /// The newest version an input states in `role` (`running`, `backup`, `script`).
+    pub fn newest(&self, role: &str) -> Option<&VersionFact> {
+        self.versions.iter().filter(|v| v.role == role).max_by(|a, b| a.version.cmp(&b.version))
     }
 
     /// A value for a `{fact.NAME}` placeholder.

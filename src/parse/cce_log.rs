@@ -59,6 +59,15 @@ pub fn count_records(text: &str) -> usize {
 }
 
 pub fn parse(text: &str) -> Parsed {
+    if super::select_string::looks_like_log_hits(text) {
+        let records = super::select_string::log_records(&super::lines::all_lines(text));
+        return Parsed { records, ..Parsed::default() };
+    }
+    parse_plain(text)
+}
+
+/// The entries of log text as the service wrote it.
+pub(super) fn parse_plain(text: &str) -> Parsed {
     let mut parsed = Parsed::default();
     let mut current: Option<Entry<'_>> = None;
     for line in lines(text) {
@@ -194,6 +203,8 @@ impl<'a> Entry<'a> {
             .with("level", self.header.level)
             .with("event_id", self.header.event_id)
             .with("message", self.message);
+        // Entries are ordered by their time, against transcripts too (a fix typed at a prompt).
+        record.context.at = self.datetime.and_then(crate::time::parse);
         let footer = [("datetime", self.datetime), ("process_id", self.process_id), ("thread_id", self.thread_id)];
         for (name, value) in footer {
             if let Some(value) = value {

@@ -18,6 +18,8 @@ pub enum Shown {
     Log,
     /// A script of someone's own was run: its tips and warnings are its words.
     Script,
+    /// Objects written as JSON (`... | ConvertTo-Json`): read as an export.
+    Json,
 }
 
 /// Cmdlets and aliases that print a file's content.
@@ -117,6 +119,9 @@ pub fn shown(command: &str) -> Shown {
             && first.to_ascii_lowercase().contains(".ps1");
     if script {
         return Shown::Script;
+    }
+    if segments.last().is_some_and(|last| head(last).eq_ignore_ascii_case("ConvertTo-Json")) {
+        return Shown::Json;
     }
     Shown::Output
 }

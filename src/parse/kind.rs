@@ -2,7 +2,7 @@
 //! the parser; every kind's parser is one arm of [`super::parse`], so adding a kind is one
 //! variant here and one parser, and the compiler points at the rest.
 
-use super::{cce_log, clixml, csv, transcript};
+use super::{cce_log, clixml, csv, select_string, transcript};
 use crate::input::chunks::Boundary;
 
 /// The kinds of file ccdiag reads. Unknown text is read as console text, so a literal
@@ -131,7 +131,7 @@ pub fn classify(path: &str, text: &str) -> FileKind {
     if transcript::looks_like_transcript(text) {
         return FileKind::Transcript;
     }
-    if cce_log::looks_like_log(head) {
+    if cce_log::looks_like_log(head) || select_string::looks_like_log_hits(head) {
         return FileKind::CceLog;
     }
     if csv::looks_like_csv(text) {

@@ -12,6 +12,7 @@ pub mod kind;
 pub mod lines;
 pub mod producer;
 pub mod script;
+pub mod select_string;
 pub mod transcript;
 
 use crate::record::{Parsed, Problem, ProblemKind};

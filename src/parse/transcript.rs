@@ -16,7 +16,7 @@ use regex::Regex;
 
 use crate::parse::command::{self, Shown};
 use crate::parse::lines::{self, Line};
-use crate::parse::{cce_log, console};
+use crate::parse::{console, json, select_string};
 use crate::record::{Context, Origin, Parsed, Record, RecordKind, Span};
 use crate::time::Timestamp;
 
@@ -41,6 +41,7 @@ static TERMINATING_ERROR: LazyLock<Regex> =
 pub fn parse(text: &str) -> Parsed {
     let all = lines::all_lines(text);
     let mut parser = Parser {
+        text,
         lines: &all,
         out: Parsed::default(),
         session: None,
@@ -84,6 +85,7 @@ struct Session {
 }
 
 struct Parser<'p, 'a> {
+    text: &'a str,
     lines: &'p [Line<'a>],
     out: Parsed,
     session: Option<Session>,
@@ -313,6 +315,7 @@ impl Parser<'_, '_> {
             let chunk = &self.lines[self.chunk_start..end];
             match self.shown {
                 Shown::Log => self.log_lines(chunk),
+                Shown::Json => self.json_lines(chunk),
                 _ => console::parse_lines(chunk, self.producer.as_deref(), &mut self.out),
             }
             self.label(before);
@@ -323,7 +326,7 @@ impl Parser<'_, '_> {
     /// Gives the records from `before` on the context of the run that printed them.
     fn label(&mut self, before: usize) {
         let origin = match self.shown {
-            Shown::Output | Shown::Log => Origin::Output,
+            Shown::Output | Shown::Log | Shown::Json => Origin::Output,
             Shown::Quoted => Origin::Quoted,
             Shown::Script => Origin::Script,
         };
@@ -362,27 +365,17 @@ impl Parser<'_, '_> {
 
     /// Lines of a log shown at the prompt, `Select-String` hits (`path:line:text`) included,
     /// read as the log's entries.
+    /// `... | ConvertTo-Json` printed an export: its objects, placed at their lines.
+    fn json_lines(&mut self, chunk: &[Line<'_>]) {
+        let (Some(first), Some(last)) = (chunk.first(), chunk.last()) else { return };
+        let mut parsed = json::parse(&self.text[first.start..last.end], self.producer.as_deref());
+        parsed.shift(first.start, first.number - 1);
+        self.out.records.extend(parsed.records);
+        self.out.problems.extend(parsed.problems);
+    }
+
     fn log_lines(&mut self, chunk: &[Line<'_>]) {
-        let hit_prefix = |text: &str| -> usize {
-            let lower = text.to_ascii_lowercase();
-            let Some(at) = lower.find(".log:") else { return 0 };
-            let rest = &text[at + 5..];
-            let digits = rest.bytes().take_while(u8::is_ascii_digit).count();
-            if digits > 0 && rest[digits..].starts_with(':') { at + 5 + digits + 1 } else { 0 }
-        };
-        let mut text = String::new();
-        for line in chunk {
-            text.push_str(&line.text[hit_prefix(line.text)..]);
-            text.push('\n');
-        }
-        let parsed = cce_log::parse(&text);
-        for mut record in parsed.records {
-            // Spans return to the transcript's lines; a record's text there is its excerpt.
-            let first = &chunk[(record.span.first_line - 1) as usize];
-            let last = &chunk[(record.span.last_line - 1).min(chunk.len() as u32 - 1) as usize];
-            record.span = Span { bytes: first.start..last.end, first_line: first.number, last_line: last.number };
-            self.out.records.push(record);
-        }
+        self.out.records.extend(select_string::log_records(chunk));
     }
 
     /// Writes the error count of the command run that just ended on its record.

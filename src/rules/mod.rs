@@ -79,6 +79,11 @@ pub struct RuleDef {
     /// judged ("could not be checked").
     #[serde(default)]
     pub requires: Option<Spanned<String>>,
+    /// The command that fixes the problem (`Set-CcCredential -AccountType TenantAdmin`): when a
+    /// transcript shows it run without error after the last evidence, and the evidence's log
+    /// goes on past it without the problem, the rule passes as fixed.
+    #[serde(default)]
+    pub fixed_by: Option<String>,
     /// Whether an error is fixed by a later run of the same command that emitted no error
     /// (`rerun`, the default) or stays a finding whatever came after (`never`).
     #[serde(default)]
@@ -99,6 +104,19 @@ pub struct VersionRange {
     pub min: Option<String>,
     #[serde(default)]
     pub below: Option<String>,
+    /// Which version the range is about: the running deployment (the default), or the
+    /// scripts installed on the host (`scripts`, what Get-CcVersion prints), for an issue
+    /// that a newer release's scripts bring whatever runs.
+    #[serde(default)]
+    pub of: VersionOf,
+}
+
+#[derive(Clone, Copy, Debug, Default, Deserialize, PartialEq, Eq)]
+#[serde(rename_all = "lowercase")]
+pub enum VersionOf {
+    #[default]
+    Running,
+    Scripts,
 }
 
 impl VersionRange {
@@ -262,7 +280,7 @@ pub struct StepWhen {
 
 impl StepWhen {
     pub fn versions(&self) -> VersionRange {
-        VersionRange { min: self.min.clone(), below: self.below.clone() }
+        VersionRange { min: self.min.clone(), below: self.below.clone(), of: VersionOf::Running }
     }
 }
 
