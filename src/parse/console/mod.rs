@@ -8,9 +8,10 @@
 //! only where the layout proves a wrap happened. It makes one pass over the lines with a
 //! bounded lookahead, so the work stays linear in the size of the input.
 //!
-//! One file per reason to change: [`line`] classifies lines, [`error`] reads the three error
-//! record layouts, [`list`] and [`table`] the two formatters, [`wrap`] undoes the host's
-//! wrapping.
+//! One file per reason to change: [`line`] classifies lines, [`error`] reads the error record
+//! layouts (an ErrorRecord that `Format-List * -Force` lists is one, recognised by its
+//! properties), [`list`] and [`table`] the two formatters, [`wrap`] undoes the host's
+//! wrapping. Widths are counted in console cells: a Japanese character takes two.
 
 mod error;
 mod line;
