@@ -856,3 +856,30 @@ fn console_cells_and_prompts() {
         assert_ne!(line::classify(output), Class::Prompt, "{output}");
     }
 }
+
+#[test]
+fn reg_query_values_are_objects_with_decimal_numbers() {
+    let text = [
+        "",
+        "HKEY_LOCAL_MACHINE\\SOFTWARE\\Microsoft\\NET Framework Setup\\NDP\\v4\\Full",
+        "    Release    REG_DWORD    0x5cbf5",
+        "    Install Path    REG_SZ    C:\\Windows\\Microsoft.NET\\Framework64\\v4.0.30319\\",
+        "    Big    REG_QWORD    0x100000000",
+        "    (Default)    REG_SZ",
+        "",
+        "HKEY_LOCAL_MACHINE\\SOFTWARE\\Microsoft\\NET Framework Setup\\NDP\\v4\\Client",
+        "",
+        "ERROR: The system was unable to find the specified registry key or value.",
+    ]
+    .join("\r\n");
+    let parsed = parse(&text, Some("netfx-release"));
+    assert_eq!(kinds(&parsed), [RecordKind::PsObject, RecordKind::Text, RecordKind::Text]);
+    let key = &parsed.records[0];
+    assert_eq!(key.get("Key"), Some("HKEY_LOCAL_MACHINE\\SOFTWARE\\Microsoft\\NET Framework Setup\\NDP\\v4\\Full"));
+    assert_eq!(key.get("Release"), Some("379893"));
+    assert_eq!(key.get("Install Path"), Some("C:\\Windows\\Microsoft.NET\\Framework64\\v4.0.30319\\"));
+    assert_eq!(key.get("Big"), Some("4294967296"));
+    assert_eq!(key.get("(Default)"), Some(""));
+    assert_eq!(key.get("producer"), Some("reg"), "the layout says who wrote it, whatever the file is called");
+    assert_eq!((key.span.first_line, key.span.last_line), (2, 6));
+}
