@@ -235,7 +235,8 @@ impl Parser<'_, '_> {
         while let Some(next) = ls.get(last + 1) {
             let label = matches!(next.class, Class::Anchor | Class::Label);
             // A console copy wraps a long label value onto the next line at column 0.
-            let continued = next.class == Class::Other && (next.indented() || COMMON_WIDTHS.contains(&ls[last].width));
+            let continued = next.class == Class::Other
+                && (next.indented() || COMMON_WIDTHS.iter().any(|&w| fills(ls[last].width, Some(w), &next.text)));
             if !(label || continued) {
                 break;
             }
