@@ -242,7 +242,8 @@ impl Parser<'_, '_> {
             }
             last += 1;
         }
-        let width = detect_width(&ls[start..=last]);
+        // The labels are left out: redirected output leaves them as long as they are.
+        let width = detect_width(&ls[start..anchor]);
         let mut parts = self.message_parts(start, message_end, width);
         parts.position = position_text;
         parts.labels = self.labels(anchor, last);

@@ -33,11 +33,11 @@ pub(super) static SCRIPT_POSITION: LazyLock<Regex> =
 
 /// The innermost frame of a ScriptStackTrace that names a script, in any UI language:
 /// `at Get-CcCredential, C:\x\CloudConnector.psm1: line 388`, `場所 New-CsOnlineSession、
-/// C:\x.psm1: 行 58`, `bei <ScriptBlock>, C:\x.ps1: Zeile 12`. Only the first frame counts:
-/// the one below it called it.
+/// C:\x.psm1: 行 58`, `bei <ScriptBlock>, C:\x.ps1: Zeile 12`, `à <ScriptBlock>, C:\x.ps1 :
+/// ligne 12`. Only the first frame counts: the one below it called it.
 pub(super) static STACK_FRAME: LazyLock<Regex> = LazyLock::new(|| {
     Regex::new(
-        r"^\s*\S+\s+[^,\x{3001}\r\n]*[,\x{3001}]\s*((?i:[a-z]:[\\/]|\\\\)[^:\r\n]*?\.ps[dm]?1):\s*[^\s\d]+\s*(\d+)",
+        r"^\s*\S+\s+[^,\x{3001}\r\n]*[,\x{3001}]\s*((?i:[a-z]:[\\/]|\\\\)[^:\r\n]*?\.ps[dm]?1)\s?:\s*[^\s\d]+\s*(\d+)",
     )
     .expect("valid regex")
 });

@@ -883,3 +883,48 @@ fn reg_query_values_are_objects_with_decimal_numbers() {
     assert_eq!(key.get("producer"), Some("reg"), "the layout says who wrote it, whatever the file is called");
     assert_eq!((key.span.first_line, key.span.last_line), (2, 6));
 }
+
+#[test]
+fn french_records_in_both_layouts() {
+    let default_view = [
+        "Import-Module : Impossible de charger le fichier C:\\Program Files\\Common Files\\Microsoft Lync Server 2013\\Modules\\LyncOnlineConnector\\LyncOnlineConnectorStartup.psm1, car l’exécution de scripts est désactivée sur ce système.",
+        "Au caractère Ligne:1 : 1",
+        "+ Import-Module LyncOnlineConnector",
+        "+ ~~~~~~~~~~~~~~~~~~~~~~~~~~~~~~~~~",
+        "    + CategoryInfo          : Erreur de sécurité : (:) [Import-Module], PSSecurityException",
+        "    + FullyQualifiedErrorId : UnauthorizedAccess,Microsoft.PowerShell.Commands.ImportModuleCommand",
+    ]
+    .join("\r\n");
+    let parsed = parse(&default_view, None);
+    assert_eq!(kinds(&parsed), [RecordKind::PsError]);
+    let r = &parsed.records[0];
+    assert_eq!(r.get("category"), Some("Erreur de sécurité"));
+    assert_eq!(r.get("exception"), Some("PSSecurityException"));
+    assert_eq!(r.get("command"), Some("Import-Module"));
+    assert_eq!(r.get("position"), Some("Au caractère Ligne:1 : 1"));
+
+    let listed_view = listed(
+        &[
+            ("PSMessageDetails", ""),
+            (
+                "Exception",
+                "System.Management.Automation.PropertyNotFoundException: La propriété « Common » est introuvable.",
+            ),
+            ("TargetObject", ""),
+            ("CategoryInfo", "NotSpecified: (:) [ForEach-Object], PropertyNotFoundException"),
+            ("FullyQualifiedErrorId", "PropertyNotFoundStrict,Microsoft.PowerShell.Commands.ForEachObjectCommand"),
+            ("ErrorDetails", ""),
+            ("InvocationInfo", "System.Management.Automation.InvocationInfo"),
+            (
+                "ScriptStackTrace",
+                "à <ScriptBlock>, C:\\Program Files\\WindowsPowerShell\\Modules\\CloudConnector\\Internal\\MtHostCommon.ps1 : ligne 681\nà <ScriptBlock>, <Aucun fichier> : ligne 1",
+            ),
+            ("PipelineIterationInfo", "{}"),
+        ],
+        120,
+    );
+    let r = &parse(&listed_view, None).records[0];
+    assert_eq!(r.get("script"), Some("MtHostCommon.ps1"));
+    assert_eq!(r.get("script_line"), Some("681"));
+    assert_eq!(r.get("message"), Some("La propriété « Common » est introuvable."));
+}

@@ -18,15 +18,14 @@ pub(super) const COMMON_WIDTHS: [usize; 16] =
 /// only these: with every plausible width in play, any long line would look wrapped.
 pub(super) const WORD_WRAP_WIDTHS: [usize; 2] = [80, 120];
 
-/// The console width a block of lines was wrapped at, when the layout shows one: a line
-/// exactly as long as a common buffer width, or a longest length shared by several lines.
+/// The console width a block of lines was wrapped at, when the layout shows one: its longest
+/// line, when that is a common buffer width or a length several lines share. No line of a
+/// block the host wrapped is longer than the width, so a shorter line of a common length
+/// proves nothing.
 pub(super) fn detect_width(block: &[L<'_>]) -> Option<usize> {
-    let common = block.iter().map(|l| l.width).filter(|w| COMMON_WIDTHS.contains(w)).max();
-    if common.is_some() {
-        return common;
-    }
     let max = block.iter().map(|l| l.width).max()?;
-    (max >= 40 && block.iter().filter(|l| l.width == max).count() >= 2).then_some(max)
+    let shared = max >= 40 && block.iter().filter(|l| l.width == max).count() >= 2;
+    (COMMON_WIDTHS.contains(&max) || shared).then_some(max)
 }
 
 /// Whether a line `line_width` cells wide filled a console `width` cells wide, so that `next`
