@@ -18,9 +18,10 @@ pub enum RecordKind {
     /// A section of an ini file. Fields: `section` plus one field per key. `file` is
     /// `cloudconnector`, `module` or `ini`.
     IniSection,
-    /// A PowerShell error record as the console prints it. Fields: `command`, `message`,
-    /// `position`, `category_info`, `fully_qualified_error_id`, `computer`, plus `exception`
-    /// and `target` split out of `category_info`, and `producer`.
+    /// A PowerShell error record as the console prints it, in the default view or listed by
+    /// `Format-List * -Force`. Fields: `command`, `message`, `position`, `category_info`,
+    /// `fully_qualified_error_id`, `computer`, plus `exception` and `target` split out of
+    /// `category_info`, and `producer`.
     PsError,
     /// A `WARNING:` line (and its wrapped continuation). Fields: `message`, `producer`.
     PsWarning,

@@ -432,5 +432,20 @@ mod tests {
             Status::Fired,
             "another module is no rerun"
         );
+        let remote = |block: &str| format!("Invoke-Command -ComputerName 192.168.213.5 -ScriptBlock {{ {block} }}");
+        let another_block = [
+            command(1, 1, &remote("Start-CsWindowsService -Name RTCMRAUTH"), "1"),
+            command(2, 5, &remote("Get-ChildItem Cert:\\LocalMachine\\Root"), "0"),
+        ];
+        assert_eq!(
+            outcomes(&engine, &[("t.txt", &errors)], &another_block)[0].status,
+            Status::Fired,
+            "a remote command running another script block is no rerun"
+        );
+        let same_block = [
+            command(1, 1, &remote("Start-CsWindowsService -Name RTCMRAUTH"), "1"),
+            command(2, 5, &remote("Start-CsWindowsService  -Name RTCMRAUTH"), "0"),
+        ];
+        assert_eq!(outcomes(&engine, &[("t.txt", &errors)], &same_block)[0].status, Status::Passed);
     }
 }

@@ -67,8 +67,9 @@ pub struct CommandRun {
     pub line: u32,
     pub at: Option<crate::time::Timestamp>,
     pub machine: Option<String>,
-    /// `command_name` and its first positional argument, in lower case: what "the same command"
-    /// means (`import-module cloudconnector`, not any `Import-Module`).
+    /// `command_name`, its first positional argument and the script block it runs, in lower
+    /// case: what "the same command" means (`import-module cloudconnector`, not any
+    /// `Import-Module`; `Invoke-Command` with the same block, not any remote command).
     pub command: String,
     /// The whole command as typed, in lower case.
     pub text: String,
@@ -86,13 +87,20 @@ impl CommandRun {
             .nth(1)
             .filter(|word| !word.starts_with(['-', '|', '$', '(', '{']))
             .map(|word| word.trim_matches(['\'', '"']).to_ascii_lowercase());
+        let block = crate::parse::command::segments(text)
+            .first()
+            .and_then(|first| {
+                first.find('{').map(|open| first[open..].split_whitespace().collect::<Vec<_>>().join(" "))
+            })
+            .map(|block| block.to_ascii_lowercase());
+        let command = [Some(name), argument, block].into_iter().flatten().collect::<Vec<_>>().join(" ");
         Some(CommandRun {
             path: path.to_owned(),
             run: record.context.run,
             line: record.span.first_line,
             at: record.context.at,
             machine: record.get("session_machine").map(str::to_ascii_lowercase),
-            command: argument.map_or(name.clone(), |a| format!("{name} {a}")),
+            command,
             text: text.to_ascii_lowercase(),
             errors: record.get("errors").and_then(|e| e.parse().ok()).unwrap_or(0),
         })

@@ -22,13 +22,15 @@ pub enum FileKind {
     CsvExport,
     /// PowerShell script source (`.ps1`, `.psm1`, `.psd1`).
     Script,
+    /// A document someone wrote (`.md`): what it shows is quoted.
+    Document,
     /// Not text; reported and skipped.
     Binary,
 }
 
 impl FileKind {
     /// Every kind, for tests, fuzz targets and properties that must cover them all.
-    pub const ALL: [FileKind; 11] = [
+    pub const ALL: [FileKind; 12] = [
         FileKind::CceLog,
         FileKind::CloudConnectorIni,
         FileKind::ModuleIni,
@@ -39,6 +41,7 @@ impl FileKind {
         FileKind::ClixmlExport,
         FileKind::CsvExport,
         FileKind::Script,
+        FileKind::Document,
         FileKind::Binary,
     ];
 
@@ -56,7 +59,8 @@ impl FileKind {
             FileKind::ClixmlExport => 7,
             FileKind::CsvExport => 8,
             FileKind::Script => 9,
-            FileKind::Binary => 10,
+            FileKind::Document => 10,
+            FileKind::Binary => 11,
         }
     }
 
@@ -78,6 +82,7 @@ impl FileKind {
             | FileKind::ClixmlExport
             | FileKind::CsvExport
             | FileKind::Script
+            | FileKind::Document
             | FileKind::Binary => Boundary::BlankLine,
         }
     }
@@ -95,6 +100,7 @@ impl FileKind {
             FileKind::ClixmlExport => "clixml_export",
             FileKind::CsvExport => "csv_export",
             FileKind::Script => "ps_script",
+            FileKind::Document => "document",
             FileKind::Binary => "binary",
         }
     }
@@ -116,6 +122,9 @@ pub fn classify(path: &str, text: &str) -> FileKind {
     }
     if name.ends_with(".ps1") || name.ends_with(".psm1") || name.ends_with(".psd1") {
         return FileKind::Script;
+    }
+    if name.ends_with(".md") || name.ends_with(".markdown") {
+        return FileKind::Document;
     }
     // `.xml` is only a CLIXML export when its content says so; other XML stays text.
     if name.ends_with(".clixml") || clixml::looks_like_clixml(text) {
@@ -164,6 +173,7 @@ mod tests {
         assert_eq!(classify("CloudConnector.Sample.ini", ""), FileKind::Ini);
         assert_eq!(classify("b.zip/ProgramData/CloudConnector/module.ini", ""), FileKind::ModuleIni);
         assert_eq!(classify("other.ini", ""), FileKind::Ini);
+        assert_eq!(classify("docs/runbook.md", "Import-Module : x"), FileKind::Document);
     }
 
     #[test]

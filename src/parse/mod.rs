@@ -5,6 +5,7 @@ pub mod clixml;
 pub mod command;
 pub mod console;
 pub mod csv;
+pub mod document;
 pub mod eventlog;
 pub mod ini;
 pub mod json;
@@ -37,6 +38,7 @@ pub fn parse(kind: FileKind, text: &str, producer: Option<&str>) -> Parsed {
         FileKind::ClixmlExport => clixml::parse(text, producer),
         FileKind::CsvExport => csv::parse(text, producer),
         FileKind::Script => script::parse(text),
+        FileKind::Document => document::parse(text),
         FileKind::Binary => Parsed::default(),
     };
     eventlog::normalize(&mut parsed.records);

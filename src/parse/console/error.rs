@@ -1,13 +1,17 @@
-//! Error records in the three layouts consoles print: Windows PowerShell's labelled view
-//! (`+ CategoryInfo`, `+ FullyQualifiedErrorId`), a record without its labels, and the
-//! PowerShell 7 concise view.
+//! Error records in the layouts consoles print: Windows PowerShell's labelled view
+//! (`+ CategoryInfo`, `+ FullyQualifiedErrorId`), a record without its labels, the
+//! PowerShell 7 concise view, and an ErrorRecord listed property by property
+//! (`$Error[0] | Format-List * -Force`).
 
 use std::borrow::Cow;
 
 use super::Parser;
 use super::line::POSITION_OPENERS;
-use super::line::{Class, SCRIPT_POSITION, command_prefix, concise_prefix, is_position, is_script_path};
-use super::wrap::{detect_width, join_segments};
+use super::line::{
+    Class, L, SCRIPT_POSITION, STACK_FRAME, command_prefix, concise_prefix, is_position, is_script_path,
+};
+use super::list::Property;
+use super::wrap::{COMMON_WIDTHS, detect_width, fills, join_segments};
 use crate::parse::producer::{has_approved_verb, is_verb_noun};
 use crate::record::{Origin, Record, RecordKind};
 
@@ -53,18 +57,133 @@ pub(super) fn unchunk_label(label_line: &str) -> Cow<'_, str> {
     Cow::Owned(out)
 }
 
-/// Splits `(target:Type)` and the exception type out of a CategoryInfo such as
-/// `ResourceUnavailable: (CloudConnector:String) [Import-Module], FileNotFoundException`.
-pub(super) fn split_category_info(info: &str) -> (Option<&str>, Option<&str>, Option<&str>) {
-    let category = info.split_once(": (").map(|(c, _)| c.trim()).filter(|c| !c.is_empty());
-    let exception = info.rsplit_once("], ").map(|(_, e)| e.trim()).filter(|e| !e.is_empty());
+/// What a CategoryInfo such as
+/// `ResourceUnavailable: (CloudConnector:String) [Import-Module], FileNotFoundException` says.
+/// Japanese Windows writes `]、` where English has `], `, and may write a full-width colon.
+#[derive(Default)]
+pub(super) struct Category<'i> {
+    pub(super) category: Option<&'i str>,
+    pub(super) target: Option<&'i str>,
+    /// What was running, in brackets: the cmdlet, as a rule names it.
+    pub(super) activity: Option<&'i str>,
+    pub(super) exception: Option<&'i str>,
+}
+
+pub(super) fn split_category_info(info: &str) -> Category<'_> {
+    let category = info
+        .split_once(": (")
+        .or_else(|| info.split_once("\u{ff1a} ("))
+        .map(|(c, _)| c.trim())
+        .filter(|c| !c.is_empty());
+    let (before_exception, exception) = match info.rsplit_once(']') {
+        Some((head, tail)) => {
+            let exception = tail.trim_start().strip_prefix([',', '\u{3001}']).map(str::trim).filter(|e| !e.is_empty());
+            (head, exception)
+        }
+        None => (info, None),
+    };
+    let activity = before_exception.rsplit_once('[').map(|(_, a)| a.trim()).filter(|a| !a.is_empty());
     let target = info.find('(').and_then(|open| {
         let close = info.rfind(") [").or_else(|| info.rfind(')'))?;
         let inner = info.get(open + 1..close)?;
         let target = inner.rsplit_once(':').map_or(inner, |(t, _)| t).trim();
         (!target.is_empty()).then_some(target)
     });
-    (category, exception, target)
+    Category { category, target, activity, exception }
+}
+
+/// The properties `Format-List * -Force` shows of an ErrorRecord (`OriginInfo` for one that
+/// came back from a remote session).
+const LISTED_ERROR_PROPERTIES: [&str; 10] = [
+    "PSMessageDetails",
+    "OriginInfo",
+    "Exception",
+    "TargetObject",
+    "CategoryInfo",
+    "FullyQualifiedErrorId",
+    "ErrorDetails",
+    "InvocationInfo",
+    "ScriptStackTrace",
+    "PipelineIterationInfo",
+];
+
+/// Whether a listed object is an ErrorRecord: it has the three properties every error record
+/// has and none an ErrorRecord lacks, so an object that merely has an `Exception` property
+/// stays an object.
+pub(super) fn is_listed_error(properties: &[Property<'_>]) -> bool {
+    let has = |name: &str| properties.iter().any(|(n, _)| n.eq_ignore_ascii_case(name));
+    has("Exception")
+        && has("CategoryInfo")
+        && has("FullyQualifiedErrorId")
+        && properties.iter().all(|(n, _)| LISTED_ERROR_PROPERTIES.iter().any(|p| p.eq_ignore_ascii_case(n)))
+}
+
+/// The width `Format-List` wrapped a listing at: the narrowest console width that holds its
+/// longest line. The formatter fills lines to the host's buffer width, or one cell less when
+/// it leaves the last column free, so both count.
+fn listed_width(block: &[L<'_>]) -> Option<usize> {
+    let longest = block.iter().map(|l| l.width).max()?;
+    COMMON_WIDTHS.iter().flat_map(|&w| [w - 1, w]).filter(|&w| w >= longest).min()
+}
+
+/// Joins the lines of a listed value that the formatter wrapped at `width` cells: a line that
+/// filled the width was cut there, maybe mid-word, and the next goes on it as written; any
+/// other break was at a space, or a line break of the value, and becomes one space.
+fn join_listed(ls: &[L<'_>], segments: &[(usize, &str)], width: Option<usize>) -> String {
+    let mut out = String::new();
+    let mut previous: Option<usize> = None;
+    for &(line, segment) in segments {
+        match previous {
+            Some(p) if fills(ls[p].width, width, segment) => {
+                // A cut that fell on a space leaves it at the end of the full line.
+                out.truncate(out.trim_end().len());
+                if ls[p].text.ends_with(' ') {
+                    out.push(' ');
+                }
+                out.push_str(segment);
+            }
+            _ => {
+                let segment = segment.trim();
+                if !out.is_empty() && !segment.is_empty() {
+                    out.push(' ');
+                }
+                out.push_str(segment);
+            }
+        }
+        previous = Some(line);
+    }
+    out.trim().to_string()
+}
+
+/// The type and message of an exception as its `ToString()` lists it: `Type: message`, maybe
+/// ` ---> Inner: message`, then the stack trace, one frame a line, indented three spaces past
+/// the value column (`   at ...`, `   場所 ...`, `   bei ...`). A single space there is the
+/// message's own when the line before filled the width and was cut before it.
+fn listed_exception(ls: &[L<'_>], segments: &[(usize, &str)], width: Option<usize>) -> (Option<String>, String) {
+    let message_lines = (1..segments.len())
+        .find(|&k| {
+            let (previous, _) = segments[k - 1];
+            let (_, text) = segments[k];
+            text.starts_with("  ") || (text.starts_with(' ') && !fills(ls[previous].width, width, text))
+        })
+        .unwrap_or(segments.len());
+    let text = join_listed(ls, &segments[..message_lines], width);
+    let outer = text.split_once(" ---> ").map_or(text.as_str(), |(outer, _)| outer);
+    match outer.split_once(": ") {
+        Some((type_name, message)) if is_type_name(type_name) => {
+            let short = type_name.rsplit('.').next().unwrap_or(type_name);
+            (Some(short.to_string()), message.trim().to_string())
+        }
+        _ => (None, outer.trim().to_string()),
+    }
+}
+
+/// A .NET type name as an exception's `ToString()` starts: dotted identifiers
+/// (`System.Management.Automation.RemoteException`) or one ending in `Exception`.
+fn is_type_name(name: &str) -> bool {
+    !name.is_empty()
+        && name.bytes().all(|b| b.is_ascii_alphanumeric() || matches!(b, b'.' | b'_' | b'`' | b'+'))
+        && (name.contains('.') || name.ends_with("Exception"))
 }
 
 /// The parts of one error record, gathered before it becomes a [`Record`].
@@ -75,6 +194,11 @@ pub(super) struct ErrorParts {
     pub(super) position: Option<String>,
     pub(super) labels: Vec<(String, String)>,
     pub(super) exception: Option<String>,
+    /// The TargetObject itself, where the layout shows it whole (CategoryInfo cuts it).
+    pub(super) target: Option<String>,
+    /// Where the error was raised, as a ScriptStackTrace says it (the default view says it on
+    /// its position line instead).
+    pub(super) stack_trace: Option<String>,
 }
 
 impl Parser<'_, '_> {
@@ -110,12 +234,16 @@ impl Parser<'_, '_> {
         let mut last = anchor;
         while let Some(next) = ls.get(last + 1) {
             let label = matches!(next.class, Class::Anchor | Class::Label);
-            if !(label || (next.class == Class::Other && next.indented())) {
+            // A console copy wraps a long label value onto the next line at column 0.
+            let continued = next.class == Class::Other
+                && (next.indented() || COMMON_WIDTHS.iter().any(|&w| fills(ls[last].width, Some(w), &next.text)));
+            if !(label || continued) {
                 break;
             }
             last += 1;
         }
-        let width = detect_width(&ls[start..=last]);
+        // The labels are left out: redirected output leaves them as long as they are.
+        let width = detect_width(&ls[start..anchor]);
         let mut parts = self.message_parts(start, message_end, width);
         parts.position = position_text;
         parts.labels = self.labels(anchor, last);
@@ -144,7 +272,7 @@ impl Parser<'_, '_> {
         ErrorParts { command, message: join_segments(segments, width), ..ErrorParts::default() }
     }
 
-    /// The `+ Label : value` lines `anchor..=last`; indented lines in between continue the
+    /// The `+ Label : value` lines `anchor..=last`; other lines in between continue the
     /// previous value where the host wrapped it (always mid-word, the view cuts by length).
     pub(super) fn labels(&self, anchor: usize, last: usize) -> Vec<(String, String)> {
         let mut labels: Vec<(String, String)> = Vec::new();
@@ -174,8 +302,11 @@ impl Parser<'_, '_> {
             let host = parts.message.strip_prefix('[')?.split_once("] ")?.0;
             (!host.is_empty() && !host.contains(char::is_whitespace)).then_some(host)
         });
-        if let Some(command) = &parts.command {
-            record.push("command", command.as_str());
+        let Category { category, target, activity, exception } =
+            category_info.map(split_category_info).unwrap_or_default();
+        // Without a `Cmd :` prefix (a remote error, a listed one), CategoryInfo still names it.
+        if let Some(command) = parts.command.as_deref().or(activity) {
+            record.push("command", command);
         }
         record.push("message", parts.message.as_str());
         if let Some(position) = &parts.position {
@@ -190,11 +321,10 @@ impl Parser<'_, '_> {
         if let Some(computer) = computer {
             record.push("computer", computer);
         }
-        let (category, exception, target) = category_info.map_or((None, None, None), split_category_info);
         if let Some(exception) = exception.or(parts.exception.as_deref()) {
             record.push("exception", exception);
         }
-        if let Some(target) = target {
+        if let Some(target) = parts.target.as_deref().filter(|t| !t.is_empty()).or(target) {
             record.push("target", target);
         }
         if let Some(category) = category {
@@ -209,7 +339,12 @@ impl Parser<'_, '_> {
                 record.push(name.clone(), value.as_str());
             }
         }
-        if let Some(caps) = parts.position.as_deref().and_then(|p| SCRIPT_POSITION.captures(p)) {
+        let raised_at = parts
+            .position
+            .as_deref()
+            .and_then(|p| SCRIPT_POSITION.captures(p))
+            .or_else(|| parts.stack_trace.as_deref().and_then(|t| STACK_FRAME.captures(t)));
+        if let Some(caps) = raised_at {
             let path = &caps[1];
             record.push("script_path", path);
             record.push("script", path.rsplit(['\\', '/']).next().unwrap_or(path));
@@ -219,6 +354,41 @@ impl Parser<'_, '_> {
             record.context.origin = Origin::Script;
         }
         self.emit(record);
+    }
+
+    /// An ErrorRecord as `Format-List * -Force` lists it: the Exception's message without the
+    /// `Cmd :` prefix of the default view, the cmdlet in CategoryInfo, the whole TargetObject,
+    /// the remote end in OriginInfo or before ErrorDetails, where it was raised in
+    /// ScriptStackTrace. Values are wrapped at the console width, as the default view's are.
+    pub(super) fn listed_error(&mut self, properties: &[Property<'_>], first: usize, last: usize) {
+        let ls = self.ls;
+        let width = listed_width(&ls[first..=last]);
+        let value = |name: &str| {
+            properties.iter().find(|(n, _)| n.eq_ignore_ascii_case(name)).map(|(_, segments)| segments.as_slice())
+        };
+        let joined = |name: &str| value(name).map(|s| join_listed(ls, s, width)).filter(|v| !v.is_empty());
+        let (exception, exception_message) =
+            value("Exception").map_or((None, String::new()), |s| listed_exception(ls, s, width));
+        let mut labels = Vec::new();
+        for (property, label) in [
+            ("CategoryInfo", "CategoryInfo"),
+            ("FullyQualifiedErrorId", "FullyQualifiedErrorId"),
+            ("OriginInfo", "PSComputerName"),
+        ] {
+            if let Some(v) = joined(property) {
+                labels.push((label.to_string(), v));
+            }
+        }
+        let parts = ErrorParts {
+            // The default view shows ErrorDetails in place of the exception's message.
+            message: joined("ErrorDetails").unwrap_or(exception_message),
+            labels,
+            exception,
+            target: joined("TargetObject"),
+            stack_trace: joined("ScriptStackTrace"),
+            ..ErrorParts::default()
+        };
+        self.emit_error(parts, first, last);
     }
 
     /// PowerShell 7 ConciseView: `Import-Module: message` on one line (the terminal wraps it),

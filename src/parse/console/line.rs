@@ -31,6 +31,17 @@ pub(super) const POSITION_OPENERS: &[&str] = &["At ", "In ", "Au ", "En ", "Em "
 pub(super) static SCRIPT_POSITION: LazyLock<Regex> =
     LazyLock::new(|| Regex::new(r"(?i)((?:[a-z]:[\\/]|\\\\|/)[^:\r\n]*?\.ps[dm]?1):\s?(\d+)").expect("valid regex"));
 
+/// The innermost frame of a ScriptStackTrace that names a script, in any UI language:
+/// `at Get-CcCredential, C:\x\CloudConnector.psm1: line 388`, `場所 New-CsOnlineSession、
+/// C:\x.psm1: 行 58`, `bei <ScriptBlock>, C:\x.ps1: Zeile 12`, `à <ScriptBlock>, C:\x.ps1 :
+/// ligne 12`. Only the first frame counts: the one below it called it.
+pub(super) static STACK_FRAME: LazyLock<Regex> = LazyLock::new(|| {
+    Regex::new(
+        r"^\s*\S+\s+[^,\x{3001}\r\n]*[,\x{3001}]\s*((?i:[a-z]:[\\/]|\\\\)[^:\r\n]*?\.ps[dm]?1)\s?:\s*[^\s\d]+\s*(\d+)",
+    )
+    .expect("valid regex")
+});
+
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub(super) enum Stream {
     Warning,
@@ -52,11 +63,13 @@ pub(super) enum Class {
     Stream(Stream),
     /// Only dashes and spaces: the underline of a `Format-Table` header.
     Dashes,
+    /// `PS C:\Users\admin> cmd` in a console copy: what was typed, never part of an output.
+    Prompt,
     Other,
 }
 
 /// A line with its ANSI colouring removed (PowerShell 7 writes SGR sequences into redirected
-/// output and some transcripts) and its width in characters, which is what wrapping counts.
+/// output and some transcripts) and its width in console cells, which is what wrapping counts.
 pub(super) struct L<'a> {
     pub(super) text: Cow<'a, str>,
     pub(super) start: usize,
@@ -70,13 +83,42 @@ impl<'a> L<'a> {
     pub(super) fn new(line: &Line<'a>) -> L<'a> {
         let text = strip_ansi(line.text);
         let class = classify(&text);
-        let width = text.chars().count();
+        let width = cells(&text);
         L { text, start: line.start, end: line.end, number: line.number, class, width }
     }
 
     pub(super) fn indented(&self) -> bool {
         self.text.starts_with(char::is_whitespace)
     }
+}
+
+/// How many console cells `text` takes: East Asian wide and full-width characters take two,
+/// so a Japanese line the console cut at 120 cells holds far fewer than 120 characters.
+pub(super) fn cells(text: &str) -> usize {
+    if text.is_ascii() {
+        return text.len();
+    }
+    text.chars().map(|c| if is_wide(c) { 2 } else { 1 }).sum()
+}
+
+/// Whether the console gives `c` two cells (the wide and full-width blocks of UAX #11 that
+/// Windows consoles render double: CJK, kana, Hangul, full-width forms).
+pub(super) fn is_wide(c: char) -> bool {
+    matches!(
+        c as u32,
+        0x1100..=0x115F
+            | 0x2E80..=0x303E
+            | 0x3041..=0x33FF
+            | 0x3400..=0x4DBF
+            | 0x4E00..=0x9FFF
+            | 0xA000..=0xA4CF
+            | 0xAC00..=0xD7A3
+            | 0xF900..=0xFAFF
+            | 0xFE30..=0xFE4F
+            | 0xFF00..=0xFF60
+            | 0xFFE0..=0xFFE6
+            | 0x20000..=0x3FFFD
+    )
 }
 
 pub(super) fn strip_ansi(text: &str) -> Cow<'_, str> {
@@ -138,7 +180,26 @@ pub(super) fn classify(text: &str) -> Class {
     if trimmed.bytes().all(|b| b == b'-' || b == b' ') {
         return Class::Dashes;
     }
+    if !indented && is_prompt(text) {
+        return Class::Prompt;
+    }
     Class::Other
+}
+
+/// `PS C:\Users\admin> cmd`, `PS>cmd`, or a remote `[host]: PS C:\> cmd`: the location before
+/// the `>` is a drive or provider path, which output lines starting with `PS ` lack.
+pub(super) fn is_prompt(text: &str) -> bool {
+    let text = match text.strip_prefix('[').and_then(|rest| rest.split_once("]: ")) {
+        Some((_, after)) => after,
+        None => text,
+    };
+    if text.starts_with("PS>") {
+        return true;
+    }
+    let Some(rest) = text.strip_prefix("PS ") else { return false };
+    head(rest, PREFIX_WINDOW)
+        .split_once('>')
+        .is_some_and(|(location, _)| location.contains(":\\") || location.starts_with("\\\\"))
 }
 
 /// The name of a `+ Name     : value` label (text after the `+`).
@@ -177,7 +238,7 @@ pub(super) fn anchor_after(ls: &[L<'_>]) -> Vec<Option<usize>> {
     for (i, l) in ls.iter().enumerate().rev() {
         pending = match l.class {
             Class::Anchor => Some(i),
-            Class::Blank | Class::Stream(_) | Class::Dashes => None,
+            Class::Blank | Class::Stream(_) | Class::Dashes | Class::Prompt => None,
             _ => pending,
         };
         next[i] = pending;

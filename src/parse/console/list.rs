@@ -2,16 +2,22 @@
 //! word boundaries.
 
 use super::Parser;
-use super::error::ErrorParts;
+use super::error::{ErrorParts, is_listed_error};
 use super::line::is_script_path;
 use super::line::{Class, L, list_property};
 use crate::parse::producer::has_approved_verb;
 use crate::record::{Record, RecordKind};
 
+/// A property of a listed object: its name and its lines, each as `(line index, text)`; the
+/// first line's text is the value after ` : `, the others what stands past the value column,
+/// their leading spaces kept (past the column, a space is the value's own).
+pub(super) type Property<'t> = (&'t str, Vec<(usize, &'t str)>);
+
 impl Parser<'_, '_> {
     /// A `Format-List` object: aligned `Name : value` lines up to a blank line, values wrapped
     /// onto lines indented to the value column. A lone `Verb-Noun : text` line is the first
-    /// line of an error record pasted without the rest, not an object.
+    /// line of an error record pasted without the rest, not an object; an object with the
+    /// properties of an ErrorRecord (`$Error[0] | Format-List * -Force`) is an error record.
     pub(super) fn format_list(&mut self, i: usize) -> Option<usize> {
         let ls = self.ls;
         let (name, colon, value) = list_property(&ls[i].text)?;
@@ -22,26 +28,34 @@ impl Parser<'_, '_> {
             self.emit_error(parts, i, last);
             return Some(last + 1);
         }
-        let value_column = colon + 1;
-        let mut properties: Vec<(&str, Vec<(usize, &str)>)> = vec![(name, vec![(i, value)])];
+        // `Name : value`: the value stands two cells past the colon, and so do its
+        // continuation lines.
+        let value_column = colon + 2;
+        let continues = |l: &L<'_>| l.class == Class::Other && indentation(l) >= value_column;
+        let mut properties: Vec<Property<'_>> = vec![(name, vec![(i, value)])];
         let mut last = i;
         while let Some(next) = ls.get(last + 1) {
-            if next.class == Class::Blank {
-                break;
-            }
             if let Some((name, c, value)) = list_property(&next.text)
                 && c == colon
             {
                 properties.push((name, vec![(last + 1, value)]));
-            } else if next.class == Class::Other
-                && next.text.chars().take_while(|c| c.is_whitespace()).count() >= value_column
-                && let Some((_, segments)) = properties.last_mut()
+            } else if let Some((_, segments)) = properties.last_mut()
+                && (continues(next)
+                    // An empty line inside a multi-line value keeps the padding to the value
+                    // column (an exception's message ends in a line break).
+                    || (next.class == Class::Blank
+                        && next.width >= value_column
+                        && ls.get(last + 2).is_some_and(continues)))
             {
-                segments.push((last + 1, next.text.trim()));
+                segments.push((last + 1, past_column(&next.text, value_column)));
             } else {
                 break;
             }
             last += 1;
+        }
+        if is_listed_error(&properties) {
+            self.listed_error(&properties, i, last);
+            return Some(last + 1);
         }
         let wrap_width = ls[i..=last].iter().map(|l| l.width).max().unwrap_or(0);
         let mut record = Record::new(RecordKind::PsObject, self.span(i, last));
@@ -53,6 +67,16 @@ impl Parser<'_, '_> {
     }
 }
 
+/// Leading spaces of a line, in cells.
+fn indentation(l: &L<'_>) -> usize {
+    l.text.chars().take_while(|c| c.is_whitespace()).count()
+}
+
+/// The text of a line from char column `column` on.
+fn past_column(text: &str, column: usize) -> &str {
+    text.char_indices().nth(column).map_or("", |(at, _)| &text[at..])
+}
+
 /// Joins a `Format-List` value's lines. The formatter wraps at word boundaries, so a single
 /// space goes back between lines (which keeps wrapped `{a, b, c...}` lists as written); only a
 /// line that is one unbroken token filling the whole width was a word too long to fit and is
@@ -61,6 +85,7 @@ pub(super) fn join_list_value(ls: &[L<'_>], segments: &[(usize, &str)], wrap_wid
     let mut out = String::new();
     let mut glue = false;
     for (k, &(line, segment)) in segments.iter().enumerate() {
+        let segment = segment.trim();
         if k > 0 && !glue && !segment.is_empty() {
             out.push(' ');
         }

@@ -8,13 +8,15 @@
 //! only where the layout proves a wrap happened. It makes one pass over the lines with a
 //! bounded lookahead, so the work stays linear in the size of the input.
 //!
-//! One file per reason to change: [`line`] classifies lines, [`error`] reads the three error
-//! record layouts, [`list`] and [`table`] the two formatters, [`wrap`] undoes the host's
-//! wrapping.
+//! One file per reason to change: [`line`] classifies lines, [`error`] reads the error record
+//! layouts (an ErrorRecord that `Format-List * -Force` lists is one, recognised by its
+//! properties), [`list`] and [`table`] the two formatters, [`reg`] what `reg query` prints,
+//! [`wrap`] undoes the host's wrapping. Widths are counted in console cells: a Japanese character takes two.
 
 mod error;
 mod line;
 mod list;
+mod reg;
 mod table;
 #[cfg(test)]
 mod tests;
@@ -71,6 +73,9 @@ impl Parser<'_, '_> {
             return self.labelled_error(i, anchor);
         }
         if l.class == Class::Other {
+            if let Some(next) = self.reg_query(i) {
+                return next;
+            }
             if self.ls.get(i + 1).is_some_and(|n| n.class == Class::Dashes)
                 && let Some(next) = self.table(i)
             {
@@ -98,8 +103,11 @@ impl Parser<'_, '_> {
         }
     }
 
+    /// Records the output's producer, unless the layout itself says who wrote it.
     fn emit(&mut self, mut record: Record) {
-        if let Some(producer) = self.producer {
+        if let Some(producer) = self.producer
+            && record.get("producer").is_none()
+        {
             record.push("producer", producer);
         }
         self.out.records.push(record);

@@ -219,7 +219,8 @@ fn records_without_a_command_prefix() {
     assert_eq!(script.get("message"), Some("The CMS VM is not running"));
     assert_eq!(script.get("exception"), Some("WriteErrorException"));
     let remote = &parsed.records[1];
-    assert_eq!(remote.get("command"), None);
+    // No `Cmd :` prefix: CategoryInfo names the cmdlet.
+    assert_eq!(remote.get("command"), Some("Get-Item"));
     assert_eq!(remote.get("message"), Some("Cannot find path 'C:\\nope' because it does not exist."));
     assert_eq!(remote.get("target"), Some("C:\\nope"));
     assert_eq!(remote.get("computer"), Some("CCE-HOST01"));
@@ -607,4 +608,323 @@ fn huge_lines_stay_linear() {
     assert_eq!(parse(&wide, None).records[0].get("Value").map(str::len), Some(5_000_000));
     let spaces = format!("a\n{}\n", " ".repeat(5_000_000));
     assert_eq!(parse(&spaces, None).records.len(), 1);
+}
+
+/// `Format-List` as Windows PowerShell lays out an ErrorRecord outside en-US: names padded to
+/// the longest (`PipelineIterationInfo`), each line of a value cut at `width` cells wherever it
+/// falls (a wide character that does not fit in the last cell goes to the next line), and
+/// continuation lines indented to the value column.
+fn listed(properties: &[(&str, &str)], width: usize) -> String {
+    let column = "PipelineIterationInfo : ".len();
+    let mut out = vec![String::new(), String::new()];
+    for (name, value) in properties {
+        let mut line = format!("{name:<21} : ");
+        let mut used = column;
+        for (k, value_line) in value.split('\n').enumerate() {
+            if k > 0 {
+                out.push(std::mem::replace(&mut line, " ".repeat(column)));
+                used = column;
+            }
+            for c in value_line.chars() {
+                let cell = if line::is_wide(c) { 2 } else { 1 };
+                if used + cell > width {
+                    out.push(std::mem::replace(&mut line, " ".repeat(column)));
+                    used = column;
+                }
+                line.push(c);
+                used += cell;
+            }
+        }
+        out.push(line);
+    }
+    out.extend([String::new(), String::new()]);
+    out.join("\r\n")
+}
+
+#[test]
+fn an_error_record_listed_by_format_list_force() {
+    let text = listed(
+        &[
+            ("PSMessageDetails", ""),
+            (
+                "Exception",
+                "System.Security.Cryptography.CryptographicException: Key not valid for use in specified state.\n\n   at System.Security.Cryptography.ProtectedData.Unprotect(Byte[] encryptedData, Byte[] optionalEntropy, DataProtectionScope scope)\n   at Microsoft.PowerShell.Commands.ConvertToSecureStringCommand.ProcessRecord()",
+            ),
+            ("TargetObject", ""),
+            ("CategoryInfo", "InvalidArgument: (:) [ConvertTo-SecureString], CryptographicException"),
+            (
+                "FullyQualifiedErrorId",
+                "ImportSecureString_InvalidArgument_CryptographicError,Microsoft.PowerShell.Commands.ConvertToSecureStringCommand",
+            ),
+            ("ErrorDetails", ""),
+            ("InvocationInfo", "System.Management.Automation.InvocationInfo"),
+            (
+                "ScriptStackTrace",
+                "at Get-CcCredential, C:\\Program Files\\WindowsPowerShell\\Modules\\CloudConnector\\CloudConnector.psm1: line 388\nat <ScriptBlock>, <No file>: line 1",
+            ),
+            ("PipelineIterationInfo", "{0, 1}"),
+        ],
+        120,
+    );
+    let parsed = parse(&text, None);
+    assert_eq!(kinds(&parsed), [RecordKind::PsError], "one error record, no object beside it");
+    let r = &parsed.records[0];
+    assert_eq!(r.get("message"), Some("Key not valid for use in specified state."));
+    assert_eq!(r.get("command"), Some("ConvertTo-SecureString"));
+    assert_eq!(r.get("exception"), Some("CryptographicException"));
+    assert_eq!(
+        r.get("fully_qualified_error_id"),
+        Some(
+            "ImportSecureString_InvalidArgument_CryptographicError,Microsoft.PowerShell.Commands.ConvertToSecureStringCommand"
+        ),
+        "rejoined where the formatter cut it"
+    );
+    assert_eq!(r.get("error_id"), Some("ImportSecureString_InvalidArgument_CryptographicError"));
+    assert_eq!(r.get("target"), None);
+    assert_eq!(r.get("script"), Some("CloudConnector.psm1"), "the innermost frame of the ScriptStackTrace");
+    assert_eq!(r.get("script_line"), Some("388"));
+    assert_eq!(
+        r.get("script_path"),
+        Some("C:\\Program Files\\WindowsPowerShell\\Modules\\CloudConnector\\CloudConnector.psm1")
+    );
+    assert_eq!(r.get("PSMessageDetails"), None, "not an object's property");
+    assert_eq!((r.span.first_line, r.span.last_line), (3, 18));
+}
+
+#[test]
+fn a_listed_error_wrapped_at_word_boundaries() {
+    // en-US wraps listed values between words; a message line break and the stack trace
+    // frames keep their own indentation.
+    let text = [
+        "PSMessageDetails      : ",
+        "Exception             : Microsoft.HyperV.PowerShell.VirtualizationException: Failed while removing virtual Ethernet",
+        "                        switch.",
+        "                        The virtual switch 'Cloud Connector Management Switch' cannot be deleted because it is",
+        "                        being used by running virtual machines or assigned to child pools.",
+        "                           at Microsoft.HyperV.PowerShell.VirtualizationOperation.Wait()",
+        "TargetObject          : Cloud Connector Management Switch",
+        "CategoryInfo          : ResourceBusy: (Microsoft.HyperV.PowerShell.VMSwitch:VMSwitch) [Remove-VMSwitch],",
+        "                        VirtualizationException",
+        "FullyQualifiedErrorId : ResourceBusy,Microsoft.HyperV.PowerShell.Commands.RemoveVMSwitchCommand",
+        "ErrorDetails          : ",
+        "InvocationInfo        : System.Management.Automation.InvocationInfo",
+        "ScriptStackTrace      : at <ScriptBlock>, <No file>: line 1",
+        "PipelineIterationInfo : {}",
+    ]
+    .join("\n");
+    let parsed = parse(&text, None);
+    assert_eq!(kinds(&parsed), [RecordKind::PsError]);
+    let r = &parsed.records[0];
+    assert_eq!(
+        r.get("message"),
+        Some(
+            "Failed while removing virtual Ethernet switch. The virtual switch 'Cloud Connector Management Switch' cannot be deleted because it is being used by running virtual machines or assigned to child pools."
+        )
+    );
+    assert_eq!(r.get("command"), Some("Remove-VMSwitch"));
+    assert_eq!(r.get("exception"), Some("VirtualizationException"));
+    assert_eq!(r.get("target"), Some("Cloud Connector Management Switch"), "TargetObject, not CategoryInfo's type");
+    assert_eq!(r.get("error_id"), Some("ResourceBusy"));
+    assert_eq!(r.get("script"), None, "typed at the prompt");
+}
+
+#[test]
+fn a_japanese_remote_error_listed_and_cut_at_120_cells() {
+    let message = "Logon failed for the user 'sato.k@cohovineyard.jp'. Please create a new PSCredential object, making sure that you have used the correct user name and password.";
+    let render = |details: &str| {
+        listed(
+            &[
+                ("PSMessageDetails", ""),
+                ("OriginInfo", "admin1a.online.lync.com"),
+                (
+                    "Exception",
+                    ("System.Management.Automation.RemoteException: このシステムではスクリプトの実行が無効になっているため、ファイル C:\\xy\\LyncOnlineConnectorStartup.psm1 を読み込むことができません。詳細については、about_Execution_Policies を参照してください。 ---> System.UnauthorizedAccessException: 内部\n   場所 System.Management.Automation.AuthorizationManager.ShouldRunInternal(CommandInfo commandInfo, CommandOrigin origin, PSHost host)"),
+                ),
+                ("TargetObject", ""),
+                ("CategoryInfo", "セキュリティ エラー\u{ff1a} (: ) [Import-Module]、PSSecurityException"),
+                ("FullyQualifiedErrorId", "UnauthorizedAccess,Microsoft.PowerShell.Commands.ImportModuleCommand"),
+                ("ErrorDetails", details),
+                ("InvocationInfo", "System.Management.Automation.InvocationInfo"),
+                (
+                    "ScriptStackTrace",
+                    "場所 New-CsOnlineSession、C:\\Program Files\\Common Files\\Microsoft Lync Server 2013\\Modules\\LyncOnlineConnector\\LyncOnlineConnectorStartup.psm1: 行 58\n場所 <ScriptBlock>、<ファイルなし>: 行 1",
+                ),
+                ("PipelineIterationInfo", "{}"),
+            ],
+            120,
+        )
+    };
+    let text = render(message);
+    assert!(text.lines().any(|l| line::cells(l) == 119), "a wide character was pushed to the next line");
+    let parsed = parse(&text, None);
+    assert_eq!(kinds(&parsed), [RecordKind::PsError]);
+    let r = &parsed.records[0];
+    assert_eq!(r.get("message"), Some(message), "ErrorDetails stands for the message, as in the default view");
+    assert_eq!(r.get("computer"), Some("admin1a.online.lync.com"));
+    assert_eq!(r.get("command"), Some("Import-Module"));
+    assert_eq!(r.get("exception"), Some("PSSecurityException"));
+    assert_eq!(r.get("category"), Some("セキュリティ エラー"));
+    assert_eq!(r.get("error_id"), Some("UnauthorizedAccess"));
+    assert_eq!(r.get("script"), Some("LyncOnlineConnectorStartup.psm1"));
+    assert_eq!(r.get("script_line"), Some("58"));
+
+    // Without ErrorDetails the message is the exception's own, its inner exception and its
+    // stack trace left out, the lines cut at 120 cells rejoined as written.
+    let r = &parse(&render(""), None).records[0];
+    assert_eq!(
+        r.get("message"),
+        Some(
+            "このシステムではスクリプトの実行が無効になっているため、ファイル C:\\xy\\LyncOnlineConnectorStartup.psm1 を読み込むことができません。詳細については、about_Execution_Policies を参照してください。"
+        )
+    );
+}
+
+#[test]
+fn an_object_with_an_exception_property_stays_an_object() {
+    let text = [
+        "TimeCreated           : 2026-11-30 10:00:00",
+        "Exception             : System.Exception: boom",
+        "CategoryInfo          : NotSpecified: (:) [], Exception",
+        "FullyQualifiedErrorId : x",
+        "Id                    : 4",
+    ]
+    .join("\n");
+    assert_eq!(kinds(&parse(&text, None)), [RecordKind::PsObject]);
+}
+
+#[test]
+fn a_console_copy_wraps_labels_at_column_0_and_prompts_stay_out() {
+    // Copied from an 80-column window: the host cut every long line at column 80, the
+    // label values too, and their rest starts the next line unindented.
+    let text = [
+        "PS C:\\Users\\dpatel> Import-Module LyncOnlineConnector",
+        "Import-Module : File C:\\Program Files\\Common Files\\Microsoft Lync Server 2013\\Mo",
+        "dules\\LyncOnlineConnector\\LyncOnlineConnectorStartup.psm1 cannot be loaded becau",
+        "se running scripts is disabled on this system.",
+        "At line:1 char:1",
+        "+ Import-Module LyncOnlineConnector",
+        "+ ~~~~~~~~~~~~~~~~~~~~~~~~~~~~~~~~~",
+        "    + CategoryInfo          : SecurityError: (:) [Import-Module], PSSecurityExce",
+        "ption",
+        "    + FullyQualifiedErrorId : UnauthorizedAccess,Microsoft.PowerShell.Commands.I",
+        "mportModuleCommand",
+        "PS C:\\Users\\dpatel> Enter-CcUpdate",
+        "Draining calls on the Mediation Server ...",
+        "Cannot find path 'C:\\nope' because it does not exist.",
+        "    + CategoryInfo          : ObjectNotFound: (C:\\nope:String) [Get-Item]、ItemNotFoundException",
+        "    + FullyQualifiedErrorId : PathNotFound,Microsoft.PowerShell.Commands.GetItemCommand",
+    ]
+    .join("\r\n");
+    let parsed = parse(&text, None);
+    assert_eq!(kinds(&parsed), [RecordKind::Text, RecordKind::PsError, RecordKind::Text, RecordKind::PsError]);
+    let r = &parsed.records[1];
+    assert_eq!(
+        r.get("message"),
+        Some(
+            "File C:\\Program Files\\Common Files\\Microsoft Lync Server 2013\\Modules\\LyncOnlineConnector\\LyncOnlineConnectorStartup.psm1 cannot be loaded because running scripts is disabled on this system."
+        )
+    );
+    assert_eq!(r.get("category_info"), Some("SecurityError: (:) [Import-Module], PSSecurityException"));
+    assert_eq!(r.get("exception"), Some("PSSecurityException"));
+    assert_eq!(
+        r.get("fully_qualified_error_id"),
+        Some("UnauthorizedAccess,Microsoft.PowerShell.Commands.ImportModuleCommand")
+    );
+    assert_eq!((r.span.first_line, r.span.last_line), (2, 11));
+    assert_eq!(parsed.records[2].get("line"), Some("PS C:\\Users\\dpatel> Enter-CcUpdate"));
+    let remote = &parsed.records[3];
+    assert_eq!(
+        remote.get("message"),
+        Some("Draining calls on the Mediation Server ... Cannot find path 'C:\\nope' because it does not exist."),
+        "the prompt is not part of the message"
+    );
+    assert_eq!(remote.get("exception"), Some("ItemNotFoundException"), "a Japanese `]、` separator");
+    assert_eq!(remote.get("command"), Some("Get-Item"));
+}
+
+#[test]
+fn console_cells_and_prompts() {
+    assert_eq!(line::cells("abc"), 3);
+    assert_eq!(line::cells("用語 'x'"), 8);
+    assert_eq!(line::cells("ＡＢ"), 4, "full-width forms");
+    for prompt in
+        ["PS C:\\Users\\admin> Get-VM", "PS>Get-VM", "[cce-host]: PS C:\\> dir", "PS Cert:\\LocalMachine\\My> dir"]
+    {
+        assert_eq!(line::classify(prompt), Class::Prompt, "{prompt}");
+    }
+    for output in ["PS version 5.1 > 3.0", "PSVersion 5.1", "  PS C:\\> indented"] {
+        assert_ne!(line::classify(output), Class::Prompt, "{output}");
+    }
+}
+
+#[test]
+fn reg_query_values_are_objects_with_decimal_numbers() {
+    let text = [
+        "",
+        "HKEY_LOCAL_MACHINE\\SOFTWARE\\Microsoft\\NET Framework Setup\\NDP\\v4\\Full",
+        "    Release    REG_DWORD    0x5cbf5",
+        "    Install Path    REG_SZ    C:\\Windows\\Microsoft.NET\\Framework64\\v4.0.30319\\",
+        "    Big    REG_QWORD    0x100000000",
+        "    (Default)    REG_SZ",
+        "",
+        "HKEY_LOCAL_MACHINE\\SOFTWARE\\Microsoft\\NET Framework Setup\\NDP\\v4\\Client",
+        "",
+        "ERROR: The system was unable to find the specified registry key or value.",
+    ]
+    .join("\r\n");
+    let parsed = parse(&text, Some("netfx-release"));
+    assert_eq!(kinds(&parsed), [RecordKind::PsObject, RecordKind::Text, RecordKind::Text]);
+    let key = &parsed.records[0];
+    assert_eq!(key.get("Key"), Some("HKEY_LOCAL_MACHINE\\SOFTWARE\\Microsoft\\NET Framework Setup\\NDP\\v4\\Full"));
+    assert_eq!(key.get("Release"), Some("379893"));
+    assert_eq!(key.get("Install Path"), Some("C:\\Windows\\Microsoft.NET\\Framework64\\v4.0.30319\\"));
+    assert_eq!(key.get("Big"), Some("4294967296"));
+    assert_eq!(key.get("(Default)"), Some(""));
+    assert_eq!(key.get("producer"), Some("reg"), "the layout says who wrote it, whatever the file is called");
+    assert_eq!((key.span.first_line, key.span.last_line), (2, 6));
+}
+
+#[test]
+fn french_records_in_both_layouts() {
+    let default_view = [
+        "Import-Module : Impossible de charger le fichier C:\\Program Files\\Common Files\\Microsoft Lync Server 2013\\Modules\\LyncOnlineConnector\\LyncOnlineConnectorStartup.psm1, car l’exécution de scripts est désactivée sur ce système.",
+        "Au caractère Ligne:1 : 1",
+        "+ Import-Module LyncOnlineConnector",
+        "+ ~~~~~~~~~~~~~~~~~~~~~~~~~~~~~~~~~",
+        "    + CategoryInfo          : Erreur de sécurité : (:) [Import-Module], PSSecurityException",
+        "    + FullyQualifiedErrorId : UnauthorizedAccess,Microsoft.PowerShell.Commands.ImportModuleCommand",
+    ]
+    .join("\r\n");
+    let parsed = parse(&default_view, None);
+    assert_eq!(kinds(&parsed), [RecordKind::PsError]);
+    let r = &parsed.records[0];
+    assert_eq!(r.get("category"), Some("Erreur de sécurité"));
+    assert_eq!(r.get("exception"), Some("PSSecurityException"));
+    assert_eq!(r.get("command"), Some("Import-Module"));
+    assert_eq!(r.get("position"), Some("Au caractère Ligne:1 : 1"));
+
+    let listed_view = listed(
+        &[
+            ("PSMessageDetails", ""),
+            (
+                "Exception",
+                "System.Management.Automation.PropertyNotFoundException: La propriété « Common » est introuvable.",
+            ),
+            ("TargetObject", ""),
+            ("CategoryInfo", "NotSpecified: (:) [ForEach-Object], PropertyNotFoundException"),
+            ("FullyQualifiedErrorId", "PropertyNotFoundStrict,Microsoft.PowerShell.Commands.ForEachObjectCommand"),
+            ("ErrorDetails", ""),
+            ("InvocationInfo", "System.Management.Automation.InvocationInfo"),
+            (
+                "ScriptStackTrace",
+                "à <ScriptBlock>, C:\\Program Files\\WindowsPowerShell\\Modules\\CloudConnector\\Internal\\MtHostCommon.ps1 : ligne 681\nà <ScriptBlock>, <Aucun fichier> : ligne 1",
+            ),
+            ("PipelineIterationInfo", "{}"),
+        ],
+        120,
+    );
+    let r = &parse(&listed_view, None).records[0];
+    assert_eq!(r.get("script"), Some("MtHostCommon.ps1"));
+    assert_eq!(r.get("script_line"), Some("681"));
+    assert_eq!(r.get("message"), Some("La propriété « Common » est introuvable."));
 }

@@ -5,6 +5,7 @@ use super::line::Class;
 use super::line::L;
 use super::line::command_prefix;
 use super::line::concise_prefix;
+use super::line::is_wide;
 use super::line::list_property;
 use crate::parse::producer::has_approved_verb;
 
@@ -17,15 +18,21 @@ pub(super) const COMMON_WIDTHS: [usize; 16] =
 /// only these: with every plausible width in play, any long line would look wrapped.
 pub(super) const WORD_WRAP_WIDTHS: [usize; 2] = [80, 120];
 
-/// The console width a block of lines was wrapped at, when the layout shows one: a line
-/// exactly as long as a common buffer width, or a longest length shared by several lines.
+/// The console width a block of lines was wrapped at, when the layout shows one: its longest
+/// line, when that is a common buffer width or a length several lines share. No line of a
+/// block the host wrapped is longer than the width, so a shorter line of a common length
+/// proves nothing.
 pub(super) fn detect_width(block: &[L<'_>]) -> Option<usize> {
-    let common = block.iter().map(|l| l.width).filter(|w| COMMON_WIDTHS.contains(w)).max();
-    if common.is_some() {
-        return common;
-    }
     let max = block.iter().map(|l| l.width).max()?;
-    (max >= 40 && block.iter().filter(|l| l.width == max).count() >= 2).then_some(max)
+    let shared = max >= 40 && block.iter().filter(|l| l.width == max).count() >= 2;
+    (COMMON_WIDTHS.contains(&max) || shared).then_some(max)
+}
+
+/// Whether a line `line_width` cells wide filled a console `width` cells wide, so that `next`
+/// continues it where the host cut it. A wide character does not fit in the last cell, so a
+/// line cut before one may stop a cell short.
+pub(super) fn fills(line_width: usize, width: Option<usize>, next: &str) -> bool {
+    width.is_some_and(|w| line_width == w || (line_width + 1 == w && next.chars().next().is_some_and(is_wide)))
 }
 
 /// Joins wrapped segments. A segment whose line filled the console width was cut by the host,
@@ -33,18 +40,19 @@ pub(super) fn detect_width(block: &[L<'_>]) -> Option<usize> {
 /// that the wrap consumed, so a single space goes back.
 pub(super) fn join_segments<'s>(segments: impl IntoIterator<Item = (&'s str, usize)>, width: Option<usize>) -> String {
     let mut out = String::new();
-    let mut hard = false;
-    for (k, (segment, line_width)) in segments.into_iter().enumerate() {
-        if k > 0 && hard {
-            out.push_str(segment);
-        } else {
-            if k > 0 && !out.is_empty() {
-                out.truncate(out.trim_end().len());
-                out.push(' ');
+    let mut previous_width = None;
+    for (segment, line_width) in segments {
+        match previous_width {
+            Some(previous) if fills(previous, width, segment) => out.push_str(segment),
+            _ => {
+                if previous_width.is_some() && !out.is_empty() {
+                    out.truncate(out.trim_end().len());
+                    out.push(' ');
+                }
+                out.push_str(segment.trim_start());
             }
-            out.push_str(segment.trim_start());
         }
-        hard = width == Some(line_width);
+        previous_width = Some(line_width);
     }
     out.trim().to_string()
 }
@@ -60,7 +68,7 @@ pub(super) fn wrapped_into(prev: &L<'_>, next: &L<'_>) -> Option<bool> {
     {
         return None;
     }
-    if COMMON_WIDTHS.contains(&prev.width) {
+    if COMMON_WIDTHS.iter().any(|&w| fills(prev.width, Some(w), &next.text)) {
         return Some(true);
     }
     if prev.width < 60 || next.indented() {
