@@ -6,7 +6,7 @@ use std::collections::BTreeMap;
 
 use super::check::{Check, Derivation, fact, is_object_of, objects};
 use super::{Facts, InputRecords};
-use crate::record::{Record, RecordKind};
+use crate::record::{Origin, Record, RecordKind};
 
 /// Lines of `systeminfo` and `ipconfig /all` that name hosts, domains, DNS servers and
 /// addresses.
@@ -40,6 +40,12 @@ pub const HOST_CORPNET: Check = Check {
     },
     run: host_corpnet,
 };
+
+/// Whether a command emitted `record` or it was read from a file: what a host shows, not text
+/// quoted in a ticket or shown from a script.
+pub(super) fn emitted(record: &Record) -> bool {
+    matches!(record.context.origin, Origin::Output | Origin::Input)
+}
 
 fn labelled_line(record: &Record) -> bool {
     let line = record.get("line").unwrap_or_default().trim();

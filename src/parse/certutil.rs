@@ -17,7 +17,8 @@ pub enum Line<'a> {
     Start,
     Subject(&'a str),
     Issuer(&'a str),
-    /// As written, in the culture of the machine that ran certutil.
+    /// As written, in the culture of the machine that ran certutil, as is NotAfter.
+    NotBefore(&'a str),
     NotAfter(&'a str),
     /// The SHA-1 hash, as `Get-ChildItem Cert:` writes a thumbprint: upper case, no spaces.
     Thumbprint(String),
@@ -34,6 +35,7 @@ pub fn line(text: &str) -> Option<Line<'_>> {
     Some(match label {
         "Subject" => Line::Subject(value),
         "Issuer" => Line::Issuer(value),
+        "NotBefore" => Line::NotBefore(value),
         "NotAfter" => Line::NotAfter(value),
         "Cert Hash(sha1)" => {
             let hash: String = value.chars().filter(|c| !c.is_whitespace()).collect();
@@ -64,6 +66,7 @@ mod tests {
             [
                 Line::Start,
                 Line::Issuer("CN=cce-NWAD01-CA, DC=cce, DC=northwind, DC=local"),
+                Line::NotBefore("2/20/2025 11:02 AM"),
                 Line::NotAfter("2/20/2027 11:02 AM"),
                 Line::Subject("CN=NWCMS01.cce.northwind.local"),
                 Line::Thumbprint("3C0704D5FC55F2F598AEB9A1595128CD436AAB0F".to_owned()),
