@@ -89,12 +89,11 @@ pub fn line(text: &str) -> Option<Line<'_>> {
         let value = text.trim_start();
         return address(value).is_some().then_some(Line::More(value));
     }
-    if indent == 0 {
-        if let Some(header) = text.strip_suffix(':')
-            && let Some(name) = ADAPTER_WORDS.iter().find_map(|word| after_word(header, word))
-        {
-            return Some(Line::Adapter(name.trim()));
-        }
+    if indent == 0
+        && let Some(header) = text.strip_suffix(':')
+        && let Some(name) = ADAPTER_WORDS.iter().find_map(|word| after_word(header, word))
+    {
+        return Some(Line::Adapter(name.trim()));
     }
     let (written, value) = text.split_once(':')?;
     let dotted = written.ends_with('.') || written.ends_with(". ");
