@@ -327,8 +327,16 @@ fn nic_addresses(inputs: &[InputRecords<'_>], facts: &Facts, out: &mut Derivatio
                 .filter(IpAddr::is_ipv4)
                 .collect();
             let written = list.iter().map(IpAddr::to_string).collect::<Vec<_>>().join(", ");
-            let addresses = Addresses::Listed { list, incomplete: None };
             let record = seen[0];
+            // Every interface's listing holds the loopback; one without it was filtered
+            // (`-InterfaceAlias`) and may leave out the address wanted.
+            let incomplete = (!list.iter().any(IpAddr::is_loopback)).then(|| {
+                format!(
+                    "the listing of {machine} ({}:{}) shows only some interfaces",
+                    input.path, record.span.first_line
+                )
+            });
+            let addresses = Addresses::Listed { list, incomplete };
             views.push(AddressView {
                 vm,
                 shown_as: machine,
@@ -885,6 +893,15 @@ mod tests {
         let netip = [
             object("", &[("IPAddress", "192.168.213.54"), ("InterfaceAlias", "Ethernet"), ("ComputerName", "EDGE1")]),
             object("", &[("IPAddress", "127.0.0.1"), ("InterfaceAlias", "Loopback"), ("ComputerName", "EDGE1")]),
+            // Filtered to one interface: it cannot show that an address is missing.
+            object(
+                "",
+                &[
+                    ("IPAddress", "10.1.1.1"),
+                    ("InterfaceAlias", "Ethernet"),
+                    ("PSComputerName", "DC.cce.contoso.local"),
+                ],
+            ),
         ];
         let transcript = [
             in_run(addresses("2.1.0.0-MS1", "SfB CCE Corpnet Switch", "{169.254.1.1}"), 1, 20),
@@ -898,6 +915,7 @@ mod tests {
         assert_eq!(values(&out, "vm"), ["CMS", "EDGE1"]);
         assert_eq!(values(&out, "addresses"), ["192.168.213.21", "192.168.213.54, 127.0.0.1"]);
         assert_eq!(values(&out, "source"), ["the VM (ipconfig /all)", "the VM (Get-NetIPAddress)"]);
+        assert!(out.unknown.iter().any(|(_, why)| why.contains("shows only some interfaces")));
     }
 
     #[test]
