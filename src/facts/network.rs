@@ -975,6 +975,31 @@ mod tests {
     }
 
     #[test]
+    fn several_machines_in_one_capture_are_told_apart() {
+        let ini = ini();
+        let both = [
+            line(None, "Host Name:                 CMS"),
+            line(None, "Domain:                    WORKGROUP"),
+            line(None, "   Host Name . . . . . . . . . . . . : CMS"),
+            line(None, "Ethernet adapter Ethernet:"),
+            line(None, "   DNS Servers . . . . . . . . . . . : 192.168.213.2"),
+            line(None, "Host Name:                 MS1"),
+            line(None, "Domain:                    cce.contoso.local"),
+            line(None, "   Host Name . . . . . . . . . . . . : MS1"),
+            line(None, "Ethernet adapter Ethernet:"),
+            line(None, "   DNS Servers . . . . . . . . . . . : 8.8.8.8"),
+        ];
+        let inputs = [
+            input("CloudConnector.ini", FileKind::CloudConnectorIni, &ini),
+            input("vms.txt", FileKind::Console, &both),
+        ];
+        let out = run(&DOMAIN_MEMBERSHIP, &inputs, NOW);
+        let facts: Vec<(&str, &str)> =
+            out.derived.iter().map(|d| (d.record.get("fact").unwrap(), d.record.get("vm").unwrap())).collect();
+        assert_eq!(facts, [("vm_not_domain_joined", "CMS"), ("vm_dns_not_ad", "MS1")]);
+    }
+
+    #[test]
     fn dns_defaults_a_later_join_and_an_unreachable_vm() {
         let ini = ini();
         let ipconfig = [
