@@ -524,6 +524,22 @@ mod tests {
             NOW,
         );
         assert_eq!(values(&out, "not_after"), ["2027-02-05T10:11:12Z"]);
+        // Get-Culture says it as well, and so do labels in a language that writes the day first.
+        for culture in
+            [object("Get-Culture", &[("LCID", "2057"), ("Name", "en-GB")]), line(None, "Domäne:   WORKGROUP")]
+        {
+            let stated = [culture];
+            let out = run(
+                &CERTIFICATES_EXPIRING,
+                &[
+                    input("CloudConnector.ini", FileKind::CloudConnectorIni, &ini),
+                    input("certs.txt", FileKind::Console, &listing),
+                    input("culture.txt", FileKind::Console, &stated),
+                ],
+                NOW,
+            );
+            assert_eq!(values(&out, "not_after"), ["2027-02-05T10:11:12Z"]);
+        }
     }
 
     #[test]
