@@ -22,11 +22,217 @@ pub fn parse(text: &str) -> Option<Timestamp> {
         return civil(n(0..4)?, n(4..6)?, n(6..8)?, n(8..10)?, n(10..12)?, n(12..14)?);
     }
     if text.contains('/') {
-        return parse_us(text);
+        return Local::read(text)?.at(DayMonth::MonthFirst);
     }
     parse_iso(text)
 }
 
+/// Which of day and month a culture writes first in a numeric date: en-US `2/20/2027`, en-GB
+/// `20/02/2027`. Dates with dots (`20.02.2027`) are always day first and dates that start with
+/// the year always year, month, day, so only dates with `/` need it.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum DayMonth {
+    MonthFirst,
+    DayFirst,
+}
+
+impl DayMonth {
+    /// The order of a culture named as Windows names it: `en-US` (Get-Culture),
+    /// `en-gb;English (United Kingdom)` (systeminfo's System Locale), `de;Deutsch (Deutschland)`.
+    /// The cultures that write the month first are few (the United States and the
+    /// Philippines); the others write the day first or start with the year.
+    pub fn of_culture(name: &str) -> Option<DayMonth> {
+        let tag = name.split(';').next().unwrap_or_default().trim().to_ascii_lowercase();
+        let language = tag.split('-').next().unwrap_or_default();
+        if !(2..=3).contains(&language.len()) || !tag.bytes().all(|b| b.is_ascii_alphanumeric() || b == b'-') {
+            return None;
+        }
+        Some(match tag.as_str() {
+            "en-us" | "es-us" | "en-ph" | "fil-ph" => DayMonth::MonthFirst,
+            _ => DayMonth::DayFirst,
+        })
+    }
+}
+
+/// A date as its text allows it to be read.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Reading {
+    /// One instant.
+    At(Timestamp),
+    /// A date with `/` whose day and month are both 12 or less, in a culture nobody stated:
+    /// read month first and day first.
+    Either { month_first: Timestamp, day_first: Timestamp },
+}
+
+/// Reads a date as [`parse`] does, and the local forms Windows writes in each culture:
+/// `12.01.2027 09:24:06` (de-DE), `2027/01/30 9:00:01` (ja-JP), `05/02/2027 10:11:12`
+/// (en-GB), `2/20/2027 11:02 AM` (en-US, as `certutil` writes it). A date with `/` is read in
+/// `order` when the culture is known; otherwise a part above 12 or en-US's own shape decides
+/// (see [`order_shown`]), and when nothing does, both readings are returned.
+pub fn read(text: &str, order: Option<DayMonth>) -> Option<Reading> {
+    let text = text.trim();
+    if !text.contains(['/', '.']) || text.contains('T') {
+        return parse(text).map(Reading::At);
+    }
+    let local = Local::read(text)?;
+    match order.or_else(|| local.order_shown()) {
+        Some(order) => local.at(order).map(Reading::At),
+        None => match (local.at(DayMonth::MonthFirst), local.at(DayMonth::DayFirst)) {
+            (Some(month_first), Some(day_first)) if month_first != day_first => {
+                Some(Reading::Either { month_first, day_first })
+            }
+            (Some(at), _) | (None, Some(at)) => Some(Reading::At(at)),
+            (None, None) => None,
+        },
+    }
+}
+
+/// The order of day and month a date with `/` shows by itself: a part above 12
+/// (`23/09/2026`), or en-US's shape, which no day-first culture writes: no leading zeros and
+/// a 12-hour clock (`2/1/2027 12:59:59 AM`; en-AU, which also writes AM and PM, pads the
+/// month: `2/01/2027`).
+pub fn order_shown(text: &str) -> Option<DayMonth> {
+    Local::read(text.trim())?.order_shown()
+}
+
+/// A local date and time as written, before the order of day and month is known.
+struct Local {
+    date: LocalDate,
+    clock: Option<Clock>,
+}
+
+enum LocalDate {
+    /// `2027/01/30`, `2027-01-30`.
+    YearFirst { year: i64, month: i64, day: i64 },
+    /// `12.01.2027`.
+    DayFirst { year: i64, month: i64, day: i64 },
+    /// `05/02/2027`: `first` and `second` are day and month in an order the text does not say.
+    Slash { year: i64, first: i64, second: i64, padded: bool },
+}
+
+struct Clock {
+    hour: i64,
+    minute: i64,
+    second: i64,
+    fraction: String,
+    /// `Some(true)` for PM, `Some(false)` for AM, `None` on a 24-hour clock.
+    pm: Option<bool>,
+}
+
+impl Local {
+    /// A date with `/`, `.` or `-`, year first or last, optionally followed by a time with
+    /// optional seconds, fraction and AM/PM.
+    fn read(text: &str) -> Option<Local> {
+        let (date, time) = match text.split_once(char::is_whitespace) {
+            Some((date, time)) => (date, Some(time.trim())),
+            None => (text, None),
+        };
+        let date = LocalDate::read(date)?;
+        let clock = match time {
+            Some(time) => Some(Clock::read(time)?),
+            None => None,
+        };
+        Some(Local { date, clock })
+    }
+
+    fn order_shown(&self) -> Option<DayMonth> {
+        let LocalDate::Slash { first, second, padded, .. } = self.date else { return None };
+        match (first > 12, second > 12) {
+            (true, false) => Some(DayMonth::DayFirst),
+            (false, true) => Some(DayMonth::MonthFirst),
+            _ if !padded && self.clock.as_ref().is_some_and(|c| c.pm.is_some()) => Some(DayMonth::MonthFirst),
+            _ => None,
+        }
+    }
+
+    /// The civil date and time in `order`, or `None` when that reading is no date.
+    fn civil(&self, order: DayMonth) -> Option<Civil> {
+        let (year, month, day) = match self.date {
+            LocalDate::YearFirst { year, month, day } | LocalDate::DayFirst { year, month, day } => (year, month, day),
+            LocalDate::Slash { year, first, second, .. } => match order {
+                DayMonth::MonthFirst => (year, first, second),
+                DayMonth::DayFirst => (year, second, first),
+            },
+        };
+        let (hour, minute, second, fraction) = match &self.clock {
+            None => (0, 0, 0, String::new()),
+            Some(Clock { hour, minute, second, fraction, pm }) => {
+                let hour = match pm {
+                    None if *hour <= 23 => *hour,
+                    Some(pm) if (1..=12).contains(hour) => hour % 12 + if *pm { 12 } else { 0 },
+                    _ => return None,
+                };
+                (hour, *minute, *second, fraction.clone())
+            }
+        };
+        civil(year, month, day, hour, minute, second)?;
+        Some(Civil { year, month, day, hour, minute, second, fraction })
+    }
+
+    /// The date and time in `order`, or in the other order when `order` reads no date (a
+    /// culture stated elsewhere than where the date was written, or a month above 12).
+    fn civil_in(&self, order: DayMonth) -> Option<Civil> {
+        let other = match order {
+            DayMonth::MonthFirst => DayMonth::DayFirst,
+            DayMonth::DayFirst => DayMonth::MonthFirst,
+        };
+        self.civil(order).or_else(|| self.civil(other))
+    }
+
+    fn at(&self, order: DayMonth) -> Option<Timestamp> {
+        let Civil { year, month, day, hour, minute, second, .. } = self.civil_in(order)?;
+        civil(year, month, day, hour, minute, second)
+    }
+}
+
+impl LocalDate {
+    /// Year, month and day written with `/`, `.` or `-`, year first or last. Two-digit years
+    /// (`12/5/26`) are not what Windows writes in full dates; guessing the century is worse
+    /// than not reading them.
+    fn read(date: &str) -> Option<LocalDate> {
+        let separator = date.chars().find(|c| matches!(c, '/' | '.' | '-'))?;
+        let parts: Vec<&str> = date.trim_end_matches('.').split(separator).collect();
+        let [a, b, c] = parts.as_slice() else {
+            return None;
+        };
+        if a.len() == 4 {
+            return Some(LocalDate::YearFirst { year: number(a, 4)?, month: number(b, 2)?, day: number(c, 2)? });
+        }
+        if c.len() != 4 {
+            return None;
+        }
+        let (first, second, year) = (number(a, 2)?, number(b, 2)?, number(c, 4)?);
+        Some(match separator {
+            '/' => LocalDate::Slash { year, first, second, padded: a.starts_with('0') || b.starts_with('0') },
+            _ => LocalDate::DayFirst { year, month: second, day: first },
+        })
+    }
+}
+
+impl Clock {
+    /// `10:14:22`, `9:00:01`, `10:14:22.123`, `11:02 AM`, `1:03:00 p.m.`.
+    fn read(time: &str) -> Option<Clock> {
+        let (time, pm) = match time.rsplit_once(char::is_whitespace) {
+            Some((time, marker)) => (time.trim(), Some(meridiem(marker)?)),
+            None => (time, None),
+        };
+        let (clock, fraction) = time.split_once(['.', ',']).unwrap_or((time, ""));
+        if !fraction.bytes().all(|b| b.is_ascii_digit()) || fraction.len() > 7 {
+            return None;
+        }
+        let mut parts = clock.split(':');
+        let hour = number(parts.next()?, 2)?;
+        let minute = number(parts.next()?, 2)?;
+        let second = match parts.next() {
+            Some(s) => number(s, 2)?,
+            None => 0,
+        };
+        if parts.next().is_some() || minute > 59 || second > 59 {
+            return None;
+        }
+        Some(Clock { hour, minute, second, fraction: fraction.to_owned(), pm })
+    }
+}
 fn parse_iso(text: &str) -> Option<Timestamp> {
     let (date, rest) = text.split_at(text.find(['T', ' ']).unwrap_or(text.len()));
     let mut parts = date.split('-');
@@ -52,20 +258,6 @@ fn parse_iso(text: &str) -> Option<Timestamp> {
         }
     };
     Some(civil(y, m, d, h, min, s)? - offset)
-}
-
-fn parse_us(text: &str) -> Option<Timestamp> {
-    let mut words = text.split_whitespace();
-    let mut date = words.next()?.split('/');
-    let (m, d, y) = (date.next()?.parse().ok()?, date.next()?.parse().ok()?, date.next()?.parse().ok()?);
-    let Some(clock) = words.next() else { return civil(y, m, d, 0, 0, 0) };
-    let (mut h, min, s) = clock_parts(clock)?;
-    match words.next().map(str::to_ascii_uppercase).as_deref() {
-        Some("PM") if h < 12 => h += 12,
-        Some("AM") if h == 12 => h = 0,
-        _ => {}
-    }
-    civil(y, m, d, h, min, s)
 }
 
 fn clock_parts(clock: &str) -> Option<(i64, i64, i64)> {
@@ -192,35 +384,15 @@ pub fn iso_from_json_date(text: &str) -> Option<String> {
 /// `05.12.2026 10:14:22` (de-DE), `2026-12-05 10:14:22` (sv-SE), `2026/12/05 10:14:22`
 /// (ja-JP). A slash date is read month first when the time has AM/PM and day first otherwise,
 /// as those cultures write them; a month above 12 flips the order. `None` when the text is none
-/// of these (ISO already, or a form this does not know), so the value stays as written.
+/// of these (ISO already, a date without a time, or a form this does not know), so the value
+/// stays as written.
 pub fn iso_from_local(text: &str) -> Option<String> {
-    let text = text.trim();
-    let (date, time) = text.split_once(char::is_whitespace)?;
-    let (time, meridiem) = match time.trim().rsplit_once(char::is_whitespace) {
-        Some((time, marker)) => (time.trim(), Some(meridiem(marker)?)),
-        None => (time.trim(), None),
+    let local = Local::read(text.trim())?;
+    let order = match local.clock.as_ref()?.pm {
+        Some(_) => DayMonth::MonthFirst,
+        None => DayMonth::DayFirst,
     };
-    let (year, month, day) = date_parts(date, meridiem.is_some())?;
-    let (clock, fraction) = time.split_once(['.', ',']).unwrap_or((time, ""));
-    if !fraction.bytes().all(|b| b.is_ascii_digit()) || fraction.len() > 7 {
-        return None;
-    }
-    let mut parts = clock.split(':');
-    let hour = number(parts.next()?, 2)?;
-    let minute = number(parts.next()?, 2)?;
-    let second = match parts.next() {
-        Some(s) => number(s, 2)?,
-        None => 0,
-    };
-    if parts.next().is_some() || minute > 59 || second > 59 {
-        return None;
-    }
-    let hour = match meridiem {
-        None if hour <= 23 => hour,
-        Some(pm) if (1..=12).contains(&hour) => hour % 12 + if pm { 12 } else { 0 },
-        _ => return None,
-    };
-    Some(Civil { year, month, day, hour, minute, second, fraction: fraction.to_owned() }.iso())
+    Some(local.civil_in(order)?.iso())
 }
 
 /// `AM`/`PM` (any case, with or without dots): whether it is PM.
@@ -230,27 +402,6 @@ fn meridiem(marker: &str) -> Option<bool> {
         "PM" => Some(true),
         _ => None,
     }
-}
-
-/// Year, month and day of a date written with `/`, `.` or `-`, year first or last.
-fn date_parts(date: &str, month_first: bool) -> Option<(i64, i64, i64)> {
-    let separator = date.chars().find(|c| matches!(c, '/' | '.' | '-'))?;
-    let parts: Vec<&str> = date.trim_end_matches('.').split(separator).collect();
-    let [a, b, c] = parts.as_slice() else {
-        return None;
-    };
-    let (year, month, day) = if a.len() == 4 {
-        (number(a, 4)?, number(b, 2)?, number(c, 2)?)
-    } else if c.len() == 4 {
-        let (first, second, year) = (number(a, 2)?, number(b, 2)?, number(c, 4)?);
-        let (month, day) = if month_first && separator == '/' { (first, second) } else { (second, first) };
-        if month > 12 { (year, day, month) } else { (year, month, day) }
-    } else {
-        // Two-digit years (`12/5/26`) are not what exports write; guessing the century is
-        // worse than leaving the text as it is.
-        return None;
-    };
-    civil(year, month, day, 0, 0, 0).map(|_| (year, month, day))
 }
 
 /// A number of at most `max_digits` ASCII digits.
@@ -347,6 +498,49 @@ mod tests {
         ] {
             assert_eq!(iso_from_local(text), None, "{text}");
         }
+    }
+
+    #[test]
+    fn dates_in_the_culture_of_the_host() {
+        let at = |iso: &str| Some(Reading::At(parse(iso).unwrap()));
+        assert_eq!(read("12.01.2027 09:24:06", None), at("2027-01-12T09:24:06"));
+        assert_eq!(read("2027/01/30 10:00:00", None), at("2027-01-30T10:00:00"));
+        assert_eq!(read("1995/01/01 9:00:01", None), at("1995-01-01T09:00:01"));
+        assert_eq!(read("2/20/2027 11:02 AM", None), at("2027-02-20T11:02:00"));
+        assert_eq!(read("23/09/2026 01:00:00", None), at("2026-09-23T01:00:00"));
+        assert_eq!(read("2027-01-12T09:24:06Z", None), at("2027-01-12T09:24:06"));
+        // en-US writes no leading zeros and AM/PM; no day-first culture writes that shape.
+        assert_eq!(read("2/1/2027 12:59:59 AM", None), at("2027-02-01T00:59:59"));
+        assert_eq!(read("05/02/2027 10:11:12", Some(DayMonth::DayFirst)), at("2027-02-05T10:11:12"));
+        assert_eq!(read("05/02/2027 10:11:12", Some(DayMonth::MonthFirst)), at("2027-05-02T10:11:12"));
+        assert_eq!(
+            read("05/02/2027 10:11:12", None),
+            Some(Reading::Either {
+                month_first: parse("2027-05-02T10:11:12").unwrap(),
+                day_first: parse("2027-02-05T10:11:12").unwrap(),
+            })
+        );
+        // en-AU pads the month and also writes AM/PM: the shape does not decide.
+        assert!(matches!(read("2/01/2027 10:00:00 AM", None), Some(Reading::Either { .. })));
+        assert_eq!(read("07/07/2027 10:00:00", None), at("2027-07-07T10:00:00"));
+        // A culture stated elsewhere cannot make a date impossible: the text decides.
+        assert_eq!(read("2/20/2027 11:02 AM", Some(DayMonth::DayFirst)), at("2027-02-20T11:02:00"));
+        for text in ["31.02.2027 10:00:00", "1.4.2", "12/31/99999 11:59:59 PM", "05/02/27 10:00", "Running"] {
+            assert_eq!(read(text, None), None, "{text}");
+        }
+    }
+
+    #[test]
+    fn the_order_a_date_or_a_culture_shows() {
+        assert_eq!(order_shown("23/09/2026 01:00:00"), Some(DayMonth::DayFirst));
+        assert_eq!(order_shown("9/23/2026 1:00:00 AM"), Some(DayMonth::MonthFirst));
+        assert_eq!(order_shown("1/3/2027 10:12:40 AM"), Some(DayMonth::MonthFirst));
+        assert_eq!(order_shown("05/02/2027 10:11:12"), None);
+        assert_eq!(order_shown("03.02.2027 14:22:10"), None);
+        assert_eq!(DayMonth::of_culture("en-US"), Some(DayMonth::MonthFirst));
+        assert_eq!(DayMonth::of_culture("en-gb;English (United Kingdom)"), Some(DayMonth::DayFirst));
+        assert_eq!(DayMonth::of_culture("de;Deutsch (Deutschland)"), Some(DayMonth::DayFirst));
+        assert_eq!(DayMonth::of_culture("English (United States)"), None);
     }
 
     #[test]

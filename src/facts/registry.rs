@@ -28,6 +28,7 @@ pub const CHECKS: &[Check] = &[
     certificates::CERTIFICATES_EXPIRING,
     sessions::REMOTE_SESSIONS,
     network::ADAPTER_SWITCHES,
+    network::NIC_ADDRESSES,
     network::DOMAIN_MEMBERSHIP,
     network::HOST_CORPNET,
     sites::HA_SITE,

@@ -134,7 +134,7 @@ pub fn classify(path: &str, text: &str) -> FileKind {
         return FileKind::CsvExport;
     }
     let head = text.trim_start();
-    if name.ends_with(".json") || head.starts_with('{') || head.starts_with('[') && !looks_like_ini(head) {
+    if name.ends_with(".json") || head.starts_with('{') || starts_json_array(head) && !looks_like_ini(head) {
         return FileKind::JsonExport;
     }
     if transcript::looks_like_transcript(text) {
@@ -147,6 +147,17 @@ pub fn classify(path: &str, text: &str) -> FileKind {
         return FileKind::CsvExport;
     }
     FileKind::Console
+}
+
+/// Whether text starts a JSON array: `[` and then a value or `]`. An error of
+/// `Invoke-Command` starts with `[COMPUTER]` too.
+fn starts_json_array(head: &str) -> bool {
+    let Some(rest) = head.strip_prefix('[') else { return false };
+    let rest = rest.trim_start();
+    rest.starts_with(['{', '[', '"', ']', '-']) || rest.starts_with(|c: char| c.is_ascii_digit()) || {
+        let word = rest.split(|c: char| !c.is_ascii_alphabetic()).next().unwrap_or_default();
+        matches!(word, "true" | "false" | "null")
+    }
 }
 
 fn looks_like_ini(head: &str) -> bool {
@@ -181,6 +192,10 @@ mod tests {
         assert_eq!(classify("x.txt", "CceService Error: 0 : Unexpected exception"), FileKind::CceLog);
         assert_eq!(classify("x.txt", "  [\r\n  {\"Name\": 1}]"), FileKind::JsonExport);
         assert_eq!(classify("x.txt", "Import-Module : nope"), FileKind::Console);
+        assert_eq!(classify("x.txt", "[\r\n    \"a\",\r\n    1\r\n]"), FileKind::JsonExport);
+        assert_eq!(classify("x.txt", "[true, false]"), FileKind::JsonExport);
+        let remoting = "[HNCMS01] Connecting to remote server HNCMS01 failed: Access is denied.";
+        assert_eq!(classify("CMS/systeminfo.txt", remoting), FileKind::Console);
     }
 
     #[test]

@@ -1,6 +1,10 @@
-//! One parser per input kind; each turns decoded text into [`crate::record::Record`]s.
+//! One parser per input kind; each turns decoded text into [`crate::record::Record`]s. The
+//! output of Windows' own text tools (`ipconfig`, `systeminfo`, `certutil`) arrives inside
+//! console captures and transcripts as text records, so [`ipconfig`] and [`certutil`] read
+//! those records' lines rather than whole inputs.
 
 pub mod cce_log;
+pub mod certutil;
 pub mod clixml;
 pub mod command;
 pub mod console;
@@ -8,6 +12,7 @@ pub mod csv;
 pub mod document;
 pub mod eventlog;
 pub mod ini;
+pub mod ipconfig;
 pub mod json;
 pub mod kind;
 pub mod lines;
