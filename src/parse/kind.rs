@@ -2,7 +2,7 @@
 //! the parser; every kind's parser is one arm of [`super::parse`], so adding a kind is one
 //! variant here and one parser, and the compiler points at the rest.
 
-use super::{cce_log, clixml, csv, select_string, transcript};
+use super::{cce_log, clixml, csv, select_string, transcript, wevtutil};
 use crate::input::chunks::Boundary;
 
 /// The kinds of file ccdiag reads. Unknown text is read as console text, so a literal
@@ -24,13 +24,15 @@ pub enum FileKind {
     Script,
     /// A document someone wrote (`.md`): what it shows is quoted.
     Document,
+    /// `wevtutil qe ... /f:text`: event blocks.
+    WevtutilText,
     /// Not text; reported and skipped.
     Binary,
 }
 
 impl FileKind {
     /// Every kind, for tests, fuzz targets and properties that must cover them all.
-    pub const ALL: [FileKind; 12] = [
+    pub const ALL: [FileKind; 13] = [
         FileKind::CceLog,
         FileKind::CloudConnectorIni,
         FileKind::ModuleIni,
@@ -42,6 +44,7 @@ impl FileKind {
         FileKind::CsvExport,
         FileKind::Script,
         FileKind::Document,
+        FileKind::WevtutilText,
         FileKind::Binary,
     ];
 
@@ -60,7 +63,8 @@ impl FileKind {
             FileKind::CsvExport => 8,
             FileKind::Script => 9,
             FileKind::Document => 10,
-            FileKind::Binary => 11,
+            FileKind::WevtutilText => 11,
+            FileKind::Binary => 12,
         }
     }
 
@@ -74,6 +78,8 @@ impl FileKind {
             // A run's output belongs to its prompt: a piece starts at one. The header's session
             // (user, machine, start time) is the first piece's only.
             FileKind::Transcript => Boundary::Before(transcript::starts_run),
+            // A message may hold blank lines; an event ends only where the next one starts.
+            FileKind::WevtutilText => Boundary::Before(wevtutil::starts_event),
             FileKind::CloudConnectorIni
             | FileKind::ModuleIni
             | FileKind::Ini
@@ -101,6 +107,7 @@ impl FileKind {
             FileKind::CsvExport => "csv_export",
             FileKind::Script => "ps_script",
             FileKind::Document => "document",
+            FileKind::WevtutilText => "wevtutil_text",
             FileKind::Binary => "binary",
         }
     }
@@ -142,6 +149,9 @@ pub fn classify(path: &str, text: &str) -> FileKind {
     }
     if cce_log::looks_like_log(head) || select_string::looks_like_log_hits(head) {
         return FileKind::CceLog;
+    }
+    if wevtutil::looks_like_wevtutil(head) {
+        return FileKind::WevtutilText;
     }
     if csv::looks_like_csv(text) {
         return FileKind::CsvExport;

@@ -20,6 +20,7 @@ pub mod producer;
 pub mod script;
 pub mod select_string;
 pub mod transcript;
+pub mod wevtutil;
 
 use crate::record::{Parsed, Problem, ProblemKind};
 pub use kind::{FileKind, classify};
@@ -44,6 +45,7 @@ pub fn parse(kind: FileKind, text: &str, producer: Option<&str>) -> Parsed {
         FileKind::CsvExport => csv::parse(text, producer),
         FileKind::Script => script::parse(text),
         FileKind::Document => document::parse(text),
+        FileKind::WevtutilText => wevtutil::parse(text),
         FileKind::Binary => Parsed::default(),
     };
     eventlog::normalize(&mut parsed.records);
