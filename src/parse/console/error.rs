@@ -11,7 +11,7 @@ use super::line::{
     Class, L, SCRIPT_POSITION, STACK_FRAME, command_prefix, concise_prefix, is_position, is_script_path,
 };
 use super::list::Property;
-use super::wrap::{COMMON_WIDTHS, detect_width, fills, join_segments};
+use super::wrap::{COMMON_WIDTHS, WrappedBy, detect_width, fills, join_segments};
 use crate::parse::producer::{has_approved_verb, is_verb_noun};
 use crate::record::{Origin, Record, RecordKind};
 
@@ -408,7 +408,7 @@ impl Parser<'_, '_> {
             if !has_approved_verb(name) {
                 return None;
             }
-            let (message, last) = self.continue_wrapped(i, rest);
+            let (message, last) = self.continue_wrapped(i, rest, WrappedBy::Console);
             parts.message = message;
             self.emit_error(parts, i, last);
             return Some(last + 1);

@@ -5,6 +5,7 @@ use super::Parser;
 use super::error::{ErrorParts, is_listed_error};
 use super::line::is_script_path;
 use super::line::{Class, L, list_property};
+use super::wrap::WrappedBy;
 use crate::parse::producer::has_approved_verb;
 use crate::record::{Record, RecordKind};
 
@@ -23,7 +24,7 @@ impl Parser<'_, '_> {
         let (name, colon, value) = list_property(&ls[i].text)?;
         let same_object = |l: &L<'_>| list_property(&l.text).is_some_and(|(_, c, _)| c == colon);
         if (has_approved_verb(name) || is_script_path(name)) && !ls.get(i + 1).is_some_and(same_object) {
-            let (message, last) = self.continue_wrapped(i, value);
+            let (message, last) = self.continue_wrapped(i, value, WrappedBy::Console);
             let parts = ErrorParts { command: Some(name.to_string()), message, ..ErrorParts::default() };
             self.emit_error(parts, i, last);
             return Some(last + 1);

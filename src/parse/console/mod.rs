@@ -129,7 +129,7 @@ impl Parser<'_, '_> {
             Stream::Debug => self.text(i, Some("debug")),
             Stream::Warning => {
                 let message = stream_prefix(&self.ls[i].text).map_or("", |(_, m)| m);
-                let (message, last) = self.continue_wrapped(i, message);
+                let (message, last) = self.continue_wrapped(i, message, wrap::WrappedBy::Host);
                 let record = Record::new(RecordKind::PsWarning, self.span(i, last)).with("message", message);
                 self.emit(record);
                 return last + 1;

@@ -928,3 +928,19 @@ fn french_records_in_both_layouts() {
     assert_eq!(r.get("script_line"), Some("681"));
     assert_eq!(r.get("message"), Some("La propriété « Common » est introuvable."));
 }
+
+#[test]
+fn the_host_wraps_warnings_one_cell_short_of_the_width() {
+    // 106 cells and a 13-letter word make 120: the word would fill a 120-cell buffer to its
+    // last cell, which PowerShell's host keeps free, so it went to the next line.
+    let text = "WARNING: Windows automatic updating is not enabled. To ensure that your newly-installed role or feature is\r\n\
+automatically updated, turn on Windows Update.\r\n";
+    let parsed = parse(text, None);
+    let w = only(&parsed, RecordKind::PsWarning);
+    assert_eq!(
+        w[0].get("message"),
+        Some(
+            "Windows automatic updating is not enabled. To ensure that your newly-installed role or feature is automatically updated, turn on Windows Update."
+        )
+    );
+}

@@ -57,10 +57,20 @@ pub(super) fn join_segments<'s>(segments: impl IntoIterator<Item = (&'s str, usi
     out.trim().to_string()
 }
 
+/// Who wrapped a message's lines.
+#[derive(Clone, Copy, PartialEq, Eq)]
+pub(super) enum WrappedBy {
+    /// The console buffer, at its width.
+    Console,
+    /// PowerShell's console host, which word-wraps warning, verbose and debug messages itself
+    /// and keeps the buffer's last cell free, so a line ends one cell short of the width.
+    Host,
+}
+
 /// Whether `next` continues `prev` as the host's wrap of one long line. Conservative: the
 /// previous line must be exactly a console width long (a hard cut), or be long enough that the
 /// next line's first word could not have fitted after it (a word wrap).
-pub(super) fn wrapped_into(prev: &L<'_>, next: &L<'_>) -> Option<bool> {
+pub(super) fn wrapped_into(prev: &L<'_>, next: &L<'_>, by: WrappedBy) -> Option<bool> {
     if next.class != Class::Other
         || list_property(&next.text).is_some()
         || command_prefix(&next.text).is_some()
@@ -74,18 +84,19 @@ pub(super) fn wrapped_into(prev: &L<'_>, next: &L<'_>) -> Option<bool> {
     if prev.width < 60 || next.indented() {
         return None;
     }
-    let width = WORD_WRAP_WIDTHS.iter().copied().find(|&w| w > prev.width)?;
+    let usable = |w: usize| if by == WrappedBy::Host { w - 1 } else { w };
+    let width = WORD_WRAP_WIDTHS.iter().copied().map(usable).find(|&w| w >= prev.width)?;
     let first_word = next.text.split_whitespace().next().map_or(0, |w| w.chars().count());
     (prev.width + 1 + first_word > width).then_some(false)
 }
 
 impl Parser<'_, '_> {
     /// Extends a one-line message over the lines the host wrapped it onto.
-    pub(super) fn continue_wrapped(&self, i: usize, first: &str) -> (String, usize) {
+    pub(super) fn continue_wrapped(&self, i: usize, first: &str, by: WrappedBy) -> (String, usize) {
         let mut message = first.trim().to_string();
         let mut last = i;
         while let Some(next) = self.ls.get(last + 1) {
-            match wrapped_into(&self.ls[last], next) {
+            match wrapped_into(&self.ls[last], next, by) {
                 Some(true) => message.push_str(&next.text),
                 Some(false) => {
                     message.push(' ');
