@@ -85,6 +85,18 @@ pub(super) fn objects<'a>(
         .flat_map(move |input| input.records.iter().filter(move |r| is_object_of(r, producer)).map(move |r| (input, r)))
 }
 
+/// The command typed at the transcript prompt whose run printed `record`.
+pub(super) fn command_of<'a>(input: &'a InputRecords<'a>, record: &Record) -> Option<&'a str> {
+    if record.context.run == 0 {
+        return None;
+    }
+    input
+        .records
+        .iter()
+        .find(|r| r.kind == RecordKind::PsCommand && r.context.run == record.context.run)
+        .and_then(|r| r.get("command"))
+}
+
 /// Whether `record` is an object `producer` emitted.
 pub(super) fn is_object_of(record: &Record, producer: &str) -> bool {
     record.kind == RecordKind::PsObject && record.get("producer").is_some_and(|p| p.eq_ignore_ascii_case(producer))

@@ -9,8 +9,9 @@
 use std::collections::BTreeMap;
 use std::net::{IpAddr, Ipv4Addr};
 
-use super::check::{Check, Derivation, fact, is_object_of, objects};
+use super::check::{Check, Derivation, command_of, fact, is_object_of, objects};
 use super::{Facts, InputRecords};
+use crate::parse::command;
 use crate::parse::ipconfig::{self, Label, Line};
 use crate::record::{Origin, Record, RecordKind};
 use crate::version::Version;
@@ -148,6 +149,7 @@ fn adapter_switches(inputs: &[InputRecords<'_>], facts: &Facts, out: &mut Deriva
         }
     }
     let adapters: Vec<_> = objects(inputs, "Get-VMNetworkAdapter").collect();
+    let mut filtered_listings: BTreeMap<(&str, u32), Vec<String>> = BTreeMap::new();
     for (name, role) in &roles {
         let of_vm: Vec<_> = adapters
             .iter()
@@ -158,6 +160,16 @@ fn adapter_switches(inputs: &[InputRecords<'_>], facts: &Facts, out: &mut Deriva
                 })
             })
             .collect();
+        // A listing filtered by Where-Object shows the adapters someone looked for, not all of
+        // the VM's: it cannot show that none is on a switch.
+        let (filtered, of_vm): (Vec<_>, Vec<_>) =
+            of_vm.into_iter().partition(|(input, r)| command_of(input, r).is_some_and(command::filters));
+        if let (None, Some((input, record))) = (of_vm.first(), filtered.first()) {
+            out.check("vm_switch_disconnected");
+            let vm = record.get("VMName").unwrap_or_default().trim().to_owned();
+            filtered_listings.entry((input.path, record.context.run)).or_default().push(vm);
+            continue;
+        }
         let Some((input, first)) = of_vm.first() else { continue };
         out.check("vm_switch_disconnected");
         let on = |wanted: &str| {
@@ -185,6 +197,16 @@ fn adapter_switches(inputs: &[InputRecords<'_>], facts: &Facts, out: &mut Deriva
                 .with("connected", connected.join(", "));
             out.found(input.path.to_owned(), record);
         }
+    }
+    for ((path, run), vms) in filtered_listings {
+        out.undecided(
+            "vm_switch_disconnected",
+            format!(
+                "the adapters of {} are listed through a filter ({path}, command at line {run}), which may leave out \
+                 those on the Corpnet and Internet switches",
+                vms.join(", ")
+            ),
+        );
     }
 }
 
@@ -754,6 +776,36 @@ mod tests {
         let out = run(&ADAPTER_SWITCHES, &inputs, NOW);
         assert_eq!(values(&out, "vm"), ["2.1.0.0-EDGE1"]);
         assert_eq!(values(&out, "switch"), ["SfB CCE Internet Switch"]);
+    }
+
+    #[test]
+    fn a_filtered_listing_cannot_show_a_vm_off_its_switch() {
+        let ini = ini();
+        let in_run = |mut record: Record, run: u32| {
+            record.context.run = run;
+            record
+        };
+        let command = |text: &str, run: u32| {
+            in_run(Record::new(RecordKind::PsCommand, crate::record::Span::default()).with("command", text), run)
+        };
+        let filtered = [
+            command("Get-VMNetworkAdapter -VMName * | Where-Object SwitchName -eq 'Mgmt' | ft VMName, SwitchName", 5),
+            in_run(adapter("1.4.2.0-CMS", "Mgmt"), 5),
+        ];
+        let inputs = [
+            input("CloudConnector.ini", FileKind::CloudConnectorIni, &ini),
+            input("PowerShell_transcript.txt", FileKind::Transcript, &filtered),
+        ];
+        let out = run(&ADAPTER_SWITCHES, &inputs, NOW);
+        assert!(out.derived.is_empty());
+        assert!(out.unknown[0].1.contains("1.4.2.0-CMS are listed through a filter"), "{:?}", out.unknown);
+        // The same adapter in the whole listing is on the wrong switch.
+        let whole = [command("Get-VMNetworkAdapter -VMName *", 5), in_run(adapter("1.4.2.0-CMS", "Mgmt"), 5)];
+        let inputs = [
+            input("CloudConnector.ini", FileKind::CloudConnectorIni, &ini),
+            input("PowerShell_transcript.txt", FileKind::Transcript, &whole),
+        ];
+        assert_eq!(values(&run(&ADAPTER_SWITCHES, &inputs, NOW), "vm"), ["1.4.2.0-CMS"]);
     }
 
     #[test]

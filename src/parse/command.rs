@@ -98,6 +98,23 @@ pub fn producer(command: &str) -> Option<String> {
         .map(str::to_owned)
 }
 
+/// Whether the pipeline passes on only some of the objects its producer made (`Where-Object`,
+/// `Select-Object -First`): its output cannot show that something is absent.
+pub fn filters(command: &str) -> bool {
+    let Some(first_line) = command.lines().next() else { return false };
+    segments(first_line).iter().skip(1).any(|segment| {
+        let name = head(segment).to_ascii_lowercase();
+        let picks = || {
+            segment.split_whitespace().any(|word| {
+                let word = word.to_ascii_lowercase();
+                ["-first", "-last", "-skip", "-index"].iter().any(|p| word.starts_with(p))
+            })
+        };
+        matches!(name.as_str(), "where-object" | "where" | "?")
+            || matches!(name.as_str(), "select-object" | "select") && picks()
+    })
+}
+
 /// What the output after `command` is (see [`Shown`]).
 pub fn shown(command: &str) -> Shown {
     let Some(first_line) = command.lines().next() else { return Shown::Output };
@@ -141,6 +158,16 @@ mod tests {
             Some("Invoke-Command")
         );
         assert_eq!(producer("dir"), None);
+    }
+
+    #[test]
+    fn filtered_pipelines() {
+        assert!(filters("Get-VMNetworkAdapter -VMName * | Where-Object SwitchName -eq 'X' | ft VMName, SwitchName"));
+        assert!(filters("Get-VMNetworkAdapter * | ? { $_.SwitchName } | ft"));
+        assert!(filters("Get-VMNetworkAdapter * | select -First 2"));
+        assert!(!filters("Get-VMNetworkAdapter * | Select-Object VMName, SwitchName | Format-Table"));
+        assert!(!filters("Get-VM | Get-VMNetworkAdapter | ft"));
+        assert!(!filters("Get-VMNetworkAdapter -VMName * -Name '?'"));
     }
 
     #[test]
