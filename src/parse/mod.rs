@@ -5,6 +5,7 @@ pub mod clixml;
 pub mod console;
 pub mod csv;
 pub mod eventlog;
+pub mod evtx;
 pub mod ini;
 pub mod json;
 pub mod kind;

@@ -1,0 +1,948 @@
+//! Binary Windows event logs (`.evtx`), as `wevtutil epl` and Event Viewer's "Save All Events
+//! As..." write them.
+//!
+//! The file format is read by the `evtx` crate; this module turns each event into the same
+//! [`RecordKind::PsObject`] that a `Get-WinEvent` export becomes (see [`super::eventlog`]), so
+//! one rule matches an event whichever way the host handed it over.
+//!
+//! An .evtx carries no rendered message. Windows makes the message on the machine that reads
+//! the log, from the provider's resources (a message DLL or manifest) and the event's insertion
+//! strings; the file holds only the event's `System` block and those insertion strings
+//! (`EventData`/`UserData`). A record read here therefore has no `Message` field, and rules for
+//! .evtx key on `Id`, `ProviderName` and the insertion strings by name. That also makes them
+//! independent of the language of the host that wrote the log, which a message text is not.
+//!
+//! Fields of each record, in this order:
+//!
+//! | field | from |
+//! |---|---|
+//! | `TimeCreated` | `System/TimeCreated/@SystemTime`, UTC, always as `2016-07-08T18:12:51.6813000Z` (seven fractional digits: a FILETIME counts 100 ns, and this is how the crate and Windows' own XML view write it); the record header's time when the event has none |
+//! | `Id` | `System/EventID` in decimal; its `Qualifiers` (an attribute) are not part of it, as in `Get-WinEvent`'s `Id` |
+//! | `ProviderName` | `System/Provider/@Name` |
+//! | `LevelDisplayName` | `System/Level`: 1 `Critical`, 2 `Error`, 3 `Warning`, 4 `Information`, 5 `Verbose`, and 0 (classic events) or none `Information`, as Windows shows them; any other level, whose name only the provider's manifest knows, as its number |
+//! | `LogName` | `System/Channel` |
+//! | `MachineName` | `System/Computer` |
+//! | `RecordId` | `System/EventRecordID`; the record header's when the event has none |
+//! | *name* | each `EventData/Data`, named by its `Name`; an unnamed one `paramN`, N its 1-based place among the event's `Data`, the way `Get-WinEvent` numbers `Properties` and a classic message numbers `%N` |
+//! | *name* | each leaf element under `UserData` (or another section but `System`, `EventData` and `RenderingInfo`, such as `ProcessingErrorData`), by its element name (a `Data` leaf by its `Name`) |
+//! | `producer` | `Get-WinEvent` |
+//!
+//! A field of those always stands, empty when the event lacks it, so that every event record
+//! has the same leading fields. An insertion string whose name is one of the record's own
+//! fields (`Id`, `producer`, ...) is named `<section>.<name>` (`EventData.Id`), so that it can
+//! neither hide nor take the place of the event's own value. Values are as stored: insertion
+//! strings keep their own spacing and line breaks. `EventData/Binary` is left out, as
+//! `Get-WinEvent`'s `Properties` leave it out.
+//!
+//! A binary file has no lines: a record's span is `first_line == last_line ==` its 1-based
+//! place among the records of the file in the order they are read (oldest chunk first, as
+//! Windows reads a log that has wrapped around), counting the records that could not be read,
+//! with an empty byte range. A problem about one record is at that place; one about the file
+//! or a whole chunk has none.
+//!
+//! Damage is reported, never fatal: a file whose header cannot be read yields nothing but a
+//! problem; a chunk that cannot be read, a record that cannot be read and a file cut short each
+//! add a problem, and every record that could be read is kept. Chunks are read one at a time
+//! (64 KiB each), never the whole file.
+
+use std::borrow::Cow;
+use std::error::Error;
+use std::io::{Read, Seek, SeekFrom};
+use std::sync::Arc;
+
+use ::evtx::err::EvtxError;
+use ::evtx::{EvtxParser, ParserSettings, Timestamp};
+
+use crate::record::{FieldName, Parsed, Problem, Record, RecordKind, Span};
+
+/// How an .evtx file starts: the file header's signature.
+pub const MAGIC: &[u8] = b"ElfFile\0";
+
+/// The file header block, before the first chunk.
+const HEADER_SIZE: u64 = 4096;
+/// Every chunk is this long, at a fixed place after the header.
+const CHUNK_SIZE: u64 = 65536;
+/// The producer of event records, as the other event exports name it.
+const PRODUCER: &str = "Get-WinEvent";
+/// Unreadable records reported one by one per chunk; the rest of a chunk's are counted in one
+/// problem, so that a chunk of garbage (which can hold thousands of record signatures) does not
+/// bury the report.
+const RECORD_PROBLEMS_PER_CHUNK: usize = 8;
+/// The record's own fields, which an insertion string may not take the name of.
+const OWN_FIELDS: [&str; 8] =
+    ["TimeCreated", "Id", "ProviderName", "LevelDisplayName", "LogName", "MachineName", "RecordId", "producer"];
+
+/// Whether `head`, the first bytes of a file, start like an .evtx file.
+pub fn looks_like_evtx(head: &[u8]) -> bool {
+    head.starts_with(MAGIC)
+}
+
+/// Reads the events of an .evtx file. `max_records`: most records kept; when the file holds
+/// more, reading stops there with a problem.
+///
+/// Streaming: `reader` is read one 64 KiB chunk at a time (plus each chunk's header once, to
+/// find the oldest), and only the records made so far are kept.
+pub fn parse<R: Read + Seek>(mut reader: R, max_records: Option<usize>) -> Parsed {
+    let mut parsed = Parsed::default();
+    let len = match reader.seek(SeekFrom::End(0)).and_then(|len| reader.seek(SeekFrom::Start(0)).map(|_| len)) {
+        Ok(len) => len,
+        Err(err) => {
+            parsed.problems.push(Problem::file(format!("event log file (.evtx) not read: {err}")));
+            return parsed;
+        }
+    };
+    if len < HEADER_SIZE {
+        let what = if len == 0 { "empty".to_owned() } else { format!("{len} bytes, shorter than its header") };
+        parsed.problems.push(Problem::file(format!("event log file (.evtx) not read: {what}")));
+        return parsed;
+    }
+    let mut parser = match EvtxParser::from_read_seek(reader) {
+        Ok(parser) => parser,
+        Err(err) => {
+            parsed.problems.push(Problem::file(format!(
+                "event log file (.evtx) not read: its header cannot be read: {}",
+                chain(&err)
+            )));
+            return parsed;
+        }
+    };
+    check_header(&parser, len, &mut parsed.problems);
+
+    // Checksums are not required: a log saved without CRC32s is read, and so is a damaged
+    // chunk, whose mismatch is reported below while its readable records are kept.
+    let settings = Arc::new(ParserSettings::new().validate_checksums(false).indent(false));
+    parser = parser.with_configuration((*settings).clone());
+    let mut place: u32 = 0;
+    'chunks: for chunk in parser.chunks() {
+        let mut data = match chunk {
+            Ok(data) => data,
+            Err(err) => {
+                parsed.problems.push(Problem::file(chunk_problem(&err)));
+                continue;
+            }
+        };
+        let number = data.number.map_or_else(|| "?".to_owned(), |n| n.to_string());
+        if !data.validate_checksum() {
+            parsed.problems.push(Problem::file(format!(
+                "chunk {number}: CRC32 does not match, the chunk is damaged: what is read from it may be wrong"
+            )));
+        }
+        let (first_id, last_id) = (data.header.first_event_record_id, data.header.last_event_record_id);
+        let mut chunk = match data.parse(Arc::clone(&settings)) {
+            Ok(chunk) => chunk,
+            Err(err) => {
+                parsed.problems.push(Problem::file(format!("chunk {number}: {}; its records not read", chain(&err))));
+                continue;
+            }
+        };
+        let (mut seen, mut unread) = (0u64, 0usize);
+        for item in chunk.iter() {
+            seen += 1;
+            place = place.saturating_add(1);
+            let outcome = item
+                .and_then(|record| record.into_xml_bytes())
+                .map_err(|err| chain(&err))
+                .and_then(|record| event(&record.data, record.event_record_id, record.timestamp, place));
+            match outcome {
+                Ok(record) => {
+                    if max_records.is_some_and(|max| parsed.records.len() >= max) {
+                        parsed.problems.push(Problem::at(
+                            place,
+                            format!(
+                                "more than {} records: reading stopped here, the rest not read",
+                                parsed.records.len()
+                            ),
+                        ));
+                        break 'chunks;
+                    }
+                    parsed.records.push(record);
+                }
+                Err(message) => {
+                    unread += 1;
+                    if unread <= RECORD_PROBLEMS_PER_CHUNK {
+                        parsed.problems.push(Problem::at(place, format!("chunk {number}: record not read: {message}")));
+                    }
+                }
+            }
+        }
+        if unread > RECORD_PROBLEMS_PER_CHUNK {
+            parsed.problems.push(Problem::file(format!(
+                "chunk {number}: {} more records not read",
+                unread - RECORD_PROBLEMS_PER_CHUNK
+            )));
+        }
+        // The crate walks a chunk by each record's size, and moves on silently when a damaged
+        // size leads past records, or when the header's last ID comes early: the header's count
+        // is how such a loss shows.
+        if first_id <= last_id && last_id - first_id >= seen {
+            // A damaged header can claim every ID there is.
+            let counted = (last_id - first_id).saturating_add(1);
+            parsed.problems.push(Problem::file(format!(
+                "chunk {number}: its header counts {counted} records (EventRecordID {first_id} to {last_id}), \
+                 {seen} were found: {} not read",
+                counted - seen
+            )));
+        }
+    }
+    parsed
+}
+
+/// Problems the file header shows: a CRC32 mismatch (the crate reads on: chunks sit at fixed
+/// places and have CRC32s of their own), and a file cut short, which the crate does not
+/// report: it stops at the last whole chunk.
+fn check_header<R: Read + Seek>(parser: &EvtxParser<R>, len: u64, problems: &mut Vec<Problem>) {
+    let header = parser.header();
+    if !header.validate_checksum() {
+        problems.push(Problem::file("file header CRC32 does not match, the header is damaged; chunks read anyway"));
+    }
+    let body = len - HEADER_SIZE;
+    let (whole, tail) = (body / CHUNK_SIZE, body % CHUNK_SIZE);
+    if tail != 0 {
+        problems.push(Problem::file(format!(
+            "the file ends {tail} bytes into chunk {whole} (cut short?): that chunk not read"
+        )));
+    }
+    if u64::from(header.chunk_count) > whole + u64::from(tail != 0) {
+        problems.push(Problem::file(format!(
+            "the header counts {} chunks, the file holds {whole} whole ones: the missing chunks not read",
+            header.chunk_count
+        )));
+    }
+}
+
+/// A chunk the crate could not read, with what it says about why.
+fn chunk_problem(err: &EvtxError) -> String {
+    match err {
+        EvtxError::FailedToParseChunk { chunk_id, source } => {
+            format!("chunk {chunk_id}: {}; its records not read", chain(source.as_ref()))
+        }
+        other => format!("chunk not read: {}", chain(other)),
+    }
+}
+
+/// An error and its causes, outermost first, without the crate's layers that only say which
+/// of its stages failed.
+fn chain(err: &dyn Error) -> String {
+    const STAGES: [&str; 2] = [
+        "An error occurred while trying to deserialize evtx stream.",
+        "An error occurred while trying to serialize binary xml to output.",
+    ];
+    let mut parts = Vec::new();
+    let mut cause = Some(err);
+    while let Some(err) = cause {
+        let text = err.to_string();
+        if !STAGES.contains(&text.as_str()) {
+            parts.push(text.trim_end_matches('.').to_owned());
+        }
+        cause = err.source();
+    }
+    parts.join(": ")
+}
+
+/// The System values of an event, as found.
+#[derive(Default)]
+struct System {
+    time: Option<String>,
+    id: Option<String>,
+    provider: Option<String>,
+    level: Option<String>,
+    channel: Option<String>,
+    computer: Option<String>,
+    record_id: Option<String>,
+}
+
+/// One open element while walking a record's XML.
+struct Frame<'x> {
+    name: &'x str,
+    /// Its `Name` attribute (`Data`).
+    name_attr: Option<String>,
+    text: String,
+    has_children: bool,
+}
+
+/// Turns one record, as the crate renders it in XML, into a record. `header_id` and
+/// `header_time` come from the record header and stand in for a System block that lacks them.
+fn event(xml: &[u8], header_id: u64, header_time: Timestamp, place: u32) -> Result<Record, String> {
+    let xml = String::from_utf8_lossy(xml);
+    let mut system = System::default();
+    let mut insertions: Vec<(&str, String, String)> = Vec::new();
+    let mut stack: Vec<Frame> = Vec::new();
+    let mut root_seen = false;
+    let mut data_place = 0usize;
+    let mut tokens = Tokens { xml: &xml, pos: 0 };
+    while let Some(token) = tokens.next_token()? {
+        match token {
+            Token::Start { name, attrs, empty } => {
+                match stack.last_mut() {
+                    Some(parent) => parent.has_children = true,
+                    None if root_seen => return Err("more than one root element".to_owned()),
+                    None if name != "Event" => return Err(format!("root element is <{name}>, not <Event>")),
+                    None => root_seen = true,
+                }
+                let attr = |wanted: &str| attrs.iter().find(|(n, _)| *n == wanted).map(|(_, v)| v.clone());
+                if stack.len() == 2 && stack[1].name == "System" {
+                    match name {
+                        "Provider" => system.provider = attr("Name"),
+                        "TimeCreated" => system.time = attr("SystemTime"),
+                        _ => {}
+                    }
+                }
+                stack.push(Frame { name, name_attr: attr("Name"), text: String::new(), has_children: false });
+                if empty {
+                    close(&mut stack, name, &mut system, &mut insertions, &mut data_place)?;
+                }
+            }
+            Token::Text(text) => {
+                if let Some(frame) = stack.last_mut() {
+                    frame.text.push_str(&text);
+                }
+            }
+            Token::End(name) => close(&mut stack, name, &mut system, &mut insertions, &mut data_place)?,
+        }
+    }
+    if let Some(frame) = stack.last() {
+        return Err(format!("its XML ends inside <{}>", frame.name));
+    }
+    if !root_seen {
+        return Err("no <Event> element".to_owned());
+    }
+
+    let mut record = Record::new(RecordKind::PsObject, Span { bytes: 0..0, first_line: place, last_line: place });
+    let time = system.time.filter(|t| is_system_time(t)).unwrap_or_else(|| format_time(header_time));
+    record.push("TimeCreated", time);
+    record.push("Id", system.id.unwrap_or_default());
+    record.push("ProviderName", system.provider.unwrap_or_default());
+    record.push("LevelDisplayName", level_name(system.level.as_deref().unwrap_or("")));
+    record.push("LogName", system.channel.unwrap_or_default());
+    record.push("MachineName", system.computer.unwrap_or_default());
+    record.push("RecordId", system.record_id.unwrap_or_else(|| header_id.to_string()));
+    for (section, name, value) in insertions {
+        let name = if OWN_FIELDS.iter().any(|own| own.eq_ignore_ascii_case(&name)) {
+            format!("{section}.{name}")
+        } else {
+            name
+        };
+        record.push(FieldName::from(name), value);
+    }
+    record.push("producer", PRODUCER);
+    Ok(record)
+}
+
+/// Closes the innermost element, which must be `name`, and keeps its value where it is one the
+/// record needs.
+fn close<'x>(
+    stack: &mut Vec<Frame<'x>>,
+    name: &str,
+    system: &mut System,
+    insertions: &mut Vec<(&'x str, String, String)>,
+    data_place: &mut usize,
+) -> Result<(), String> {
+    let frame = match stack.pop() {
+        Some(frame) if frame.name == name => frame,
+        Some(frame) => return Err(format!("<{}> closed by </{name}>", frame.name)),
+        None => return Err(format!("</{name}> closes nothing")),
+    };
+    if stack.len() < 2 {
+        return Ok(());
+    }
+    let section = stack[1].name;
+    match section {
+        "System" if stack.len() == 2 => {
+            let value = Some(frame.text.trim().to_owned());
+            match frame.name {
+                "EventID" => system.id = value,
+                "Level" => system.level = value,
+                "Channel" => system.channel = value,
+                "Computer" => system.computer = value,
+                "EventRecordID" => system.record_id = value,
+                _ => {}
+            }
+        }
+        "EventData" if stack.len() == 2 && frame.name == "Data" => {
+            *data_place += 1;
+            let name = frame.name_attr.filter(|n| !n.is_empty()).unwrap_or_else(|| format!("param{data_place}"));
+            insertions.push((section, name, frame.text));
+        }
+        // `Binary` and anything nested deeper in EventData are no insertion strings.
+        "System" | "RenderingInfo" | "EventData" => {}
+        _ if !frame.has_children => {
+            let name = match frame.name_attr.filter(|n| frame.name == "Data" && !n.is_empty()) {
+                Some(name) => name,
+                None => frame.name.to_owned(),
+            };
+            insertions.push((section, name, frame.text));
+        }
+        _ => {}
+    }
+    Ok(())
+}
+
+/// `2016-07-08T18:12:51.6813000Z`, the form the crate writes a FILETIME or SYSTEMTIME in.
+fn is_system_time(text: &str) -> bool {
+    const SHAPE: &[u8] = b"dddd-dd-ddTdd:dd:dd.dddddddZ";
+    text.len() == SHAPE.len()
+        && text.bytes().zip(SHAPE).all(|(b, &s)| if s == b'd' { b.is_ascii_digit() } else { b == s })
+}
+
+/// A record header's time in the form of [`is_system_time`].
+fn format_time(time: Timestamp) -> String {
+    let seconds = time.as_second();
+    let ticks = time.subsec_nanosecond().max(0) / 100;
+    let (days, second_of_day) = (seconds.div_euclid(86_400), seconds.rem_euclid(86_400));
+    // Days since 1970-01-01 to a civil date (H. Hinnant's algorithm).
+    let z = days + 719_468;
+    let era = z.div_euclid(146_097);
+    let day_of_era = z.rem_euclid(146_097);
+    let year_of_era = (day_of_era - day_of_era / 1460 + day_of_era / 36_524 - day_of_era / 146_096) / 365;
+    let day_of_year = day_of_era - (365 * year_of_era + year_of_era / 4 - year_of_era / 100);
+    let mp = (5 * day_of_year + 2) / 153;
+    let day = day_of_year - (153 * mp + 2) / 5 + 1;
+    let month = if mp < 10 { mp + 3 } else { mp - 9 };
+    let year = year_of_era + era * 400 + i64::from(month <= 2);
+    format!(
+        "{year:04}-{month:02}-{day:02}T{:02}:{:02}:{:02}.{ticks:07}Z",
+        second_of_day / 3600,
+        second_of_day / 60 % 60,
+        second_of_day % 60
+    )
+}
+
+/// The English name Windows shows for a standard level.
+fn level_name(level: &str) -> String {
+    match level {
+        "" | "0" | "4" => "Information",
+        "1" => "Critical",
+        "2" => "Error",
+        "3" => "Warning",
+        "5" => "Verbose",
+        other => other,
+    }
+    .to_owned()
+}
+
+/// A piece of a record's XML.
+enum Token<'x> {
+    Start { name: &'x str, attrs: Vec<(&'x str, String)>, empty: bool },
+    End(&'x str),
+    Text(Cow<'x, str>),
+}
+
+/// Just enough of XML for what the crate writes: elements, attributes, text, entity and
+/// character references, CDATA sections; processing instructions, comments and declarations
+/// are skipped. Anything else is an error, which drops the record with a problem.
+struct Tokens<'x> {
+    xml: &'x str,
+    pos: usize,
+}
+
+impl<'x> Tokens<'x> {
+    fn next_token(&mut self) -> Result<Option<Token<'x>>, String> {
+        loop {
+            let rest = &self.xml[self.pos..];
+            if rest.is_empty() {
+                return Ok(None);
+            }
+            if !rest.starts_with('<') {
+                let end = rest.find('<').unwrap_or(rest.len());
+                self.pos += end;
+                return Ok(Some(Token::Text(unescape(&rest[..end]))));
+            }
+            if let Some(body) = rest.strip_prefix("<![CDATA[") {
+                let end = body.find("]]>").ok_or("unterminated CDATA section")?;
+                self.pos += "<![CDATA[".len() + end + "]]>".len();
+                return Ok(Some(Token::Text(Cow::Borrowed(&body[..end]))));
+            }
+            for (open, close) in [("<?", "?>"), ("<!--", "-->"), ("<!", ">")] {
+                if let Some(body) = rest.strip_prefix(open) {
+                    let end = body.find(close).ok_or_else(|| format!("unterminated {open}"))?;
+                    self.pos += open.len() + end + close.len();
+                    break;
+                }
+            }
+            if self.pos != self.xml.len() - rest.len() {
+                continue;
+            }
+            if let Some(body) = rest.strip_prefix("</") {
+                let end = body.find('>').ok_or("unterminated end tag")?;
+                self.pos += 2 + end + 1;
+                return Ok(Some(Token::End(body[..end].trim_end())));
+            }
+            return self.start_tag().map(Some);
+        }
+    }
+
+    /// `<name attr="value" ...>` or `.../>`, at `pos`.
+    fn start_tag(&mut self) -> Result<Token<'x>, String> {
+        let xml = self.xml;
+        let mut pos = self.pos + 1;
+        let name_end = |from: usize| {
+            xml[from..]
+                .find(|c: char| c.is_whitespace() || matches!(c, '/' | '>' | '='))
+                .map_or(xml.len(), |i| from + i)
+        };
+        let end = name_end(pos);
+        let name = &xml[pos..end];
+        if name.is_empty() {
+            return Err(format!("a tag without a name at byte {}", self.pos));
+        }
+        pos = end;
+        let mut attrs = Vec::new();
+        loop {
+            pos += xml[pos..].len() - xml[pos..].trim_start().len();
+            let rest = &xml[pos..];
+            if rest.starts_with("/>") {
+                self.pos = pos + 2;
+                return Ok(Token::Start { name, attrs, empty: true });
+            }
+            if rest.starts_with('>') {
+                self.pos = pos + 1;
+                return Ok(Token::Start { name, attrs, empty: false });
+            }
+            let end = name_end(pos);
+            let attr = &xml[pos..end];
+            let rest = xml[end..].trim_start();
+            let Some(rest) = rest.strip_prefix('=') else {
+                return Err(format!("attribute {attr:?} of <{name}> has no value"));
+            };
+            let rest = rest.trim_start();
+            let quote = match rest.chars().next() {
+                Some(q @ ('"' | '\'')) => q,
+                _ => return Err(format!("attribute {attr:?} of <{name}> is not quoted")),
+            };
+            let value = &rest[1..];
+            let close = value.find(quote).ok_or_else(|| format!("attribute {attr:?} of <{name}> is not closed"))?;
+            if attr.is_empty() {
+                return Err(format!("an attribute of <{name}> has no name"));
+            }
+            attrs.push((attr, unescape(&value[..close]).into_owned()));
+            pos = xml.len() - value.len() + close + 1;
+        }
+    }
+}
+
+/// Text with its entity and character references replaced; an unknown one stays as written.
+fn unescape(text: &str) -> Cow<'_, str> {
+    if !text.contains('&') {
+        return Cow::Borrowed(text);
+    }
+    let mut out = String::with_capacity(text.len());
+    let mut rest = text;
+    while let Some(at) = rest.find('&') {
+        out.push_str(&rest[..at]);
+        rest = &rest[at..];
+        // The longest reference known is `&#x10FFFF;`: a `;` further on ends something else.
+        let reference = rest.bytes().skip(1).take(10).position(|b| b == b';').map(|end| &rest[1..=end]);
+        let replaced = reference.and_then(|name| match name {
+            "amp" => Some('&'),
+            "lt" => Some('<'),
+            "gt" => Some('>'),
+            "quot" => Some('"'),
+            "apos" => Some('\''),
+            _ => {
+                let number = match name.strip_prefix("#x").or_else(|| name.strip_prefix("#X")) {
+                    Some(hex) => u32::from_str_radix(hex, 16).ok(),
+                    None => name.strip_prefix('#').and_then(|dec| dec.parse().ok()),
+                }?;
+                Some(char::from_u32(number).unwrap_or(char::REPLACEMENT_CHARACTER))
+            }
+        });
+        match (reference, replaced) {
+            (Some(name), Some(c)) => {
+                out.push(c);
+                rest = &rest[name.len() + 2..];
+            }
+            _ => {
+                out.push('&');
+                rest = &rest[1..];
+            }
+        }
+    }
+    out.push_str(rest);
+    Cow::Owned(out)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use std::fs::File;
+    use std::io::Cursor;
+
+    const DIR: &str = concat!(env!("CARGO_MANIFEST_DIR"), "/fixtures/evtx/");
+
+    fn read(name: &str) -> Parsed {
+        parse(File::open(format!("{DIR}{name}")).unwrap(), None)
+    }
+
+    fn bytes(name: &str) -> Vec<u8> {
+        std::fs::read(format!("{DIR}{name}")).unwrap()
+    }
+
+    fn fields(record: &Record) -> Vec<(&str, &str)> {
+        record.fields.iter().map(|(n, v)| (&**n, v.as_str())).collect()
+    }
+
+    fn with_id<'p>(parsed: &'p Parsed, id: &str) -> Vec<&'p Record> {
+        parsed.records.iter().filter(|r| r.get("Id") == Some(id)).collect()
+    }
+
+    #[test]
+    fn the_magic_is_the_file_header_signature() {
+        assert!(looks_like_evtx(&bytes("system-1.evtx")[..8]));
+        assert!(!looks_like_evtx(b"ElfFile"));
+        assert!(!looks_like_evtx(b"ElfChnk\0"));
+        assert!(!looks_like_evtx(b""));
+    }
+
+    #[test]
+    fn every_record_of_the_real_files_is_read() {
+        for (name, count) in [("system-1.evtx", 1881), ("system-2.evtx", 1160), ("application-no-crc32.evtx", 17)] {
+            let parsed = read(name);
+            assert_eq!(parsed.records.len(), count, "{name}");
+            assert_eq!(parsed.problems, [], "{name}");
+            for (i, record) in parsed.records.iter().enumerate() {
+                let place = u32::try_from(i + 1).unwrap();
+                assert_eq!(record.kind, RecordKind::PsObject);
+                assert_eq!(record.span, Span { bytes: 0..0, first_line: place, last_line: place });
+                let names: Vec<&str> = record.fields.iter().take(7).map(|(n, _)| &**n).collect();
+                assert_eq!(
+                    names,
+                    ["TimeCreated", "Id", "ProviderName", "LevelDisplayName", "LogName", "MachineName", "RecordId"]
+                );
+                assert_eq!(record.fields.last().map(|(n, v)| (&**n, v.as_str())), Some(("producer", PRODUCER)));
+                assert!(is_system_time(record.get("TimeCreated").unwrap()), "{record:?}");
+                assert!(record.get("Id").unwrap().parse::<u16>().is_ok(), "{record:?}");
+                assert!(record.get("RecordId").unwrap().parse::<u64>().is_ok(), "{record:?}");
+                assert!(!record.get("ProviderName").unwrap().is_empty(), "{record:?}");
+            }
+            let channel = if name.starts_with("application") { "Application" } else { "System" };
+            assert!(parsed.records.iter().all(|r| r.get("LogName") == Some(channel)), "{name}");
+        }
+    }
+
+    #[test]
+    fn the_windows_update_restart_of_system_2() {
+        let parsed = read("system-2.evtx");
+        let restarts = with_id(&parsed, "1074");
+        assert_eq!(restarts.len(), 2);
+        assert_eq!(
+            fields(restarts[1]),
+            [
+                ("TimeCreated", "2018-07-12T00:41:00.5678011Z"),
+                ("Id", "1074"),
+                ("ProviderName", "User32"),
+                ("LevelDisplayName", "Information"),
+                ("LogName", "System"),
+                ("MachineName", "DESKTOP-1N4R894"),
+                ("RecordId", "361"),
+                ("param1", r"c:\windows\system32\svchost.exe (DESKTOP-1N4R894)"),
+                ("param2", "DESKTOP-1N4R894"),
+                ("param3", "Operating System: Service pack (Planned)"),
+                ("param4", "0x80020010"),
+                ("param5", "restart"),
+                ("param6", ""),
+                ("param7", r"NT AUTHORITY\SYSTEM"),
+                ("producer", "Get-WinEvent"),
+            ]
+        );
+        let upgrade = restarts[0];
+        assert_eq!(upgrade.get("ProviderName"), Some("User32"));
+        assert_eq!(upgrade.get("param1"), Some(r"C:\WINDOWS\system32\winlogon.exe (DESKTOP-1N4R894)"));
+        assert_eq!(upgrade.get("param3"), Some("Operating System: Upgrade (Planned)"));
+        assert_eq!(upgrade.get("param4"), Some("0x80020003"));
+        assert_eq!(upgrade.get("param5"), Some("restart"));
+        assert_eq!(with_id(&parsed, "6006").len(), 2);
+    }
+
+    #[test]
+    fn the_msiexec_restart_of_system_1() {
+        let parsed = read("system-1.evtx");
+        let restarts = with_id(&parsed, "1074");
+        assert_eq!(restarts.len(), 2);
+        let msiexec = restarts.iter().find(|r| r.get("param1") == Some("msiexec.exe")).unwrap();
+        assert_eq!(msiexec.get("ProviderName"), Some("User32"));
+        assert_eq!(msiexec.get("param4"), Some("0x80030002"));
+        assert_eq!(msiexec.get("param5"), Some("restart"));
+        assert_eq!(
+            msiexec.get("param6"),
+            Some(
+                "The Windows Installer initiated a system restart to complete or continue the configuration of 'VMware Tools'."
+            )
+        );
+        assert_eq!(restarts[0].get("param4"), Some("0x80020003"));
+        assert_eq!(with_id(&parsed, "6006").len(), 2);
+    }
+
+    #[test]
+    fn unnamed_data_are_numbered_and_user_data_named_by_element() {
+        let parsed = read("system-1.evtx");
+        // EventLog 6009: five unnamed Data, the second empty-free, the third empty.
+        let first = &parsed.records[0];
+        assert_eq!(
+            fields(first)[1..],
+            [
+                ("Id", "6009"),
+                ("ProviderName", "EventLog"),
+                ("LevelDisplayName", "Information"),
+                ("LogName", "System"),
+                ("MachineName", "WIN-P4SIAA0SQCO"),
+                ("RecordId", "1"),
+                ("param1", "10.00."),
+                ("param2", "15063"),
+                ("param3", ""),
+                ("param4", "Multiprocessor Free"),
+                ("param5", "0"),
+                ("producer", "Get-WinEvent"),
+            ]
+        );
+        // UserPnp 20001 keeps its values in UserData/InstallDeviceID; escaped text is unescaped.
+        let pnp = parsed.records.iter().find(|r| r.get("Id") == Some("20001")).unwrap();
+        assert_eq!(pnp.get("DriverVersion"), Some("10.0.15063.0"));
+        assert_eq!(pnp.get("DeviceInstanceID"), Some(r"HID\VID_0E0F&PID_000A&COL01\7&1E4BFC40&0&0000"));
+        assert_eq!(pnp.get("InstallDeviceID"), None, "only leaves are fields");
+    }
+
+    #[test]
+    fn the_file_without_crc32_reads_whole() {
+        let parsed = read("application-no-crc32.evtx");
+        assert_eq!(parsed.records.len(), 17);
+        assert_eq!(parsed.problems, []);
+        let ids: Vec<u64> = parsed.records.iter().map(|r| r.get("RecordId").unwrap().parse().unwrap()).collect();
+        assert_eq!(ids, (426..=442).collect::<Vec<_>>());
+    }
+
+    #[test]
+    fn a_truncated_file_keeps_its_first_chunk_and_says_the_rest_is_missing() {
+        let mut data = bytes("system-1.evtx");
+        data.truncate(70_000);
+        let parsed = parse(Cursor::new(data), None);
+        // Chunk 0 holds records 1 to 108.
+        assert_eq!(parsed.records.len(), 108);
+        let problems: Vec<String> = parsed.problems.iter().map(ToString::to_string).collect();
+        assert_eq!(
+            problems,
+            [
+                "the file ends 368 bytes into chunk 1 (cut short?): that chunk not read",
+                "the header counts 3 chunks, the file holds 1 whole ones: the missing chunks not read",
+            ]
+        );
+    }
+
+    #[test]
+    fn a_truncated_file_whose_header_counts_more_chunks_says_so() {
+        let mut data = bytes("system-2.evtx");
+        data.truncate(4096 + 2 * 65536);
+        let parsed = parse(Cursor::new(data), None);
+        assert_eq!(parsed.records.len(), 238);
+        let problems: Vec<String> = parsed.problems.iter().map(ToString::to_string).collect();
+        assert_eq!(problems, ["the header counts 4 chunks, the file holds 2 whole ones: the missing chunks not read"]);
+    }
+
+    /// A small deterministic generator, so a failure reproduces.
+    fn noise(seed: u64) -> impl FnMut() -> u64 {
+        let mut state = seed;
+        move || {
+            state ^= state << 13;
+            state ^= state >> 7;
+            state ^= state << 17;
+            state
+        }
+    }
+
+    #[test]
+    fn overwritten_bytes_in_a_chunk_cost_some_records_and_say_so() {
+        let original = bytes("system-1.evtx");
+        for seed in 1..=20u64 {
+            let mut data = original.clone();
+            let mut next = noise(seed);
+            // Chunk 2, past its header: records 211 to 326.
+            let start = 4096 + 2 * 65536 + 512;
+            for _ in 0..64 {
+                let at = start + (next() % 60_000) as usize;
+                data[at] = next() as u8;
+            }
+            let parsed = parse(Cursor::new(data), None);
+            // Only chunk 2's records can be lost, and a loss is said: a record or the whole
+            // chunk (a damaged link in its string table loses the chunk in the crate).
+            assert!((1881 - 116..=1881).contains(&parsed.records.len()), "seed {seed}: {:?}", parsed.problems);
+            if parsed.records.len() < 1881 {
+                assert!(parsed.problems.len() > 1, "seed {seed}: {:?}", parsed.problems);
+            }
+            assert!(
+                parsed.problems.iter().any(|p| p.message
+                    == "chunk 2: CRC32 does not match, the chunk is damaged: what is read from it may be wrong"),
+                "seed {seed}: {:?}",
+                parsed.problems
+            );
+            let places: Vec<u32> = parsed.records.iter().map(|r| r.span.first_line).collect();
+            assert!(places.windows(2).all(|w| w[0] < w[1]), "seed {seed}");
+        }
+    }
+
+    #[test]
+    fn a_garbage_chunk_is_a_problem_and_the_others_are_read() {
+        let mut data = bytes("system-2.evtx");
+        let mut next = noise(7);
+        // Chunk 1 (records 132 to 238) whole, its header too.
+        for byte in &mut data[4096 + 65536..4096 + 2 * 65536] {
+            *byte = next() as u8;
+        }
+        let parsed = parse(Cursor::new(data), None);
+        assert_eq!(parsed.records.len(), 1160 - 107);
+        assert!(
+            parsed.records.iter().all(|r| !(132..=238).contains(&r.get("RecordId").unwrap().parse::<u32>().unwrap()))
+        );
+        let problems: Vec<String> = parsed.problems.iter().map(ToString::to_string).collect();
+        assert_eq!(problems.len(), 1, "{problems:?}");
+        assert!(problems[0].starts_with("chunk 1: "), "{problems:?}");
+        assert!(problems[0].ends_with("; its records not read"), "{problems:?}");
+        assert!(problems[0].contains("ElfChnk"), "{problems:?}");
+    }
+
+    #[test]
+    fn a_record_the_crate_cannot_read_is_a_problem_at_its_place() {
+        let mut data = bytes("system-2.evtx");
+        // Record 2's header magic (`**\0\0`): its first byte.
+        let chunk = 4096 + 512;
+        let first_size = u32::from_le_bytes(data[chunk + 4..chunk + 8].try_into().unwrap()) as usize;
+        assert_eq!(&data[chunk + first_size..chunk + first_size + 4], b"\x2a\x2a\0\0");
+        data[chunk + first_size] = b'X';
+        let parsed = parse(Cursor::new(data), None);
+        assert_eq!(parsed.records.len(), 1159);
+        let unread: Vec<&Problem> = parsed.problems.iter().filter(|p| p.line.is_some()).collect();
+        assert_eq!(unread.len(), 1, "{:?}", parsed.problems);
+        assert_eq!(unread[0].line, Some(2));
+        assert!(unread[0].message.starts_with("chunk 0: record not read: "), "{unread:?}");
+        assert_eq!(parsed.records[1].span.first_line, 3, "places count the unread record");
+        assert_eq!(parsed.records[1].get("RecordId"), Some("3"));
+    }
+
+    #[test]
+    fn records_a_damaged_size_leads_past_are_counted_as_not_read() {
+        let mut data = bytes("system-2.evtx");
+        let chunk = 4096 + 512;
+        let size_at = |data: &[u8], at: usize| u32::from_le_bytes(data[at + 4..at + 8].try_into().unwrap());
+        let (first, second) = (size_at(&data, chunk), size_at(&data, chunk + size_at(&data, chunk) as usize));
+        let third = size_at(&data, chunk + (first + second) as usize);
+        // Record 1 now claims records 2 and 3 as well; the crate walks on from record 4.
+        data[chunk + 4..chunk + 8].copy_from_slice(&(first + second + third).to_le_bytes());
+        let parsed = parse(Cursor::new(data), None);
+        let problems: Vec<String> = parsed.problems.iter().map(ToString::to_string).collect();
+        assert_eq!(
+            problems,
+            [
+                "chunk 0: CRC32 does not match, the chunk is damaged: what is read from it may be wrong",
+                "chunk 0: its header counts 131 records (EventRecordID 1 to 131), 129 were found: 2 not read",
+            ]
+        );
+        assert_eq!(parsed.records.len(), 1158);
+        assert_eq!(parsed.records[1].get("RecordId"), Some("4"));
+    }
+
+    #[test]
+    fn files_that_are_not_event_logs_are_problems() {
+        let zeros = vec![0u8; 70_000];
+        let mut short = bytes("system-1.evtx");
+        short.truncate(100);
+        let mut no_magic = bytes("system-1.evtx");
+        no_magic[0] = b'X';
+        for (what, data, says) in [
+            ("empty", Vec::new(), "event log file (.evtx) not read: empty"),
+            ("zeros", zeros, "event log file (.evtx) not read: its header cannot be read: "),
+            ("short", short, "event log file (.evtx) not read: 100 bytes, shorter than its header"),
+            ("no magic", no_magic, "event log file (.evtx) not read: its header cannot be read: "),
+        ] {
+            let parsed = parse(Cursor::new(data), None);
+            assert_eq!(parsed.records, [], "{what}");
+            assert_eq!(parsed.problems.len(), 1, "{what}: {:?}", parsed.problems);
+            assert!(parsed.problems[0].message.starts_with(says), "{what}: {:?}", parsed.problems);
+            assert_eq!(parsed.problems[0].line, None);
+        }
+    }
+
+    #[test]
+    fn a_header_alone_is_an_empty_log_and_a_damaged_header_is_said() {
+        let mut data = bytes("system-2.evtx");
+        data.truncate(4096);
+        let parsed = parse(Cursor::new(data.clone()), None);
+        assert_eq!(parsed.records, []);
+        assert_eq!(parsed.problems.len(), 1, "the header counts 4 chunks: {:?}", parsed.problems);
+        // The chunk count, under the header's CRC32.
+        data[42] = 0;
+        data[43] = 0;
+        let parsed = parse(Cursor::new(data), None);
+        let problems: Vec<String> = parsed.problems.iter().map(ToString::to_string).collect();
+        assert_eq!(problems, ["file header CRC32 does not match, the header is damaged; chunks read anyway"]);
+    }
+
+    #[test]
+    fn reading_stops_past_max_records() {
+        let parsed = parse(File::open(format!("{DIR}system-2.evtx")).unwrap(), Some(200));
+        assert_eq!(parsed.records.len(), 200);
+        let problems: Vec<String> = parsed.problems.iter().map(ToString::to_string).collect();
+        assert_eq!(problems, ["line 201: more than 200 records: reading stopped here, the rest not read"]);
+        let exact = parse(File::open(format!("{DIR}application-no-crc32.evtx")).unwrap(), Some(17));
+        assert_eq!((exact.records.len(), exact.problems.len()), (17, 0));
+    }
+
+    #[test]
+    fn insertion_strings_cannot_take_the_records_own_names() {
+        let xml = br#"<?xml version="1.0" encoding="utf-8"?>
+<Event xmlns="http://schemas.microsoft.com/win/2004/08/events/event"><System><Provider Name="P &amp; Q"/><EventID Qualifiers="16384">7036</EventID><Level>2</Level><TimeCreated SystemTime="2026-12-05T10:14:22.0000001Z"/><EventRecordID>9</EventRecordID><Channel>System</Channel><Computer>CCE-HOST01</Computer></System><EventData><Data Name="producer">evil</Data><Data Name="id">1</Data><Data>&lt;x&gt;&#65;&#x42;&bogus;</Data><Data Name="">e</Data><Binary>00</Binary></EventData></Event>"#;
+        let record = event(xml, 1, Timestamp::UNIX_EPOCH, 4).unwrap();
+        assert_eq!(
+            fields(&record),
+            [
+                ("TimeCreated", "2026-12-05T10:14:22.0000001Z"),
+                ("Id", "7036"),
+                ("ProviderName", "P & Q"),
+                ("LevelDisplayName", "Error"),
+                ("LogName", "System"),
+                ("MachineName", "CCE-HOST01"),
+                ("RecordId", "9"),
+                ("EventData.producer", "evil"),
+                ("EventData.id", "1"),
+                ("param3", "<x>AB&bogus;"),
+                ("param4", "e"),
+                ("producer", "Get-WinEvent"),
+            ]
+        );
+    }
+
+    #[test]
+    fn a_bare_event_gets_its_times_and_ids_from_the_record_header() {
+        let time = Timestamp::new(1_467_999_171, 681_300_000).unwrap();
+        let record = event(b"<Event><System><Level>16</Level></System></Event>", 77, time, 1).unwrap();
+        assert_eq!(
+            fields(&record),
+            [
+                ("TimeCreated", "2016-07-08T17:32:51.6813000Z"),
+                ("Id", ""),
+                ("ProviderName", ""),
+                ("LevelDisplayName", "16"),
+                ("LogName", ""),
+                ("MachineName", ""),
+                ("RecordId", "77"),
+                ("producer", "Get-WinEvent"),
+            ]
+        );
+        let before_1970 = Timestamp::from_second(-11_644_473_600).unwrap();
+        assert_eq!(format_time(before_1970), "1601-01-01T00:00:00.0000000Z");
+    }
+
+    #[test]
+    fn xml_that_is_not_one_event_is_an_error() {
+        for (xml, says) in [
+            (&b"<System/>"[..], "root element is <System>, not <Event>"),
+            (b"<Event><System></Event>", "<System> closed by </Event>"),
+            (b"<Event>", "its XML ends inside <Event>"),
+            (b"<Event/><Event/>", "more than one root element"),
+            (b"", "no <Event> element"),
+            (b"<Event a=b/>", "attribute \"a\" of <Event> is not quoted"),
+            (b"<Event><![CDATA[x</Event>", "unterminated CDATA section"),
+            (b"</Event>", "</Event> closes nothing"),
+            (b"<Event a=\"\xff/>", "attribute \"a\" of <Event> is not closed"),
+        ] {
+            assert_eq!(event(xml, 1, Timestamp::UNIX_EPOCH, 1).err().as_deref(), Some(says), "{xml:?}");
+        }
+    }
+}
