@@ -36,9 +36,9 @@
 //!
 //! A binary file has no lines: a record's span is `first_line == last_line ==` its 1-based
 //! place among the records of the file in the order they are read (oldest chunk first, as
-//! Windows reads a log that has wrapped around), counting the records that could not be read,
-//! with an empty byte range. A problem about one record is at that place; one about the file
-//! or a whole chunk has none.
+//! Windows reads a log that has wrapped around), counting the records the crate says it could
+//! not read, with an empty byte range. A problem about one record is at that place; one about
+//! the file or a whole chunk has none.
 //!
 //! Damage is reported, never fatal: a file whose header cannot be read yields nothing but a
 //! problem; a chunk that cannot be read, a record that cannot be read and a file cut short each
