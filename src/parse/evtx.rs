@@ -53,7 +53,7 @@ use std::sync::Arc;
 use ::evtx::err::EvtxError;
 use ::evtx::{EvtxParser, ParserSettings, Timestamp};
 
-use crate::record::{FieldName, Parsed, Problem, Record, RecordKind, Span};
+use crate::record::{FieldName, Parsed, Problem, ProblemKind, Record, RecordKind, Span};
 
 /// How an .evtx file starts: the file header's signature.
 pub const MAGIC: &[u8] = b"ElfFile\0";
@@ -87,22 +87,25 @@ pub fn parse<R: Read + Seek>(mut reader: R, max_records: Option<usize>) -> Parse
     let len = match reader.seek(SeekFrom::End(0)).and_then(|len| reader.seek(SeekFrom::Start(0)).map(|_| len)) {
         Ok(len) => len,
         Err(err) => {
-            parsed.problems.push(Problem::file(format!("event log file (.evtx) not read: {err}")));
+            parsed
+                .problems
+                .push(Problem::file(ProblemKind::Unreadable, format!("event log file (.evtx) not read: {err}")));
             return parsed;
         }
     };
     if len < HEADER_SIZE {
         let what = if len == 0 { "empty".to_owned() } else { format!("{len} bytes, shorter than its header") };
-        parsed.problems.push(Problem::file(format!("event log file (.evtx) not read: {what}")));
+        let kind = if len == 0 { ProblemKind::Empty } else { ProblemKind::Syntax };
+        parsed.problems.push(Problem::file(kind, format!("event log file (.evtx) not read: {what}")));
         return parsed;
     }
     let mut parser = match EvtxParser::from_read_seek(reader) {
         Ok(parser) => parser,
         Err(err) => {
-            parsed.problems.push(Problem::file(format!(
-                "event log file (.evtx) not read: its header cannot be read: {}",
-                chain(&err)
-            )));
+            parsed.problems.push(Problem::file(
+                ProblemKind::Syntax,
+                format!("event log file (.evtx) not read: its header cannot be read: {}", chain(&err)),
+            ));
             return parsed;
         }
     };
@@ -117,21 +120,27 @@ pub fn parse<R: Read + Seek>(mut reader: R, max_records: Option<usize>) -> Parse
         let mut data = match chunk {
             Ok(data) => data,
             Err(err) => {
-                parsed.problems.push(Problem::file(chunk_problem(&err)));
+                parsed.problems.push(Problem::file(ProblemKind::Syntax, chunk_problem(&err)));
                 continue;
             }
         };
         let number = data.number.map_or_else(|| "?".to_owned(), |n| n.to_string());
         if !data.validate_checksum() {
-            parsed.problems.push(Problem::file(format!(
-                "chunk {number}: CRC32 does not match, the chunk is damaged: what is read from it may be wrong"
-            )));
+            parsed.problems.push(Problem::file(
+                ProblemKind::Syntax,
+                format!(
+                    "chunk {number}: CRC32 does not match, the chunk is damaged: what is read from it may be wrong"
+                ),
+            ));
         }
         let (first_id, last_id) = (data.header.first_event_record_id, data.header.last_event_record_id);
         let mut chunk = match data.parse(Arc::clone(&settings)) {
             Ok(chunk) => chunk,
             Err(err) => {
-                parsed.problems.push(Problem::file(format!("chunk {number}: {}; its records not read", chain(&err))));
+                parsed.problems.push(Problem::file(
+                    ProblemKind::Syntax,
+                    format!("chunk {number}: {}; its records not read", chain(&err)),
+                ));
                 continue;
             }
         };
@@ -147,6 +156,7 @@ pub fn parse<R: Read + Seek>(mut reader: R, max_records: Option<usize>) -> Parse
                 Ok(record) => {
                     if max_records.is_some_and(|max| parsed.records.len() >= max) {
                         parsed.problems.push(Problem::at(
+                            ProblemKind::SizeLimit,
                             place,
                             format!(
                                 "more than {} records: reading stopped here, the rest not read",
@@ -160,16 +170,20 @@ pub fn parse<R: Read + Seek>(mut reader: R, max_records: Option<usize>) -> Parse
                 Err(message) => {
                     unread += 1;
                     if unread <= RECORD_PROBLEMS_PER_CHUNK {
-                        parsed.problems.push(Problem::at(place, format!("chunk {number}: record not read: {message}")));
+                        parsed.problems.push(Problem::at(
+                            ProblemKind::Syntax,
+                            place,
+                            format!("chunk {number}: record not read: {message}"),
+                        ));
                     }
                 }
             }
         }
         if unread > RECORD_PROBLEMS_PER_CHUNK {
-            parsed.problems.push(Problem::file(format!(
-                "chunk {number}: {} more records not read",
-                unread - RECORD_PROBLEMS_PER_CHUNK
-            )));
+            parsed.problems.push(Problem::file(
+                ProblemKind::Syntax,
+                format!("chunk {number}: {} more records not read", unread - RECORD_PROBLEMS_PER_CHUNK),
+            ));
         }
         // The crate walks a chunk by each record's size, and moves on silently when a damaged
         // size leads past records, or when the header's last ID comes early: the header's count
@@ -177,11 +191,14 @@ pub fn parse<R: Read + Seek>(mut reader: R, max_records: Option<usize>) -> Parse
         if first_id <= last_id && last_id - first_id >= seen {
             // A damaged header can claim every ID there is.
             let counted = (last_id - first_id).saturating_add(1);
-            parsed.problems.push(Problem::file(format!(
-                "chunk {number}: its header counts {counted} records (EventRecordID {first_id} to {last_id}), \
+            parsed.problems.push(Problem::file(
+                ProblemKind::Syntax,
+                format!(
+                    "chunk {number}: its header counts {counted} records (EventRecordID {first_id} to {last_id}), \
                  {seen} were found: {} not read",
-                counted - seen
-            )));
+                    counted - seen
+                ),
+            ));
         }
     }
     parsed
@@ -193,20 +210,27 @@ pub fn parse<R: Read + Seek>(mut reader: R, max_records: Option<usize>) -> Parse
 fn check_header<R: Read + Seek>(parser: &EvtxParser<R>, len: u64, problems: &mut Vec<Problem>) {
     let header = parser.header();
     if !header.validate_checksum() {
-        problems.push(Problem::file("file header CRC32 does not match, the header is damaged; chunks read anyway"));
+        problems.push(Problem::file(
+            ProblemKind::Syntax,
+            "file header CRC32 does not match, the header is damaged; chunks read anyway",
+        ));
     }
     let body = len - HEADER_SIZE;
     let (whole, tail) = (body / CHUNK_SIZE, body % CHUNK_SIZE);
     if tail != 0 {
-        problems.push(Problem::file(format!(
-            "the file ends {tail} bytes into chunk {whole} (cut short?): that chunk not read"
-        )));
+        problems.push(Problem::file(
+            ProblemKind::Syntax,
+            format!("the file ends {tail} bytes into chunk {whole} (cut short?): that chunk not read"),
+        ));
     }
     if u64::from(header.chunk_count) > whole + u64::from(tail != 0) {
-        problems.push(Problem::file(format!(
-            "the header counts {} chunks, the file holds {whole} whole ones: the missing chunks not read",
-            header.chunk_count
-        )));
+        problems.push(Problem::file(
+            ProblemKind::Syntax,
+            format!(
+                "the header counts {} chunks, the file holds {whole} whole ones: the missing chunks not read",
+                header.chunk_count
+            ),
+        ));
     }
 }
 
@@ -856,6 +880,8 @@ mod tests {
             assert_eq!(parsed.problems.len(), 1, "{what}: {:?}", parsed.problems);
             assert!(parsed.problems[0].message.starts_with(says), "{what}: {:?}", parsed.problems);
             assert_eq!(parsed.problems[0].line, None);
+            let kind = if what == "empty" { ProblemKind::Empty } else { ProblemKind::Syntax };
+            assert_eq!(parsed.problems[0].kind, kind, "{what}");
         }
     }
 
