@@ -23,6 +23,20 @@ mkdir -p fuzz/corpus/transcript
 grep -rla -e 'transcript start' -e 't.r.a.n.s.c.r.i.p.t. .s.t.a.r.t' fixtures examples | while read -r f; do
   cp "$f" "fuzz/corpus/transcript/$(echo "$f" | tr '/' '_')"
 done
+# Event logs: the three real files whole, and each of their chunks behind its file's header as
+# a one-chunk log, so the fuzzer also has small real inputs to mutate.
+mkdir -p fuzz/corpus/evtx
+for f in fixtures/evtx/*.evtx; do
+  name=$(basename "$f" .evtx)
+  cp "$f" "fuzz/corpus/evtx/$name.evtx"
+  chunks=$(( ($(wc -c < "$f") - 4096) / 65536 ))
+  i=0
+  [ "$chunks" -gt 1 ] || i=$chunks
+  while [ "$i" -lt "$chunks" ]; do
+    { head -c 4096 "$f"; tail -c +$((4096 + i * 65536 + 1)) "$f" | head -c 65536; } > "fuzz/corpus/evtx/$name-chunk$i.evtx"
+    i=$((i + 1))
+  done
+done
 mkdir -p fuzz/corpus/zip
 python3 - <<'PY'
 import io, os, zipfile

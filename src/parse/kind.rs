@@ -26,13 +26,15 @@ pub enum FileKind {
     Document,
     /// `wevtutil qe ... /f:text`: event blocks.
     WevtutilText,
+    /// A binary event log (`.evtx`), read from its bytes (see [`super::evtx`]), never as text.
+    EventLogFile,
     /// Not text; reported and skipped.
     Binary,
 }
 
 impl FileKind {
     /// Every kind, for tests, fuzz targets and properties that must cover them all.
-    pub const ALL: [FileKind; 13] = [
+    pub const ALL: [FileKind; 14] = [
         FileKind::CceLog,
         FileKind::CloudConnectorIni,
         FileKind::ModuleIni,
@@ -45,6 +47,7 @@ impl FileKind {
         FileKind::Script,
         FileKind::Document,
         FileKind::WevtutilText,
+        FileKind::EventLogFile,
         FileKind::Binary,
     ];
 
@@ -64,7 +67,8 @@ impl FileKind {
             FileKind::Script => 9,
             FileKind::Document => 10,
             FileKind::WevtutilText => 11,
-            FileKind::Binary => 12,
+            FileKind::EventLogFile => 12,
+            FileKind::Binary => 13,
         }
     }
 
@@ -89,6 +93,7 @@ impl FileKind {
             | FileKind::CsvExport
             | FileKind::Script
             | FileKind::Document
+            | FileKind::EventLogFile
             | FileKind::Binary => Boundary::BlankLine,
         }
     }
@@ -108,6 +113,7 @@ impl FileKind {
             FileKind::Script => "ps_script",
             FileKind::Document => "document",
             FileKind::WevtutilText => "wevtutil_text",
+            FileKind::EventLogFile => "evtx",
             FileKind::Binary => "binary",
         }
     }

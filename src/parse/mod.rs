@@ -11,6 +11,7 @@ pub mod console;
 pub mod csv;
 pub mod document;
 pub mod eventlog;
+pub mod evtx;
 pub mod ini;
 pub mod ipconfig;
 pub mod json;
@@ -46,7 +47,8 @@ pub fn parse(kind: FileKind, text: &str, producer: Option<&str>) -> Parsed {
         FileKind::Script => script::parse(text),
         FileKind::Document => document::parse(text),
         FileKind::WevtutilText => wevtutil::parse(text),
-        FileKind::Binary => Parsed::default(),
+        // Read from bytes, not text: an .evtx in scan/file.rs, anything else binary not at all.
+        FileKind::EventLogFile | FileKind::Binary => Parsed::default(),
     };
     eventlog::normalize(&mut parsed.records);
     producer::infer_from_shape(&mut parsed.records);

@@ -4,7 +4,7 @@
 
 use std::collections::HashMap;
 use std::fs::File;
-use std::io::{Cursor, Read};
+use std::io::{Cursor, Read, Seek, SeekFrom};
 
 use rayon::prelude::*;
 
@@ -38,6 +38,9 @@ pub(super) fn process(to: Use<'_>, source: &SourceFile, options: &ScanOptions) -
         result.report.problems.push(Problem::file(ProblemKind::TimeLimit, TIME_LIMIT));
         return result;
     }
+    if let Some(events) = event_log_file(to, source, options, &mut result) {
+        return events;
+    }
     if let Content::Disk(disk) = &source.content
         && let Ok(meta) = std::fs::metadata(&disk.path)
         && meta.len() > options.stream_threshold
@@ -70,6 +73,50 @@ pub(super) fn process(to: Use<'_>, source: &SourceFile, options: &ScanOptions) -
     let whole = Chunk { text: decoded.text, first_line: 1, offset: 0, last: true };
     let chunk = process_chunk(to, &source.path, kind, result.producer.as_deref(), whole, limits.max_record_bytes);
     finish(to, result, vec![chunk])
+}
+
+/// An .evtx file, read from its bytes a chunk at a time: it is binary, so it is never decoded
+/// as text. `None` when the source is not one (or cannot be opened: the text path reports why).
+fn event_log_file(
+    to: Use<'_>,
+    source: &SourceFile,
+    options: &ScanOptions,
+    result: &mut FileResult,
+) -> Option<FileResult> {
+    let parsed = match &source.content {
+        Content::Disk(disk) => {
+            let mut file = disk.open().ok()?;
+            let mut magic = [0u8; parse::evtx::MAGIC.len()];
+            file.read_exact(&mut magic).ok()?;
+            if !parse::evtx::looks_like_evtx(&magic) {
+                return None;
+            }
+            if file.metadata().ok()?.len() > options.limits.max_file_size {
+                return None;
+            }
+            file.seek(SeekFrom::Start(0)).ok()?;
+            parse::evtx::parse(file, None)
+        }
+        Content::Memory(Ok(bytes)) if parse::evtx::looks_like_evtx(bytes) => {
+            parse::evtx::parse(Cursor::new(bytes), None)
+        }
+        Content::Memory(_) => return None,
+    };
+    let mut result = std::mem::replace(result, FileResult::unread(&source.path));
+    result.report.kind = Some(FileKind::EventLogFile);
+    let records = parsed.records.len();
+    let chunk = match to {
+        Use::Records => {
+            ChunkResult { records, problems: parsed.problems, kept: parsed.records, ..ChunkResult::empty(0) }
+        }
+        Use::Match(engine) => {
+            // No text: an event's excerpt is made from its fields.
+            let hits = engine.match_records(&source.path, &Excerpts::Text { text: "", offset: 0 }, &parsed.records);
+            let (kept, excerpts) = keep(parsed.records, "", 0);
+            ChunkResult { records, problems: parsed.problems, hits, kept, excerpts, ..ChunkResult::empty(0) }
+        }
+    };
+    Some(finish(to, result, vec![chunk]))
 }
 
 /// Whether the bytes (a file's head or all of it) are not text; if so the report says so.
