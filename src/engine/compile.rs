@@ -61,6 +61,8 @@ pub struct CompiledRule {
     pub unknown: Option<(Cond, String)>,
     /// Whether an error record's problem is fixed by a later clean run of its command.
     pub resolved_by_rerun: bool,
+    /// The record fields (or captures) its scope compares, in the order of its comparisons.
+    pub scope_fields: Vec<String>,
 }
 
 /// A rule's entity, compiled.
@@ -70,8 +72,6 @@ pub struct Entity {
     pub observed: Cond,
     pub key: Vec<String>,
     pub state: Option<String>,
-    /// The record fields its scope compares, in the order of its comparisons.
-    pub scope_fields: Vec<String>,
 }
 
 impl CompiledRule {
@@ -215,8 +215,7 @@ pub fn compile(loaded: LoadedRule) -> Result<CompiledRule, Box<RuleError>> {
         Box::new(error)
     })?;
 
-    let tables_named =
-        def.join.iter().map(|j| &j.fact).chain(def.entity.iter().flat_map(|e| e.scope.iter().map(|s| &s.fact)));
+    let tables_named = def.join.iter().map(|j| &j.fact).chain(def.scope.iter().map(|s| &s.fact));
     for table in tables_named {
         if !facts::TABLES.contains(&table.value.as_str()) {
             return Err(Box::new(
@@ -267,7 +266,6 @@ pub fn compile(loaded: LoadedRule) -> Result<CompiledRule, Box<RuleError>> {
             observed: parse_condition(&entity.observed, "entity.observed")?,
             key: entity.key.clone(),
             state: entity.state.clone(),
-            scope_fields: entity.scope.iter().flat_map(|s| s.comparisons.iter().map(|c| c.record.clone())).collect(),
         }),
         None => None,
     };
@@ -304,6 +302,7 @@ pub fn compile(loaded: LoadedRule) -> Result<CompiledRule, Box<RuleError>> {
         .filter(|m| m.field == FieldRef::Named("fact".to_owned()) && m.op == Op::Equals)
         .flat_map(|m| m.values.iter().cloned())
         .collect();
+    let scope_fields = def.scope.iter().flat_map(|s| s.comparisons.iter().map(|c| c.record.clone())).collect();
     Ok(CompiledRule {
         kinds,
         selections,
@@ -315,6 +314,7 @@ pub fn compile(loaded: LoadedRule) -> Result<CompiledRule, Box<RuleError>> {
         entity,
         unknown,
         resolved_by_rerun,
+        scope_fields,
         loaded,
     })
 }

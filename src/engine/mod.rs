@@ -43,8 +43,8 @@ pub struct Engine {
 /// What matching the records of one input (or one stretch of it) produced.
 #[derive(Default)]
 pub struct MatchHits {
-    /// (rule, evidence) in record order.
-    pub(super) hits: Vec<(usize, Evidence)>,
+    /// (rule, evidence, the values its scope compares) in record order.
+    pub(super) hits: Vec<(usize, Evidence, Vec<Option<String>>)>,
     /// Records selected by join rules, checked once all inputs are in.
     pub(super) join_candidates: Vec<(usize, Record, Evidence)>,
     /// Observations of the entities state rules judge, judged once all inputs are in.
@@ -61,8 +61,19 @@ pub(super) struct Observation {
     pub entity: Vec<String>,
     pub holds: bool,
     pub evidence: Evidence,
-    /// The values of the fields the entity's scope compares (`Entity::scope_fields`).
+    /// The values the rule's scope compares (`CompiledRule::scope_fields`).
     pub scope_values: Vec<Option<String>>,
+}
+
+/// The values a rule's scope compares: a capture of that name, else the record's field.
+fn scope_values(rule: &CompiledRule, record: &Record, captures: &[(String, String)]) -> Vec<Option<String>> {
+    rule.scope_fields
+        .iter()
+        .map(|field| {
+            captures.iter().find(|(name, _)| name == field).map(|(_, v)| v.as_str()).or_else(|| record.get(field))
+        })
+        .map(|value| value.map(str::to_owned))
+        .collect()
 }
 
 impl MatchHits {
@@ -146,18 +157,19 @@ impl Engine {
                         .map(|field| record.get(field).map_or_else(|| path.to_owned(), fold::fold))
                         .collect();
                     let severity = verdict.unwrap_or(rule.loaded.def.severity);
+                    let scope_values = scope_values(rule, record, &captures);
                     let evidence = evidence(rule, path, excerpts, record, captures, severity);
-                    let scope_values = entity.scope_fields.iter().map(|f| record.get(f).map(str::to_owned)).collect();
                     let holds = verdict.is_some();
                     out.observations.push(Observation { rule: rule_index, entity: key, holds, evidence, scope_values });
                     continue;
                 }
                 if let Some(severity) = condition(rule, &mut view, &mut memo, &mut captures) {
+                    let scope_values = scope_values(rule, record, &captures);
                     let evidence = evidence(rule, path, excerpts, record, captures, severity);
                     if rule.loaded.def.join.is_some() {
                         out.join_candidates.push((rule_index, record.clone(), evidence));
                     } else {
-                        out.hits.push((rule_index, evidence));
+                        out.hits.push((rule_index, evidence, scope_values));
                     }
                     continue;
                 }

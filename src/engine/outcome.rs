@@ -176,7 +176,10 @@ impl Engine {
         let mut observations: Vec<Observation> = Vec::new();
         for input in per_input {
             kinds_seen.extend(input.kinds_seen);
-            for (rule, evidence) in input.hits {
+            for (rule, evidence, scope_values) in input.hits {
+                if !self.in_scope(rule, &scope_values, facts) {
+                    continue;
+                }
                 let resolved = (self.rules[rule].resolved_by_rerun && evidence.kind == RecordKind::PsError)
                     .then(|| clean_rerun(&evidence, runs))
                     .flatten();
@@ -380,7 +383,7 @@ impl Engine {
     /// to order them leave it undecided.
     fn judge_entities(&self, observations: Vec<Observation>, facts: &Facts, gathered: &mut [Gathered]) {
         let mut entities: BTreeMap<(usize, Vec<String>), Vec<Observation>> = BTreeMap::new();
-        for observation in observations.into_iter().filter(|o| self.in_scope(o, facts)) {
+        for observation in observations.into_iter().filter(|o| self.in_scope(o.rule, &o.scope_values, facts)) {
             entities.entry((observation.rule, observation.entity.clone())).or_default().push(observation);
         }
         for ((rule, _), seen) in entities {
@@ -434,11 +437,11 @@ impl Engine {
         }
     }
 
-    /// Whether an observation is of an entity the rule judges (see `ScopeDef`).
-    fn in_scope(&self, observation: &Observation, facts: &Facts) -> bool {
-        let Some(entity) = &self.rules[observation.rule].loaded.def.entity else { return true };
-        let mut values = observation.scope_values.iter();
-        entity.scope.iter().all(|scope| {
+    /// Whether an observation or a piece of evidence, by the values its scope compares, is of
+    /// an object the rule judges (see `ScopeDef`).
+    fn in_scope(&self, rule: usize, scope_values: &[Option<String>], facts: &Facts) -> bool {
+        let mut values = scope_values.iter();
+        self.rules[rule].loaded.def.scope.iter().all(|scope| {
             let values: Vec<Option<&str>> =
                 values.by_ref().take(scope.comparisons.len()).map(Option::as_deref).collect();
             let Some(rows) = facts.tables.get(scope.fact.value.as_str()) else { return true };

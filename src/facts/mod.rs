@@ -34,9 +34,15 @@ pub use sessions::{TENANT_SESSION_LIMIT, USER_SESSION_LIMIT};
 /// - `host_site`: the host's PSTN site, `{site}`, from CloudConnector.ini.
 /// - `ha_sites`: the sites the latest appliance listing shows with more than one appliance,
 ///   `{site}` (present, possibly empty, whenever an input lists appliances).
+/// - `management_switches`: the names of the appliance's management switch, `{name}`: the
+///   article's `Cloud Connector Management Switch` and CloudConnector.ini's
+///   `ManagementSwitchName` when it names another. Always present.
 ///
 /// A table no input gave is absent, not empty: a scope over it limits nothing.
-pub const TABLES: &[&str] = &["vm_nics", "cce_vms", "deployment", "host_site", "ha_sites"];
+pub const TABLES: &[&str] = &["vm_nics", "cce_vms", "deployment", "host_site", "ha_sites", "management_switches"];
+
+/// The management switch's name where CloudConnector.ini does not give one.
+const MANAGEMENT_SWITCH: &str = "Cloud Connector Management Switch";
 
 /// A row of a fact table: column name to value.
 pub type FactRow = BTreeMap<String, String>;
@@ -126,6 +132,15 @@ impl Facts {
         if let Some(version) = version {
             facts.tables.insert("deployment", vec![FactRow::from([("version".to_owned(), version.four_parts())])]);
         }
+        let mut switches = vec![MANAGEMENT_SWITCH.to_owned()];
+        switches.extend(
+            ini_value(&facts.ini, "network", &["managementswitchname"])
+                .filter(|name| !name.eq_ignore_ascii_case(MANAGEMENT_SWITCH)),
+        );
+        facts.tables.insert(
+            "management_switches",
+            switches.into_iter().map(|name| FactRow::from([("name".to_owned(), name)])).collect(),
+        );
         if let Some(site) = ini_value(&facts.ini, "common", &["sitename"]) {
             facts.tables.insert("host_site", vec![FactRow::from([("site".to_owned(), site)])]);
         }

@@ -68,6 +68,11 @@ pub struct RuleDef {
     /// observation of each counts, and an earlier bad state fixed since is reported as such.
     #[serde(default)]
     pub entity: Option<EntityDef>,
+    /// Which objects are the rule's: Cloud Connector VMs of the running deployment, the
+    /// services a role's VM is monitored for, the host's own site, the appliance's management
+    /// switch. Applies to the entities a state rule observes and to an event rule's evidence.
+    #[serde(default)]
+    pub scope: Vec<ScopeDef>,
     /// Records that leave the rule unable to decide: "could not be checked", and why.
     #[serde(default)]
     pub unknown: Option<UnknownDef>,
@@ -171,10 +176,6 @@ pub struct EntityDef {
     /// How the state reads in a report: `VM {Name} is {State}` (placeholders from captures).
     #[serde(default)]
     pub state: Option<String>,
-    /// Which entities are the rule's: Cloud Connector VMs of the running deployment, the
-    /// services a role's VM is monitored for, the host's own site.
-    #[serde(default)]
-    pub scope: Vec<ScopeDef>,
 }
 
 #[derive(Debug, Deserialize)]
@@ -232,8 +233,9 @@ pub enum JoinOp {
     Host,
 }
 
-/// Which observations of an entity are the rule's business: those that some row of the fact
-/// table matches on every comparison. A comparison whose record field is absent holds (the
+/// Which observations of an entity, or pieces of evidence, are the rule's business: those that
+/// some row of the fact table matches on every comparison. The record side is a capture of the
+/// detection (a regex group, an evidence field) or else a field of the record. A comparison whose record field is absent holds (the
 /// record cannot say otherwise); a table no input gave limits nothing.
 #[derive(Debug, Deserialize)]
 #[serde(deny_unknown_fields)]
