@@ -109,6 +109,9 @@ impl<R: Read> Iterator for ChunkReader<R> {
 
     fn next(&mut self) -> Option<Chunk> {
         let mut want = self.target;
+        // Where the search for a cut goes on from once what was read held none: only the lines
+        // read since can hold one, so a record that runs on costs one pass, not one per read.
+        let mut searched = None;
         let cut = loop {
             self.fill(want);
             if self.pending.is_empty() {
@@ -117,11 +120,20 @@ impl<R: Read> Iterator for ChunkReader<R> {
             if self.eof && self.pending.len() <= self.target {
                 break self.pending.len();
             }
-            match cut_point(&self.pending, self.target.min(self.pending.len()), self.boundary) {
+            let found = match searched {
+                None => cut_point(&self.pending, self.target.min(self.pending.len()), self.boundary),
+                Some(from) => first_cut_after(&self.pending, from, self.boundary),
+            };
+            match found {
                 Some(cut) => break cut,
                 None if self.eof => break self.pending.len(),
-                // The record goes on past what has been read: read on before cutting.
-                None => want = self.pending.len() + READ_BLOCK,
+                // The record goes on past what has been read: read on before cutting. The last
+                // line may be incomplete, so the search resumes at its start.
+                None => {
+                    let bytes = self.pending.as_bytes();
+                    searched = Some(memchr::memrchr(b'\n', bytes).unwrap_or(0).max(searched.unwrap_or(0)));
+                    want = self.pending.len() + READ_BLOCK;
+                }
             }
         };
         let mut rest = String::with_capacity(chunk_capacity(self.target));
@@ -147,36 +159,42 @@ impl<R: Read> Iterator for ChunkReader<R> {
 /// else the first one after it; `None` when the text holds none.
 pub(crate) fn cut_point(text: &str, target: usize, boundary: Boundary) -> Option<usize> {
     let bytes = text.as_bytes();
-    let is_cut = |line_start: usize| -> bool {
-        let line_end = memchr::memchr(b'\n', &bytes[line_start..]).map_or(bytes.len(), |i| line_start + i);
-        let line = text[line_start..line_end].trim_end_matches('\r');
-        match boundary {
-            Boundary::Before(starts_record) => starts_record(line),
-            // Cut after a blank line: the line before `line_start` is empty.
-            Boundary::BlankLine => {
-                let before = &bytes[..line_start.saturating_sub(1)];
-                let previous_start = memchr::memrchr(b'\n', before).map_or(0, |i| i + 1);
-                line_start > 0 && text[previous_start..line_start - 1].trim().is_empty()
-            }
-        }
-    };
     // Line starts before the target, nearest first.
     let mut end = target;
     while let Some(newline) = memchr::memrchr(b'\n', &bytes[..end]) {
         let start = newline + 1;
-        if start > 0 && start < bytes.len() && is_cut(start) {
+        if start > 0 && start < bytes.len() && is_cut(text, start, boundary) {
             return Some(start);
         }
         end = newline;
     }
     // None before: the first after.
-    for newline in memchr::memchr_iter(b'\n', &bytes[target..]) {
-        let start = target + newline + 1;
-        if start < bytes.len() && is_cut(start) {
-            return Some(start);
+    first_cut_after(text, target, boundary)
+}
+
+/// The first cut point at a line start after byte `from`.
+fn first_cut_after(text: &str, from: usize, boundary: Boundary) -> Option<usize> {
+    let bytes = text.as_bytes();
+    memchr::memchr_iter(b'\n', &bytes[from..])
+        .map(|newline| from + newline + 1)
+        .find(|&start| start < bytes.len() && is_cut(text, start, boundary))
+}
+
+/// Whether a chunk may start at `line_start`, a line start of `text`.
+fn is_cut(text: &str, line_start: usize, boundary: Boundary) -> bool {
+    let bytes = text.as_bytes();
+    match boundary {
+        Boundary::Before(starts_record) => {
+            let line_end = memchr::memchr(b'\n', &bytes[line_start..]).map_or(bytes.len(), |i| line_start + i);
+            starts_record(text[line_start..line_end].trim_end_matches('\r'))
+        }
+        // Cut after a blank line: the line before `line_start` is empty.
+        Boundary::BlankLine => {
+            let before = &bytes[..line_start.saturating_sub(1)];
+            let previous_start = memchr::memrchr(b'\n', before).map_or(0, |i| i + 1);
+            line_start > 0 && text[previous_start..line_start - 1].trim().is_empty()
         }
     }
-    None
 }
 
 #[cfg(test)]
