@@ -262,7 +262,7 @@ fn scan(args: ScanArgs) -> miette::Result<ExitCode> {
     }
     let pool = builder.build().map_err(|e| miette::miette!("cannot start worker threads: {e}"))?;
     let scan = pool.install(|| {
-        let sources = discover::discover(&args.paths, &limits, &mut std::io::stdin().lock());
+        let sources = discover::discover(&args.paths, &limits, std::io::stdin());
         let progress = Progress::start(sources.len(), !args.quiet && std::io::stderr().is_terminal());
         let options = ScanOptions { limits: limits.clone(), now: args.now, ..ScanOptions::default() };
         scan::scan_with_progress(&engine, &sources, &options, &|| progress.step())
@@ -318,7 +318,7 @@ fn records(args: RecordsArgs) -> miette::Result<ExitCode> {
         std::fs::metadata(path).map_err(|e| miette::miette!("cannot read {path}: {e}"))?;
     }
     let limits = args.limits.limits();
-    let sources = discover::discover(&args.paths, &limits, &mut std::io::stdin().lock());
+    let sources = discover::discover(&args.paths, &limits, std::io::stdin());
     let options = ScanOptions { limits, ..ScanOptions::default() };
     let mut stdout = std::io::stdout().lock();
     let mut failed = None;

@@ -66,7 +66,7 @@ pub fn cases(fixtures: &Path, rule_id: &str, expect: Expect) -> Vec<PathBuf> {
 pub fn scan_case(engine: &Engine, case: &Path) -> Scan {
     let limits = Limits::default();
     let now = std::fs::read_to_string(case.join(NOW_FILE)).ok().and_then(|t| crate::time::parse(&t));
-    let sources: Vec<_> = discover::discover(&[case.display().to_string()], &limits, &mut std::io::empty())
+    let sources: Vec<_> = discover::discover(&[case.display().to_string()], &limits, std::io::empty())
         .into_iter()
         .filter(|s| s.path != NOW_FILE)
         .collect();

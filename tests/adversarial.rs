@@ -86,7 +86,7 @@ fn read_case(dir: &Path) -> Case {
 fn check(dir: &Path, case: &Case, engine: &ccdiag::engine::Engine) -> Failures {
     let now = case.now.as_deref().map(|t| ccdiag::time::parse(t).expect("a valid `now`"));
     let limits = Limits::default();
-    let mut sources = discover::discover(&[dir.to_str().unwrap().to_owned()], &limits, &mut std::io::empty());
+    let mut sources = discover::discover(&[dir.to_str().unwrap().to_owned()], &limits, std::io::empty());
     // The case's own description is not part of the host's bundle.
     sources.retain(|source| source.path != "case.toml");
     let scan = scan::scan(engine, &sources, &ScanOptions { limits, now, ..ScanOptions::default() });

@@ -250,7 +250,7 @@ fn a_file_that_vanishes_or_cannot_be_read_is_a_problem_of_its_own() {
     write(dir.path(), "vanishing.txt", format!("{KEY_INVALID}\r\n"));
     write(dir.path(), "locked.txt", format!("{KEY_INVALID}\r\n"));
     let limits = Limits::default();
-    let sources = discover::discover(&[dir.path().display().to_string()], &limits, &mut std::io::empty());
+    let sources = discover::discover(&[dir.path().display().to_string()], &limits, std::io::empty());
     assert_eq!(sources.len(), 3);
     std::fs::remove_file(dir.path().join("vanishing.txt")).unwrap();
     // Root reads any file whatever its mode, and these tests may run as root: then the mode
@@ -280,7 +280,7 @@ fn past_the_deadline_nothing_more_is_read_and_each_input_says_so() {
     let dir = tempfile::tempdir().unwrap();
     write(dir.path(), "a.txt", format!("{KEY_INVALID}\r\n"));
     write(dir.path(), "b/c.txt", format!("{KEY_INVALID}\r\n"));
-    let sources = discover::discover(&[dir.path().display().to_string()], &Limits::default(), &mut std::io::empty());
+    let sources = discover::discover(&[dir.path().display().to_string()], &Limits::default(), std::io::empty());
     let expired = Limits { deadline: Some(Instant::now()), ..Limits::default() };
     let engine = engine();
     let scan =
@@ -291,7 +291,7 @@ fn past_the_deadline_nothing_more_is_read_and_each_input_says_so() {
     }
     // Discovery stops too: the root itself is reported.
     let root = dir.path().display().to_string();
-    let found = discover::discover(std::slice::from_ref(&root), &expired, &mut std::io::empty());
+    let found = discover::discover(std::slice::from_ref(&root), &expired, std::io::empty());
     assert_eq!(found.len(), 1);
     assert_eq!(found[0].path, root);
 
@@ -355,4 +355,57 @@ fn hostile_rule_files_stop_the_run_with_a_diagnostic() {
     assert!(err.contains("bad.yaml") && err.contains("severity"), "{err}");
     let err = broken_rule(&RULE.replace("remediation:\n  - text: fix it\n", "remediation: 42\n"));
     assert!(err.contains("bad.yaml"), "{err}");
+}
+
+/// A FIFO nobody writes to and a stdin that never ends block inside the system call; with
+/// `--timeout` the scan still ends near the deadline, says what it could not read, and
+/// diagnoses the file beside them.
+#[cfg(unix)]
+#[test]
+fn the_deadline_holds_on_a_fifo_and_on_a_stdin_that_never_ends() {
+    use std::process::Stdio;
+    let dir = tempfile::tempdir().unwrap();
+    write(dir.path(), "Get-CcVersion.txt", "2.1.0.0\r\n");
+    let healthy = dir.path().join("Get-CcVersion.txt").display().to_string();
+    let fifo = dir.path().join("CceManagementService.log");
+    assert!(Command::new("mkfifo").arg(&fifo).status().unwrap().success());
+    let fifo = fifo.display().to_string();
+
+    let started = Instant::now();
+    let output = ccdiag(&["scan", &fifo, &healthy, "--format", "json", "--timeout", "2"]);
+    assert!(started.elapsed() < Duration::from_secs(10), "took {:?}", started.elapsed());
+    let report = json_of(&output);
+    let inputs = report["inputs"].as_array().unwrap();
+    let problems = |path: &str| {
+        inputs.iter().find(|i| i["path"].as_str().unwrap().ends_with(path)).unwrap()["problems"].to_string()
+    };
+    assert!(problems("CceManagementService.log").contains("time limit"), "{inputs:?}");
+    assert_eq!(problems("Get-CcVersion.txt"), "[]");
+
+    // stdin held open by a writer that never writes.
+    let mut child = Command::new(env!("CARGO_BIN_EXE_ccdiag"))
+        .args(["scan", "-", &healthy, "--format", "json", "--timeout", "2"])
+        .stdin(Stdio::piped())
+        .stdout(Stdio::piped())
+        .stderr(Stdio::null())
+        .spawn()
+        .unwrap();
+    let _writer = child.stdin.take().unwrap();
+    let started = Instant::now();
+    let status = loop {
+        if let Some(status) = child.try_wait().unwrap() {
+            break status;
+        }
+        if started.elapsed() > Duration::from_secs(20) {
+            child.kill().unwrap();
+            panic!("a scan of a silent stdin with --timeout 2 still runs after 20 s");
+        }
+        std::thread::sleep(Duration::from_millis(20));
+    };
+    let stdout = std::io::read_to_string(child.stdout.take().unwrap()).unwrap();
+    assert!(started.elapsed() < Duration::from_secs(10), "took {:?}", started.elapsed());
+    assert_ne!(status.code(), Some(2), "a report, not an error: {stdout}");
+    let report: Value = serde_json::from_str(&stdout).unwrap();
+    let stdin = report["inputs"].as_array().unwrap().iter().find(|i| i["path"] == "-").unwrap();
+    assert!(stdin["problems"].to_string().contains("time limit"), "{stdin}");
 }

@@ -270,7 +270,7 @@ fn a_file_swapped_for_a_link_after_the_walk_is_not_read() {
     write(dir.path(), "console.txt", "nothing to see\n");
 
     let limits = Limits::default();
-    let sources = discover::discover(&[dir.path().to_str().unwrap().to_owned()], &limits, &mut std::io::empty());
+    let sources = discover::discover(&[dir.path().to_str().unwrap().to_owned()], &limits, std::io::empty());
     // Between the walk and the read, the file becomes a link out of the scanned folder.
     std::fs::remove_file(dir.path().join("console.txt")).unwrap();
     std::os::unix::fs::symlink(outside.path().join("secret.txt"), dir.path().join("console.txt")).unwrap();

@@ -48,7 +48,7 @@ fn console() -> Vec<u8> {
 }
 
 fn scan(engine: &Engine, dir: &std::path::Path, options: &ScanOptions, threads: usize) -> Scan {
-    let sources = discover::discover(&[dir.display().to_string()], &Limits::default(), &mut std::io::empty());
+    let sources = discover::discover(&[dir.display().to_string()], &Limits::default(), std::io::empty());
     let pool = rayon::ThreadPoolBuilder::new().num_threads(threads).build().unwrap();
     pool.install(|| scan::scan(engine, &sources, options))
 }

@@ -4,6 +4,7 @@
 //! the same as if the file had been read whole.
 
 use std::io::Read;
+use std::time::Instant;
 
 use super::decode::StreamDecoder;
 
@@ -39,6 +40,9 @@ pub struct ChunkReader<R> {
     next_line: u32,
     next_offset: usize,
     eof: bool,
+    /// Reading stops here, with a problem: the chunks read so far are still reported.
+    deadline: Option<Instant>,
+    read: u64,
     problems: Vec<crate::record::Problem>,
 }
 
@@ -66,8 +70,16 @@ impl<R: Read> ChunkReader<R> {
             next_line: 1,
             next_offset: 0,
             eof: false,
+            deadline: None,
+            read: 0,
             problems: Vec::new(),
         }
+    }
+
+    /// Stops reading at `deadline` (`--timeout`).
+    pub fn until(mut self, deadline: Option<Instant>) -> ChunkReader<R> {
+        self.deadline = deadline;
+        self
     }
 
     /// Decoding and reading problems, once the reader is exhausted.
@@ -79,12 +91,24 @@ impl<R: Read> ChunkReader<R> {
     fn fill(&mut self, want: usize) {
         while !self.eof && self.pending.len() < want {
             let Some(decoder) = self.decoder.as_mut() else { return };
+            if self.deadline.is_some_and(|deadline| Instant::now() >= deadline) {
+                self.problems.push(crate::record::Problem::file(
+                    crate::record::ProblemKind::TimeLimit,
+                    format!("read stopped after {} bytes: time limit (--timeout)", self.read),
+                ));
+                decoder.push(&[], true, &mut self.pending);
+                self.eof = true;
+                break;
+            }
             match self.reader.read(&mut self.buffer) {
                 Ok(0) => {
                     decoder.push(&[], true, &mut self.pending);
                     self.eof = true;
                 }
-                Ok(n) => decoder.push(&self.buffer[..n], false, &mut self.pending),
+                Ok(n) => {
+                    self.read += n as u64;
+                    decoder.push(&self.buffer[..n], false, &mut self.pending);
+                }
                 Err(e) if e.kind() == std::io::ErrorKind::Interrupted => {}
                 Err(e) => {
                     self.problems.push(crate::record::Problem::file(
@@ -242,5 +266,18 @@ mod tests {
         let parts = chunks(text.as_bytes(), Boundary::BlankLine, 10);
         assert_eq!(parts.len(), 1);
         assert_eq!(parts[0].text.len(), 100);
+    }
+
+    #[test]
+    fn reading_stops_at_the_deadline_and_says_so() {
+        let text = "a\n\nb\n".repeat(1000);
+        let (decoder, skip) = StreamDecoder::for_head(text.as_bytes());
+        let past = Instant::now() - std::time::Duration::from_secs(1);
+        let mut reader = ChunkReader::new(&text.as_bytes()[skip..], decoder, Boundary::BlankLine, 64).until(Some(past));
+        assert_eq!(reader.by_ref().count(), 0);
+        let problems = reader.problems();
+        assert_eq!(problems.len(), 1);
+        assert_eq!(problems[0].kind, crate::record::ProblemKind::TimeLimit);
+        assert_eq!(problems[0].message, "read stopped after 0 bytes: time limit (--timeout)");
     }
 }

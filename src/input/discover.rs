@@ -16,21 +16,24 @@ use std::path::Path;
 use walkdir::WalkDir;
 
 use super::limits::{Limits, TIME_LIMIT};
-use super::{Content, DiskFile, FileIdentity, SourceFile, read_file, read_limited, zip_directory};
+use super::{Content, DiskFile, FileIdentity, SourceFile, read_file, read_limited, until_deadline, zip_directory};
 use crate::record::{Problem, ProblemKind};
 
 /// Everything under the given roots, sorted by reported path so reports are deterministic.
-/// `stdin` supplies the bytes for a root named `-`.
-pub fn discover(roots: &[String], limits: &Limits, stdin: &mut dyn Read) -> Vec<SourceFile> {
+/// `stdin` supplies the bytes for a root named `-`; it is read until the deadline at most.
+pub fn discover(roots: &[String], limits: &Limits, stdin: impl Read + Send + 'static) -> Vec<SourceFile> {
+    let mut stdin = Some(stdin);
     let mut out = Vec::new();
     for root in roots {
         if limits.out_of_time() {
             out.push(unread(root.clone(), Problem::file(ProblemKind::TimeLimit, TIME_LIMIT)));
         } else if root == "-" {
-            out.push(SourceFile {
-                path: "-".into(),
-                content: Content::Memory(read_limited(&mut *stdin, limits.max_file_size, 0)),
-            });
+            let max_size = limits.max_file_size;
+            let content = match stdin.take() {
+                Some(stdin) => until_deadline(limits.deadline, move || read_limited(stdin, max_size, 0)),
+                None => Err(Problem::file(ProblemKind::Unreadable, "stdin named twice: read once, as the first `-`")),
+            };
+            out.push(SourceFile { path: "-".into(), content: Content::Memory(content) });
         } else {
             let path = Path::new(root);
             if path.is_dir() {
@@ -169,7 +172,7 @@ fn add_file(disk: DiskFile, shown: String, depth: usize, limits: &Limits, out: &
         out.push(SourceFile { path: shown, content: Content::Disk(disk) });
         return;
     }
-    match read_file(&disk, limits.max_file_size) {
+    match read_file(&disk, limits.max_file_size, limits.deadline) {
         Ok(bytes) => read_zip(&bytes, &shown, depth, limits, out),
         Err(message) => out.push(unread(shown, message)),
     }

@@ -9,6 +9,7 @@ mod zip_directory;
 use std::borrow::Cow;
 use std::io::Read;
 use std::path::PathBuf;
+use std::time::Instant;
 
 use crate::record::{Problem, ProblemKind};
 
@@ -29,7 +30,7 @@ pub enum Content {
 }
 
 /// A file on disk, and which file it was when it was found.
-#[derive(Debug)]
+#[derive(Clone, Debug)]
 pub struct DiskFile {
     pub path: PathBuf,
     /// The file the walk found at `path`. Between the walk and the read, the file can be
@@ -95,9 +96,9 @@ impl SourceFile {
     /// The bytes of the file, or why they cannot be had: it vanished, became unreadable or was
     /// replaced since it was found, or it is larger than `max_size` (checked again while
     /// reading, as a log can grow between the two).
-    pub fn read(&self, max_size: u64) -> Result<Cow<'_, [u8]>, Problem> {
+    pub fn read(&self, max_size: u64, deadline: Option<Instant>) -> Result<Cow<'_, [u8]>, Problem> {
         match &self.content {
-            Content::Disk(file) => read_file(file, max_size).map(Cow::Owned),
+            Content::Disk(file) => read_file(file, max_size, deadline).map(Cow::Owned),
             Content::Memory(Ok(bytes)) => Ok(Cow::Borrowed(bytes)),
             Content::Memory(Err(e)) => Err(e.clone()),
         }
@@ -109,8 +110,32 @@ pub fn cannot_read(e: std::io::Error) -> Problem {
     Problem::file(ProblemKind::Unreadable, format!("cannot read: {e}"))
 }
 
-/// Reads a file of at most `max_size` bytes.
-pub(crate) fn read_file(disk: &DiskFile, max_size: u64) -> Result<Vec<u8>, Problem> {
+/// Reads a file of at most `max_size` bytes. A FIFO or a device is read until `deadline` at
+/// most: opening and reading one blocks for as long as its writer pleases.
+pub(crate) fn read_file(disk: &DiskFile, max_size: u64, deadline: Option<Instant>) -> Result<Vec<u8>, Problem> {
+    if std::fs::metadata(&disk.path).is_ok_and(|m| !m.is_file()) {
+        let disk = disk.clone();
+        return until_deadline(deadline, move || read_regular(&disk, max_size));
+    }
+    read_regular(disk, max_size)
+}
+
+/// Runs `read` on a thread of its own and waits for it until `deadline`: a pipe, a FIFO or a
+/// slow stdin blocks inside the system call, where no check between reads can stop it. Past
+/// the deadline the thread is left blocked until the process exits.
+pub(crate) fn until_deadline<T: Send + 'static>(
+    deadline: Option<Instant>,
+    read: impl FnOnce() -> Result<T, Problem> + Send + 'static,
+) -> Result<T, Problem> {
+    let Some(deadline) = deadline else { return read() };
+    let (sender, receiver) = std::sync::mpsc::channel();
+    std::thread::spawn(move || sender.send(read()));
+    receiver
+        .recv_timeout(deadline.saturating_duration_since(Instant::now()))
+        .unwrap_or_else(|_| Err(Problem::file(ProblemKind::TimeLimit, limits::TIME_LIMIT)))
+}
+
+fn read_regular(disk: &DiskFile, max_size: u64) -> Result<Vec<u8>, Problem> {
     let file = disk.open()?;
     let len = file.metadata().map_err(cannot_read)?.len();
     if len > max_size {

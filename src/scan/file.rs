@@ -54,7 +54,7 @@ pub(super) fn process(to: Use<'_>, source: &SourceFile, options: &ScanOptions) -
             }
         }
     }
-    let bytes = match source.read(max_file_size) {
+    let bytes = match source.read(max_file_size, limits.deadline) {
         Ok(bytes) => bytes,
         Err(problem) => {
             result.report.problems.push(problem);
@@ -85,6 +85,10 @@ fn event_log_file(
 ) -> Option<FileResult> {
     let parsed = match &source.content {
         Content::Disk(disk) => {
+            // A FIFO blocks on open: it is read, with the deadline, as text.
+            if !std::fs::metadata(&disk.path).is_ok_and(|m| m.is_file()) {
+                return None;
+            }
             let mut file = disk.open().ok()?;
             let mut magic = [0u8; parse::evtx::MAGIC.len()];
             file.read_exact(&mut magic).ok()?;
@@ -186,7 +190,8 @@ fn stream(to: Use<'_>, mut file: File, mut result: FileResult, options: &ScanOpt
     // Decoding starts after the BOM, if any.
     head.drain(..skip);
     let mut reader =
-        ChunkReader::new(Cursor::new(head).chain(file), decoder, kind.chunk_boundary(), options.chunk_bytes);
+        ChunkReader::new(Cursor::new(head).chain(file), decoder, kind.chunk_boundary(), options.chunk_bytes)
+            .until(options.limits.deadline);
     let (path, producer) = (result.report.path.clone(), result.producer.clone());
     let chunks: Vec<ChunkResult> = reader
         .by_ref()
