@@ -133,9 +133,11 @@ impl<R: Read> Iterator for ChunkReader<R> {
 
     fn next(&mut self) -> Option<Chunk> {
         let mut want = self.target;
-        // Where the search for a cut goes on from once what was read held none: only the lines
-        // read since can hold one, so a record that runs on costs one pass, not one per read.
-        let mut searched = None;
+        // Where the search for a cut goes on from once what was read held none: the last
+        // newline, whose line was not complete then, and how far newlines were looked for. Only
+        // the lines read since can hold a cut, so a record that runs on costs one pass over it,
+        // not one per read.
+        let mut searched: Option<(Option<usize>, usize)> = None;
         let cut = loop {
             self.fill(want);
             if self.pending.is_empty() {
@@ -146,7 +148,9 @@ impl<R: Read> Iterator for ChunkReader<R> {
             }
             let found = match searched {
                 None => cut_point(&self.pending, self.target.min(self.pending.len()), self.boundary),
-                Some(from) => first_cut_after(&self.pending, from, self.boundary),
+                Some((last_newline, scanned)) => {
+                    first_cut_in_complete_lines(&self.pending, last_newline, scanned, self.boundary)
+                }
             };
             match found {
                 Some(cut) => break cut,
@@ -154,8 +158,10 @@ impl<R: Read> Iterator for ChunkReader<R> {
                 // The record goes on past what has been read: read on before cutting. The last
                 // line may be incomplete, so the search resumes at its start.
                 None => {
-                    let bytes = self.pending.as_bytes();
-                    searched = Some(memchr::memrchr(b'\n', bytes).unwrap_or(0).max(searched.unwrap_or(0)));
+                    let (last_newline, scanned) = searched.unwrap_or((None, 0));
+                    let new = &self.pending.as_bytes()[scanned..];
+                    let last_newline = memchr::memrchr(b'\n', new).map(|i| scanned + i).or(last_newline);
+                    searched = Some((last_newline, self.pending.len()));
                     want = self.pending.len() + READ_BLOCK;
                 }
             }
@@ -194,6 +200,31 @@ pub(crate) fn cut_point(text: &str, target: usize, boundary: Boundary) -> Option
     }
     // None before: the first after.
     first_cut_after(text, target, boundary)
+}
+
+/// The first cut point at the start of a line that ends in `text`, among the line after
+/// `last_newline` (incomplete when it was last looked at) and those starting past `scanned`.
+/// A line still being read is looked at once it is whole, so that a line longer than many
+/// reads is not looked through again after each one.
+fn first_cut_in_complete_lines(
+    text: &str,
+    last_newline: Option<usize>,
+    scanned: usize,
+    boundary: Boundary,
+) -> Option<usize> {
+    let bytes = text.as_bytes();
+    let newlines = last_newline.into_iter().chain(memchr::memchr_iter(b'\n', &bytes[scanned..]).map(|i| scanned + i));
+    let mut previous = None;
+    for newline in newlines {
+        // The line after `previous` ends at `newline`: it is whole.
+        if let Some(start) = previous.map(|p: usize| p + 1)
+            && is_cut(text, start, boundary)
+        {
+            return Some(start);
+        }
+        previous = Some(newline);
+    }
+    None
 }
 
 /// The first cut point at a line start after byte `from`.
@@ -279,5 +310,22 @@ mod tests {
         assert_eq!(problems.len(), 1);
         assert_eq!(problems[0].kind, crate::record::ProblemKind::TimeLimit);
         assert_eq!(problems[0].message, "read stopped after 0 bytes: time limit (--timeout)");
+    }
+
+    #[test]
+    fn a_record_longer_than_many_reads_is_cut_where_it_ends() {
+        // 600 KiB without a blank line (several reads), then blank-line separated records.
+        let long: String = (0..20_000).map(|i| format!("row {i:05} of a table without blank lines\n")).collect();
+        let text = format!("{long}\nafter 1\n\nafter 2\n\n{long}");
+        let parts = chunks(text.as_bytes(), Boundary::BlankLine, 1024);
+        let texts: Vec<&str> = parts.iter().map(|c| c.text.as_str()).collect();
+        assert_eq!(texts.concat(), text);
+        assert_eq!(texts[0], format!("{long}\n"), "the first cut is after the long record's blank line");
+        for chunk in &texts[..texts.len() - 1] {
+            assert!(chunk.ends_with("\n\n"), "{:?}", &chunk[chunk.len().saturating_sub(40)..]);
+        }
+        // One line of 1 MiB and no newline at all is one chunk.
+        let line = "x".repeat(1 << 20);
+        assert_eq!(chunks(line.as_bytes(), Boundary::BlankLine, 1024).len(), 1);
     }
 }
