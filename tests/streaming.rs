@@ -130,3 +130,29 @@ remediation:\n  - text: none\n";
         assert!(got.0[0].contains(" x5: "), "five wrapped issues: {:?}", got.0);
     }
 }
+
+/// An Export-Csv of events past the streaming threshold, whose messages hold blank lines inside
+/// their quotes: no piece may end inside a value, and the event at the end is read.
+#[test]
+fn an_event_csv_with_blank_lines_in_its_messages_is_read_to_the_end() {
+    let dir = tempfile::tempdir().unwrap();
+    let mut csv = String::from(
+        "#TYPE System.Diagnostics.Eventing.Reader.EventLogRecord\r\n\"Message\",\"Id\",\"ProviderName\",\"TimeCreated\"\r\n",
+    );
+    for n in 0..30_000 {
+        csv.push_str(&format!(
+            "\"Health check {n} passed.\r\n\r\nAll virtual machines answered.\",\"100\",\"CceManagementService\",\"12/1/2026 10:00:00 AM\"\r\n"
+        ));
+    }
+    csv.push_str("\"Appliance cannot be recovered automatically, please recover manually.\",\"20006\",\"CceManagementService\",\"12/5/2026 10:14:22 AM\"\r\n");
+    assert!(csv.len() > 3 << 20, "crosses the 1 MiB threshold several times: {}", csv.len());
+    common::write(dir.path(), "Application.csv", &csv);
+    let output = common::ccdiag(&["scan", dir.path().to_str().unwrap(), "--format", "json"]);
+    let report = common::json_of(&output);
+    let input = &report["inputs"][0];
+    assert_eq!(input["problems"], serde_json::json!([]), "{input}");
+    assert_eq!(input["records"], 30_001);
+    let fired: Vec<&str> =
+        report["findings"].as_array().unwrap().iter().map(|f| f["rule_id"].as_str().unwrap()).collect();
+    assert_eq!(fired, ["CCE105"]);
+}

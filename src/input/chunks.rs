@@ -17,6 +17,9 @@ pub enum Boundary {
     Before(fn(&str) -> bool),
     /// After a blank line: console records (error records, tables, lists) never span one.
     BlankLine,
+    /// Nowhere: the file is one document (a JSON or CLIXML export) or its records may hold any
+    /// line (a CSV's quoted value holds blank lines), so it is read whole.
+    Never,
 }
 
 /// A piece of decoded text and where it starts in the whole decoded file.
@@ -249,6 +252,7 @@ fn is_cut(text: &str, line_start: usize, boundary: Boundary) -> bool {
             let previous_start = memchr::memrchr(b'\n', before).map_or(0, |i| i + 1);
             line_start > 0 && text[previous_start..line_start - 1].trim().is_empty()
         }
+        Boundary::Never => false,
     }
 }
 

@@ -76,21 +76,20 @@ impl FileKind {
     pub fn chunk_boundary(self) -> Boundary {
         match self {
             FileKind::CceLog => Boundary::Before(cce_log::starts_entry),
-            // The other kinds are structured exports or ini files, which are never this big in
-            // a real bundle: all of these are cut only after a blank line, where no record of
-            // theirs continues.
             // A run's output belongs to its prompt: a piece starts at one. The header's session
             // (user, machine, start time) is the first piece's only.
             FileKind::Transcript => Boundary::Before(transcript::starts_run),
             // A message may hold blank lines; an event ends only where the next one starts.
             FileKind::WevtutilText => Boundary::Before(wevtutil::starts_event),
+            // One document each, and a CSV's quoted value may hold blank lines: a piece of one
+            // would lose its header or end inside a value.
+            FileKind::JsonExport | FileKind::ClixmlExport | FileKind::CsvExport => Boundary::Never,
+            // Console records (tables, lists, error records), ini sections and script lines never
+            // run across a blank line.
             FileKind::CloudConnectorIni
             | FileKind::ModuleIni
             | FileKind::Ini
             | FileKind::Console
-            | FileKind::JsonExport
-            | FileKind::ClixmlExport
-            | FileKind::CsvExport
             | FileKind::Script
             | FileKind::Document
             | FileKind::EventLogFile
