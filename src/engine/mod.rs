@@ -63,6 +63,47 @@ pub(super) struct Observation {
     pub evidence: Evidence,
     /// The values the rule's scope compares (`CompiledRule::scope_fields`).
     pub scope_values: Vec<Option<String>>,
+    /// How many observations this one stands for: of those in one stretch of an input, only
+    /// the latest and the latest bad one can decide (see [`compact`]).
+    pub count: usize,
+}
+
+/// Keeps, of the observations of one stretch of one input (in record order), the latest of
+/// each entity and the latest in which its state was bad, counting the others: a console that
+/// lists the same services a thousand times would otherwise carry a thousand observations of
+/// each to the end of the scan.
+fn compact(observations: Vec<Observation>) -> Vec<Observation> {
+    use std::collections::HashMap;
+    type Key = (usize, Vec<String>, Vec<Option<String>>);
+    let key = |o: &Observation| -> Key { (o.rule, o.entity.clone(), o.scope_values.clone()) };
+    let mut counts: HashMap<Key, usize> = HashMap::new();
+    let mut latest: HashMap<Key, usize> = HashMap::new();
+    let mut latest_bad: HashMap<Key, usize> = HashMap::new();
+    for (i, o) in observations.iter().enumerate() {
+        let k = key(o);
+        *counts.entry(k.clone()).or_default() += 1;
+        if o.holds {
+            latest_bad.insert(k.clone(), i);
+        }
+        latest.insert(k, i);
+    }
+    let kept: BTreeSet<usize> = latest.values().chain(latest_bad.values()).copied().collect();
+    let mut out: Vec<Observation> = observations
+        .into_iter()
+        .enumerate()
+        .filter(|(i, _)| kept.contains(i))
+        .map(|(_, mut o)| {
+            o.count = 0;
+            o
+        })
+        .collect();
+    // The count goes with the latest of each entity.
+    for o in out.iter_mut().rev() {
+        if let Some(n) = counts.remove(&key(o)) {
+            o.count = n;
+        }
+    }
+    out
 }
 
 /// The values a rule's scope compares: a capture of that name, else the record's field.
@@ -160,7 +201,14 @@ impl Engine {
                     let scope_values = scope_values(rule, record, &captures);
                     let evidence = evidence(rule, path, excerpts, record, captures, severity);
                     let holds = verdict.is_some();
-                    out.observations.push(Observation { rule: rule_index, entity: key, holds, evidence, scope_values });
+                    out.observations.push(Observation {
+                        rule: rule_index,
+                        entity: key,
+                        holds,
+                        evidence,
+                        scope_values,
+                        count: 1,
+                    });
                     continue;
                 }
                 if let Some(severity) = condition(rule, &mut view, &mut memo, &mut captures) {
@@ -185,6 +233,7 @@ impl Engine {
                 }
             }
         }
+        out.observations = compact(out.observations);
         out
     }
 }

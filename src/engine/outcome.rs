@@ -418,7 +418,7 @@ impl Engine {
             };
             if newest.holds {
                 let mut evidence = newest.evidence.clone();
-                let seen_times = match seen.len() {
+                let seen_times = match seen.iter().map(|o| o.count).sum::<usize>() {
                     1 => String::new(),
                     n => format!(", the latest of {n} observations"),
                 };
