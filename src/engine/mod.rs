@@ -16,6 +16,7 @@ mod join;
 pub mod matcher;
 pub mod outcome;
 mod prefilter;
+pub mod suppress;
 
 use std::collections::BTreeSet;
 
@@ -31,13 +32,21 @@ use crate::rules::{RuleSet, Severity};
 
 pub use evidence::Evidence;
 pub use outcome::{CommandRun, MAX_EVIDENCE, RuleOutcome, Status};
+pub use suppress::{SuppressedHits, Suppression};
 
 pub struct Engine {
     rules: Vec<CompiledRule>,
-    /// By [`RecordKind::index`].
+    /// By [`RecordKind::index`]: of the rules that run.
     by_kind: [KindIndex; RecordKind::COUNT],
-    /// Whether a stretch of a CCE log can hold evidence: the kinds its parser makes.
+    /// Whether a stretch of a CCE log can hold evidence of a rule that runs: the kinds its
+    /// parser makes.
     log_prefilter: TextPrefilter,
+    /// Per rule, why it does not run (`--ignore`, `[rules] ignore`); `None` when it runs.
+    ignored: Vec<Option<String>>,
+    /// Evidence the user accepted (`[[suppress]]`), in the order written.
+    suppressions: Vec<Suppression>,
+    /// Thresholds of the checks (`[settings]`).
+    settings: crate::facts::Settings,
 }
 
 /// What matching the records of one input (or one stretch of it) produced.
@@ -91,13 +100,56 @@ impl Engine {
     pub fn new(rules: RuleSet) -> Result<Engine, Box<RuleError>> {
         let rules: Vec<CompiledRule> = rules.into_values().map(compile::compile).collect::<Result<_, _>>()?;
         check_causes(&rules)?;
-        let by_kind = std::array::from_fn(|i| KindIndex::build(RecordKind::ALL[i], &rules));
-        let log_prefilter = TextPrefilter::new(&rules, &[RecordKind::CceLog, RecordKind::Text]);
-        Ok(Engine { rules, by_kind, log_prefilter })
+        let runs = vec![true; rules.len()];
+        let by_kind = std::array::from_fn(|i| KindIndex::build(RecordKind::ALL[i], &rules, &runs));
+        let log_prefilter = TextPrefilter::new(&rules, &runs, &[RecordKind::CceLog, RecordKind::Text]);
+        let ignored = vec![None; rules.len()];
+        Ok(Engine {
+            rules,
+            by_kind,
+            log_prefilter,
+            ignored,
+            suppressions: Vec::new(),
+            settings: crate::facts::Settings::default(),
+        })
     }
 
     pub fn rules(&self) -> &[CompiledRule] {
         &self.rules
+    }
+
+    /// Sets which rules do not run: per rule (in [`Engine::rules`] order) why not, `None` for
+    /// one that runs. An ignored rule is not matched at all (the prefilters are rebuilt
+    /// without its literals) and its outcome says it was ignored and why.
+    pub fn ignore(&mut self, ignored: Vec<Option<String>>) {
+        assert_eq!(ignored.len(), self.rules.len(), "one choice per rule");
+        let runs: Vec<bool> = ignored.iter().map(Option::is_none).collect();
+        self.by_kind = std::array::from_fn(|i| KindIndex::build(RecordKind::ALL[i], &self.rules, &runs));
+        self.log_prefilter = TextPrefilter::new(&self.rules, &runs, &[RecordKind::CceLog, RecordKind::Text]);
+        self.ignored = ignored;
+    }
+
+    /// Why rule `index` does not run, or `None` when it does.
+    pub fn ignored(&self, index: usize) -> Option<&str> {
+        self.ignored.get(index).and_then(Option::as_deref)
+    }
+
+    /// Sets the evidence to suppress (see [`suppress`]).
+    pub fn suppress(&mut self, suppressions: Vec<Suppression>) {
+        self.suppressions = suppressions;
+    }
+
+    pub fn suppressions(&self) -> &[Suppression] {
+        &self.suppressions
+    }
+
+    /// Sets the thresholds the checks compare with.
+    pub fn set_settings(&mut self, settings: crate::facts::Settings) {
+        self.settings = settings;
+    }
+
+    pub fn settings(&self) -> &crate::facts::Settings {
+        &self.settings
     }
 
     /// Whether a stretch of a CCE log can hold evidence of any rule (see [`TextPrefilter`]):

@@ -217,11 +217,10 @@ impl Collector {
         for domain in &report.host.domains {
             self.add(Kind::Domain, domain);
         }
-        for finding in &report.findings {
-            for evidence in &finding.evidence {
-                for (name, value) in &evidence.captures {
-                    self.capture(name, value);
-                }
+        let suppressed = report.suppressed.iter().flat_map(|s| &s.evidence);
+        for evidence in report.findings.iter().flat_map(|f| &f.evidence).chain(suppressed) {
+            for (name, value) in &evidence.captures {
+                self.capture(name, value);
             }
         }
         let mut texts = Vec::new();
@@ -657,6 +656,23 @@ fn for_each_text(report: &mut Report, f: &mut dyn FnMut(Origin, &mut String)) {
             step.note.iter_mut().for_each(|n| f(Tool, n));
         }
         finding.references.iter_mut().for_each(|r| f(Tool, r));
+    }
+    // Suppressions: the evidence is the inputs'; the reason and the config path are the
+    // user's own text, which may name a machine or a person as well.
+    for suppressed in &mut report.suppressed {
+        f(Tool, &mut suppressed.title);
+        f(Input, &mut suppressed.reason);
+        f(Input, &mut suppressed.source);
+        for evidence in &mut suppressed.evidence {
+            f(Input, &mut evidence.path);
+            f(Input, &mut evidence.excerpt);
+            for (_, value) in &mut evidence.captures {
+                f(Input, value);
+            }
+        }
+    }
+    if let Some(config) = &mut report.config {
+        f(Input, &mut config.path);
     }
     for outcome in &mut report.outcomes {
         f(Input, &mut outcome.reason);
