@@ -402,6 +402,70 @@ mod tests {
         engine.outcomes(&Facts::default(), &Derivation::default(), hits.collect(), runs)
     }
 
+    fn suppression(rule: usize, fields: &[(&str, &str)]) -> Suppression {
+        let fields = fields.iter().map(|(k, v)| (k.to_string(), vec![v.to_string()])).collect();
+        Suppression::new(rule, fields, "kept off on purpose", "ccdiag.toml", 4, None)
+    }
+
+    #[test]
+    fn suppressed_evidence_is_set_apart_and_the_rest_still_fires() {
+        let mut engine = pack(&[VM_STATE, VM_STATE]);
+        let records = [vm(1, "2.1.0.0-EDGE", "Off"), vm(2, "2.1.0.0-CMS", "Saved")];
+        engine.suppress(vec![suppression(0, &[("name", "2.1.0.0-edge")])]);
+        let judged = outcomes(&engine, &[("t.txt", &records)], &[]);
+        let first = &judged[0];
+        assert_eq!((first.status, first.count), (Status::Fired, 1));
+        assert_eq!(first.evidence[0].capture("Name"), Some("2.1.0.0-CMS"));
+        assert_eq!(first.suppressed.len(), 1);
+        assert_eq!((first.suppressed[0].suppression, first.suppressed[0].count), (0, 1));
+        assert_eq!(first.suppressed[0].evidence[0].capture("Name"), Some("2.1.0.0-EDGE"));
+        assert!(first.reason.ends_with("; 1 more suppressed"), "{}", first.reason);
+        // A suppression is of one rule: the other, reading the same records, keeps both.
+        assert_eq!((judged[1].status, judged[1].count, judged[1].suppressed.len()), (Status::Fired, 2, 0));
+    }
+
+    #[test]
+    fn a_finding_whose_every_piece_is_suppressed_is_suppressed() {
+        let mut engine = pack(&[VM_STATE]);
+        let records = [vm(1, "2.1.0.0-EDGE", "Off"), vm(2, "2.1.0.0-CMS", "Saved")];
+        engine.suppress(vec![suppression(0, &[("State", "off")]), suppression(0, &[])]);
+        let judged = outcomes(&engine, &[("t.txt", &records)], &[]).remove(0);
+        assert_eq!((judged.status, judged.count), (Status::Suppressed, 0));
+        assert!(judged.evidence.is_empty());
+        // The first suppression that matches a piece takes it.
+        let taken: Vec<(usize, usize)> = judged.suppressed.iter().map(|h| (h.suppression, h.count)).collect();
+        assert_eq!(taken, [(0, 1), (1, 1)]);
+        assert_eq!(judged.reason, "matched 2 time(s), every one suppressed (ccdiag.toml:4, ccdiag.toml:4)");
+    }
+
+    #[test]
+    fn suppressed_evidence_is_counted_past_what_is_kept() {
+        let mut engine = engine("boom");
+        engine.suppress(vec![suppression(0, &[])]);
+        let records: Vec<Record> = (1..=60).map(|n| line(n, "boom")).collect();
+        let judged = outcome(&engine, &Facts::default(), &records);
+        assert_eq!(judged.status, Status::Suppressed);
+        assert_eq!((judged.suppressed[0].count, judged.suppressed[0].evidence.len()), (60, MAX_EVIDENCE));
+    }
+
+    #[test]
+    fn an_ignored_rule_is_not_matched_and_says_why() {
+        let mut engine = engine("boom");
+        engine.ignore(vec![Some("ignored by `X001` (--ignore on the command line)".to_owned())]);
+        let kept = std::collections::HashMap::new();
+        let hits = engine.match_records("c.txt", &Excerpts::Kept(&kept), &[line(1, "boom")]);
+        assert!(hits.hits.is_empty(), "not even matched");
+        assert!(!engine.log_may_match("boom"), "its literals left the log prefilter");
+        let judged = outcome(&engine, &Facts::default(), &[line(1, "boom")]);
+        assert_eq!(
+            (judged.status, judged.reason.as_str()),
+            (Status::Ignored, "ignored by `X001` (--ignore on the command line)")
+        );
+        engine.ignore(vec![None]);
+        assert!(engine.log_may_match("boom"));
+        assert_eq!(outcome(&engine, &Facts::default(), &[line(1, "boom")]).status, Status::Fired);
+    }
+
     #[test]
     fn a_state_rule_judges_the_latest_observation_of_each_entity() {
         let engine = pack(&[VM_STATE]);

@@ -364,6 +364,8 @@ impl Engine {
                 found.fixed.push(fixed);
             }
             let suppressed = found.suppressed_count();
+            // In the order the suppressions were written, whatever the order of the evidence.
+            found.suppressed.sort_by_key(|hits| hits.suppression);
             if found.count > 0 {
                 outcome.status = Status::Fired;
                 outcome.severity = found.severity.unwrap_or(outcome.severity);
