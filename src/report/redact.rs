@@ -643,11 +643,7 @@ fn for_each_text(report: &mut Report, f: &mut dyn FnMut(Origin, &mut String)) {
     for finding in &mut report.findings {
         f(Tool, &mut finding.title);
         for evidence in &mut finding.evidence {
-            f(Input, &mut evidence.path);
-            f(Input, &mut evidence.excerpt);
-            for (_, value) in &mut evidence.captures {
-                f(Input, value);
-            }
+            evidence_texts(evidence, f);
         }
         for step in &mut finding.remediation {
             f(Input, &mut step.text);
@@ -664,11 +660,7 @@ fn for_each_text(report: &mut Report, f: &mut dyn FnMut(Origin, &mut String)) {
         f(Input, &mut suppressed.reason);
         f(Input, &mut suppressed.source);
         for evidence in &mut suppressed.evidence {
-            f(Input, &mut evidence.path);
-            f(Input, &mut evidence.excerpt);
-            for (_, value) in &mut evidence.captures {
-                f(Input, value);
-            }
+            evidence_texts(evidence, f);
         }
     }
     if let Some(config) = &mut report.config {
@@ -687,6 +679,17 @@ fn for_each_text(report: &mut Report, f: &mut dyn FnMut(Origin, &mut String)) {
         }
         rule.references.iter_mut().for_each(|r| f(Tool, r));
     }
+}
+
+/// The texts of a piece of evidence: where it is, what it says, what was captured, and the
+/// state of its entity (`RTCSRV on MS1 is Stopped`), made of captured values.
+fn evidence_texts(evidence: &mut crate::engine::Evidence, f: &mut dyn FnMut(Origin, &mut String)) {
+    f(Origin::Input, &mut evidence.path);
+    f(Origin::Input, &mut evidence.excerpt);
+    for (_, value) in &mut evidence.captures {
+        f(Origin::Input, value);
+    }
+    evidence.note.iter_mut().for_each(|note| f(Origin::Input, note));
 }
 
 #[cfg(test)]
