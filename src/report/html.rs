@@ -173,7 +173,11 @@ pub fn render(report: &Report) -> String {
         }
         out.push_str("</ul></div>\n");
     } else if report.findings.is_empty() {
-        out.push_str("<p class=\"empty\">No issue found. The coverage below says what was read and checked.</p>\n");
+        let _ = writeln!(
+            out,
+            "<p class=\"empty\">{} The coverage below says what was read and checked.</p>",
+            report.no_issue()
+        );
     }
     for finding in &report.findings {
         finding_section(&mut out, finding);

@@ -34,7 +34,7 @@ pub fn render(report: &Report) -> String {
         }
         out.push('\n');
     } else if report.findings.is_empty() {
-        out.push_str("No issue found.\n\n");
+        let _ = writeln!(out, "{}\n", report.no_issue());
     }
     for finding in &report.findings {
         finding_section(&mut out, finding);

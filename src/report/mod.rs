@@ -315,6 +315,16 @@ impl Report {
         of(Status::CouldNotCheck).chain(of(Status::NotApplicable)).chain(of(Status::Ignored))
     }
 
+    /// What a report says when there is no finding: "No issue found.", and when evidence was
+    /// suppressed, that it is listed apart.
+    pub fn no_issue(&self) -> String {
+        match self.suppressed_count() {
+            0 => "No issue found.".to_owned(),
+            1 => "No issue found but the one suppressed below.".to_owned(),
+            n => format!("No issue found but the {n} suppressed below."),
+        }
+    }
+
     /// Pieces of evidence suppressed, over every rule.
     pub fn suppressed_count(&self) -> usize {
         self.suppressed.iter().map(|s| s.count).sum()

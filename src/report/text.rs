@@ -40,7 +40,7 @@ pub fn render(report: &Report, color: bool) -> String {
         }
         out.push('\n');
     } else if report.findings.is_empty() {
-        out.push_str("No issue found.\n\n");
+        let _ = writeln!(out, "{}\n", report.no_issue());
     }
     for finding in &report.findings {
         finding_block(&mut out, finding, &style);
