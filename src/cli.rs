@@ -12,7 +12,7 @@ use crate::engine::Engine;
 use crate::input::discover;
 use crate::input::limits::{DEFAULT_TIMEOUT, Limits};
 use crate::report::progress::Progress;
-use crate::report::{ConfigUsed, Format, Report, SettingUsed, redact};
+use crate::report::{Format, Report, redact};
 use crate::rules::{self, RuleSet, Severity, load};
 use crate::scan::{self, ScanOptions};
 
@@ -331,13 +331,7 @@ fn scan(args: ScanArgs) -> miette::Result<ExitCode> {
         scan::scan_with_progress(&engine, &sources, &options, &|| progress.step())
     });
     let mut report = Report::build(&engine, scan);
-    report.config = config.as_ref().map(|c| ConfigUsed {
-        path: c.path.clone(),
-        settings: c
-            .settings()
-            .map(|(rule, key, value, line)| SettingUsed { rule_id: rule.to_owned(), key: key.to_owned(), value, line })
-            .collect(),
-    });
+    report.config = config.as_ref().map(Config::used);
     if args.redact || args.redact_map.is_some() {
         let mappings = redact::redact(&mut report);
         if let Some(path) = &args.redact_map {

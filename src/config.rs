@@ -32,6 +32,7 @@ use toml::de::{DeTable, DeValue};
 use crate::engine::{Engine, Suppression};
 use crate::facts::Settings;
 use crate::facts::settings::{self, SettingDef};
+use crate::report::{ConfigUsed, SettingUsed};
 use crate::rules::select::{self, Layer, RuleName, Selector};
 use crate::rules::suggest;
 use crate::time::Timestamp;
@@ -154,6 +155,15 @@ impl Config {
     /// The thresholds it sets, each with its rule, key, value and line.
     pub fn settings(&self) -> impl Iterator<Item = (&'static str, &'static str, i64, u32)> + '_ {
         self.settings.iter().map(|s| (s.def.rule, s.def.key, s.value, s.line))
+    }
+
+    /// What a report says of it: its path and the thresholds it set.
+    pub fn used(&self) -> ConfigUsed {
+        let settings = self
+            .settings()
+            .map(|(rule, key, value, line)| SettingUsed { rule_id: rule.to_owned(), key: key.to_owned(), value, line })
+            .collect();
+        ConfigUsed { path: self.path.clone(), settings }
     }
 }
 
