@@ -97,7 +97,7 @@ fn a_suppression_takes_its_evidence_out_of_the_findings_and_lists_it_with_its_re
     assert_eq!(report["config"], serde_json::json!({"path": config, "settings": []}));
 
     // A field that does not hold the value suppresses nothing.
-    write(dir.path(), "bundle/ccdiag.toml", &SUPPRESS_TWO.replace("192.168.213.3", "192.168.213.4"));
+    write(dir.path(), "bundle/ccdiag.toml", SUPPRESS_TWO.replace("192.168.213.3", "192.168.213.4"));
     let (_, report) = scan_json(dir.path(), &["bundle"]);
     assert_eq!(ids(&report, "findings"), ["CCE201", "CCE215", "SFB008"]);
     assert_eq!(outcome(&report, "CCE201")["status"], "fired");
@@ -109,7 +109,7 @@ fn suppressed_findings_do_not_count_for_fail_on_and_every_format_lists_them() {
     let every = ["CCE201", "CCE213", "CCE215", "SFB008"]
         .map(|id| format!("[[suppress]]\nrule = \"{id}\"\nreason = \"accepted for {id}\"\n"))
         .join("\n");
-    write(dir.path(), "bundle/ccdiag.toml", &every);
+    write(dir.path(), "bundle/ccdiag.toml", every);
     let (code, report) = scan_json(dir.path(), &["bundle"]);
     assert_eq!(code, Some(0), "nothing left to fail on");
     assert!(ids(&report, "findings").is_empty());

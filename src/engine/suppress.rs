@@ -48,7 +48,7 @@ impl Suppression {
         self.fields.iter().all(|(name, values)| {
             evidence.capture(name).is_some_and(|captured| {
                 let captured = fold(captured);
-                values.iter().any(|value| *value == captured)
+                values.contains(&captured)
             })
         })
     }
