@@ -68,10 +68,13 @@ struct PackArgs {
 #[derive(Args)]
 #[command(next_help_heading = "Choosing rules")]
 struct ChooseArgs {
-    /// Run only these rules (replaces the config's `select`, and its `ignore` with it).
+    /// Run only these rules: ids (CCE211), names (vm-not-running), id prefixes (CCE2, SFB) or
+    /// ALL, comma-separated or repeated. Replaces the config's `select`, and its `ignore` with
+    /// it.
     #[arg(long, value_name = "RULES", value_delimiter = ',')]
     select: Vec<String>,
-    /// Do not run these rules (added to the config's `ignore`).
+    /// Do not run these rules (ids, names, id prefixes); added to the config's `ignore`. The most
+    /// specific selector that matches a rule decides; on a tie, ignore wins.
     #[arg(long, value_name = "RULES", value_delimiter = ',')]
     ignore: Vec<String>,
 }

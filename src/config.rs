@@ -904,6 +904,17 @@ expires = 2027-03-01
         );
     }
 
+    /// The README's example ccdiag.toml is one the program reads.
+    #[test]
+    fn the_readme_example_reads() {
+        let readme = include_str!(concat!(env!("CARGO_MANIFEST_DIR"), "/README.md"));
+        let start = readme.find("```toml\n# ccdiag.toml\n").expect("the README's example") + "```toml\n".len();
+        let example = &readme[start..start + readme[start..].find("```").unwrap()];
+        let config = parse(example).unwrap_or_else(|e| panic!("{e:?}"));
+        assert_eq!(config.suppressions.len(), 2);
+        assert_eq!(config.settings().count(), 1);
+    }
+
     #[test]
     fn utf8_with_a_bom_and_utf16_are_read() {
         assert_eq!(decode(b"\xEF\xBB\xBF[rules]").as_deref(), Some("[rules]"));
