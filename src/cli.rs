@@ -329,6 +329,10 @@ fn scan(args: ScanArgs) -> miette::Result<ExitCode> {
     let pool = builder.build().map_err(|e| miette::miette!("cannot start worker threads: {e}"))?;
     let scan = pool.install(|| {
         let sources = discover::discover(&args.paths, &limits, &mut std::io::stdin().lock());
+        let (sources, set_aside) = config::set_aside(sources, config.as_ref());
+        for warning in set_aside {
+            eprintln!("warning: {}", crate::report::sanitize::terminal(&warning, false));
+        }
         let progress = Progress::start(sources.len(), !args.quiet && std::io::stderr().is_terminal());
         let options = ScanOptions { limits: limits.clone(), now: args.now, ..ScanOptions::default() };
         scan::scan_with_progress(&engine, &sources, &options, &|| progress.step())

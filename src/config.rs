@@ -32,6 +32,7 @@ use toml::de::{DeTable, DeValue};
 use crate::engine::{Engine, Suppression};
 use crate::facts::Settings;
 use crate::facts::settings::{self, SettingDef};
+use crate::input::{Content, SourceFile};
 use crate::report::{ConfigUsed, SettingUsed};
 use crate::rules::select::{self, Layer, RuleName, Selector};
 use crate::rules::suggest;
@@ -64,6 +65,8 @@ pub struct ConfigError {
 pub struct Config {
     /// The file as reports show it (relative to the working folder when it is inside it).
     pub path: String,
+    /// The file read, when it was read from disk.
+    file: Option<PathBuf>,
     select: Option<Vec<Selector>>,
     ignore: Vec<Selector>,
     settings: Vec<SettingValue>,
@@ -103,7 +106,9 @@ impl Config {
         let text = decode(&bytes).ok_or_else(|| {
             miette::miette!(help = "save it as UTF-8", "{shown}: not text in UTF-8 or UTF-16 with a byte order mark")
         })?;
-        Config::parse(shown, &text, engine).map_err(|e| miette::Report::new(*e))
+        let mut config = Config::parse(shown, &text, engine).map_err(|e| miette::Report::new(*e))?;
+        config.file = Some(path.to_path_buf());
+        Ok(config)
     }
 
     /// Parses and checks a config file's text against the pack of `engine`.
@@ -134,6 +139,7 @@ impl Config {
             engine.rules().iter().map(|r| RuleName { id: r.id(), name: &r.loaded.def.name.value }).collect();
         let mut config = Config {
             path: shown.to_owned(),
+            file: None,
             select: None,
             ignore: Vec::new(),
             settings: Vec::new(),
@@ -265,6 +271,34 @@ pub fn discover(paths: &[String], cwd: &Path) -> miette::Result<Option<PathBuf>>
         ));
     }
     Ok(first)
+}
+
+/// Takes the config files a folder walk found out of the sources: a `ccdiag.toml` says how to
+/// judge a bundle and is no part of it (its reasons may quote the very errors rules look for).
+/// The one `used` is named in the report; any other is set aside with a warning, as one report
+/// reads one config. Files named on the command line, zip entries and stdin stay sources.
+pub fn set_aside(sources: Vec<SourceFile>, used: Option<&Config>) -> (Vec<SourceFile>, Vec<String>) {
+    let used = used.and_then(|c| c.file.as_deref()).and_then(|f| std::fs::canonicalize(f).ok());
+    let mut kept = Vec::with_capacity(sources.len());
+    let mut warnings = Vec::new();
+    for source in sources {
+        let config = match &source.content {
+            Content::Disk(file) if file.found.is_some() && file.path.file_name().is_some_and(|n| n == FILE_NAME) => {
+                Some(std::fs::canonicalize(&file.path).ok())
+            }
+            _ => None,
+        };
+        match config {
+            None => kept.push(source),
+            Some(canonical) if canonical.is_some() && canonical == used => {}
+            Some(_) => warnings.push(format!(
+                "{}: a config file, not read as an input and not applied: one report reads one config, the \
+                 nearest to the scanned paths or the one --config names",
+                source.path
+            )),
+        }
+    }
+    (kept, warnings)
 }
 
 /// A config file's path as reports show it: relative to `cwd` when inside it, else absolute,

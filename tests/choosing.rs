@@ -95,6 +95,23 @@ fn a_suppression_takes_its_evidence_out_of_the_findings_and_lists_it_with_its_re
     assert_eq!(outcome(&report, "CCE201")["status"], "suppressed");
     assert_eq!(outcome(&report, "CCE201")["reason"], format!("matched 1 time(s), every one suppressed ({config}:1)"));
     assert_eq!(report["config"], serde_json::json!({"path": config, "settings": []}));
+    let inputs: Vec<&str> = report["inputs"].as_array().unwrap().iter().map(|i| i["path"].as_str().unwrap()).collect();
+    assert!(!inputs.contains(&"ccdiag.toml"), "the config is no input of the bundle: {inputs:?}");
+    assert_eq!(inputs.len(), 6);
+
+    // Another folder's config under the scanned one is set aside, and said so.
+    write(dir.path(), "bundle/cmdlets/ccdiag.toml", "[rules]\nignore = [\"CCE215\"]\n");
+    let output = ccdiag_in(dir.path(), &["scan", "bundle", "--format", "json"], b"");
+    let with_another = json_of(&output);
+    assert_eq!(with_another["inputs"].as_array().unwrap().len(), 6);
+    assert_eq!(ids(&with_another, "findings"), ["CCE215", "SFB008"], "and not applied");
+    assert!(
+        stderr(&output)
+            .starts_with("warning: cmdlets/ccdiag.toml: a config file, not read as an input and not applied"),
+        "{}",
+        stderr(&output)
+    );
+    std::fs::remove_file(dir.path().join("bundle/cmdlets/ccdiag.toml")).unwrap();
 
     // A field that does not hold the value suppresses nothing.
     write(dir.path(), "bundle/ccdiag.toml", SUPPRESS_TWO.replace("192.168.213.3", "192.168.213.4"));
