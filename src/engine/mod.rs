@@ -123,6 +123,13 @@ impl Engine {
     /// without its literals) and its outcome says it was ignored and why.
     pub fn ignore(&mut self, ignored: Vec<Option<String>>) {
         assert_eq!(ignored.len(), self.rules.len(), "one choice per rule");
+        let same_rules = ignored.iter().zip(&self.ignored).all(|(new, old)| new.is_none() == old.is_none());
+        if same_rules {
+            // The prefilters already hold exactly the rules that run: building them is most of
+            // the start-up, so a scan that ignores nothing does not build them twice.
+            self.ignored = ignored;
+            return;
+        }
         let runs: Vec<bool> = ignored.iter().map(Option::is_none).collect();
         self.by_kind = std::array::from_fn(|i| KindIndex::build(RecordKind::ALL[i], &self.rules, &runs));
         self.log_prefilter = TextPrefilter::new(&self.rules, &runs, &[RecordKind::CceLog, RecordKind::Text]);

@@ -9,7 +9,11 @@ use crate::engine::{Evidence, Status};
 
 pub fn render(report: &Report) -> String {
     let mut out = String::from("# ccdiag report\n\n");
-    let _ = writeln!(out, "{} finding(s); rules: {}.\n", report.findings.len(), report.rules_line());
+    let suppressed = match report.suppressed_count() {
+        0 => String::new(),
+        n => format!(", {n} suppressed match(es)"),
+    };
+    let _ = writeln!(out, "{} finding(s){suppressed}; rules: {}.\n", report.findings.len(), report.rules_line());
     if report.redacted {
         out.push_str("Redacted: user, host, domain and tenant names and IP addresses are pseudonyms (`user-1`, `host-1`, ...).\n\n");
     }
