@@ -7,6 +7,7 @@ use std::time::{Duration, Instant};
 
 use clap::{Args, Parser, Subcommand, ValueEnum};
 
+use crate::config::{self, Choice, Config};
 use crate::engine::Engine;
 use crate::input::discover;
 use crate::input::limits::{DEFAULT_TIMEOUT, Limits};
@@ -62,6 +63,28 @@ struct PackArgs {
     rules: Vec<PathBuf>,
 }
 
+/// Which rules run. Each takes rule ids (CCE211), names (vm-not-running), id prefixes (CCE2,
+/// SFB) or ALL, repeated or comma-separated; the most specific one that matches a rule decides.
+#[derive(Args)]
+#[command(next_help_heading = "Choosing rules")]
+struct ChooseArgs {
+    /// Run only these rules: ids (CCE211), names (vm-not-running), id prefixes (CCE2, SFB) or
+    /// ALL, comma-separated or repeated. Replaces the config's `select`, and its `ignore` with
+    /// it.
+    #[arg(long, value_name = "RULES", value_delimiter = ',')]
+    select: Vec<String>,
+    /// Do not run these rules (ids, names, id prefixes); added to the config's `ignore`. The most
+    /// specific selector that matches a rule decides; on a tie, ignore wins.
+    #[arg(long, value_name = "RULES", value_delimiter = ',')]
+    ignore: Vec<String>,
+}
+
+impl ChooseArgs {
+    fn choice(&self) -> Choice {
+        Choice { select: self.select.clone(), ignore: self.ignore.clone() }
+    }
+}
+
 #[derive(Args)]
 struct ScanArgs {
     /// Folders (walked recursively), files, .zip bundles, or `-` for stdin.
@@ -96,6 +119,14 @@ struct ScanArgs {
     /// No progress bar on stderr.
     #[arg(long, short)]
     quiet: bool,
+    #[command(flatten)]
+    choose: ChooseArgs,
+    /// Read this config file instead of the nearest ccdiag.toml in or above the scanned folder.
+    #[arg(long, value_name = "FILE", conflicts_with = "no_config", help_heading = "Choosing rules")]
+    config: Option<PathBuf>,
+    /// Read no config file.
+    #[arg(long, help_heading = "Choosing rules")]
+    no_config: bool,
     #[command(flatten)]
     limits: LimitArgs,
 }
@@ -182,6 +213,8 @@ enum RulesCommand {
         format: ListFormat,
         #[command(flatten)]
         pack: PackArgs,
+        #[command(flatten)]
+        choose: ChooseArgs,
     },
     /// Run rules against their fixtures: each must fire on every case under
     /// `fixtures/<ID>/positive/` and stay quiet on every case under `fixtures/<ID>/negative/`.
@@ -196,11 +229,15 @@ enum RulesCommand {
         /// Also write the results as JUnit XML, for CI.
         #[arg(long, value_name = "FILE")]
         junit: Option<PathBuf>,
+        #[command(flatten)]
+        choose: ChooseArgs,
     },
     /// Print the literal signature strings of the pack, one per line (for `rg -F -f`).
     Signatures {
         #[command(flatten)]
         pack: PackArgs,
+        #[command(flatten)]
+        choose: ChooseArgs,
     },
     /// Show a rule's documentation, signatures, remediation and source article.
     Explain {
@@ -226,10 +263,10 @@ pub fn run() -> ExitCode {
     let result = match cli.command {
         Command::Scan(args) => scan(args),
         Command::Records(args) => records(args),
-        Command::Rules(RulesCommand::List { format, pack }) => list(format, &pack),
+        Command::Rules(RulesCommand::List { format, pack, choose }) => list(format, &pack, &choose),
         Command::Rules(RulesCommand::Explain { rule, pack }) => explain(&rule, &pack),
-        Command::Rules(RulesCommand::Signatures { pack }) => signatures(&pack),
-        Command::Rules(RulesCommand::Test { dirs, fixtures, junit }) => test(&dirs, fixtures, junit),
+        Command::Rules(RulesCommand::Signatures { pack, choose }) => signatures(&pack, &choose),
+        Command::Rules(RulesCommand::Test { dirs, fixtures, junit, choose }) => test(&dirs, fixtures, junit, &choose),
     };
     match result {
         Ok(code) => code,
@@ -249,11 +286,40 @@ fn engine(pack: &PackArgs) -> miette::Result<Engine> {
     Engine::new(set).map_err(|e| miette::Report::new(*e))
 }
 
+/// The rules of `engine` the command line chose (`--select`, `--ignore`; no config file):
+/// `true` for each that runs.
+fn chosen_rules(engine: &Engine, choose: &ChooseArgs) -> miette::Result<Vec<bool>> {
+    Ok(config::chosen(engine, None, &choose.choice())?.iter().map(Option::is_none).collect())
+}
+
+/// The config file of a scan, read and checked against the pack: `--config`, else the nearest
+/// ccdiag.toml (see [`config::discover`]), none with `--no-config`.
+fn scan_config(args: &ScanArgs, engine: &Engine) -> miette::Result<Option<Config>> {
+    if args.no_config {
+        return Ok(None);
+    }
+    let cwd = std::env::current_dir().map_err(|e| miette::miette!("cannot tell the working folder: {e}"))?;
+    let path = match &args.config {
+        Some(path) => Some(path.clone()),
+        None => config::discover(&args.paths, &cwd)?,
+    };
+    path.map(|path| Config::read(&path, &config::shown(&path, &cwd), engine)).transpose()
+}
+
 fn scan(args: ScanArgs) -> miette::Result<ExitCode> {
-    let engine = engine(&args.pack)?;
+    let mut engine = engine(&args.pack)?;
     // A path that is not there is a mistyped argument, not a damaged bundle.
     for path in args.paths.iter().filter(|p| *p != "-") {
         std::fs::metadata(path).map_err(|e| miette::miette!("cannot read {path}: {e}"))?;
+    }
+    let config = scan_config(&args, &engine)?;
+    // Suppressions expire by the calendar (or `--now`), not by the time of the bundle: they
+    // are the user's decisions, reviewed on the user's dates.
+    let clock = std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .map_or(0, |d| i64::try_from(d.as_secs()).unwrap_or(i64::MAX));
+    for warning in config::configure(&mut engine, config.as_ref(), &args.choose.choice(), args.now.unwrap_or(clock))? {
+        eprintln!("warning: {}", crate::report::sanitize::terminal(&warning, false));
     }
     let limits = args.limits.limits();
     let mut builder = rayon::ThreadPoolBuilder::new();
@@ -263,11 +329,16 @@ fn scan(args: ScanArgs) -> miette::Result<ExitCode> {
     let pool = builder.build().map_err(|e| miette::miette!("cannot start worker threads: {e}"))?;
     let scan = pool.install(|| {
         let sources = discover::discover(&args.paths, &limits, std::io::stdin());
+        let (sources, set_aside) = config::set_aside(sources, config.as_ref());
+        for warning in set_aside {
+            eprintln!("warning: {}", crate::report::sanitize::terminal(&warning, false));
+        }
         let progress = Progress::start(sources.len(), !args.quiet && std::io::stderr().is_terminal());
         let options = ScanOptions { limits: limits.clone(), now: args.now, ..ScanOptions::default() };
         scan::scan_with_progress(&engine, &sources, &options, &|| progress.step())
     });
     let mut report = Report::build(&engine, scan);
+    report.config = config.as_ref().map(Config::used);
     if args.redact || args.redact_map.is_some() {
         let mappings = redact::redact(&mut report);
         if let Some(path) = &args.redact_map {
@@ -340,9 +411,10 @@ fn records(args: RecordsArgs) -> miette::Result<ExitCode> {
     }
 }
 
-fn list(format: ListFormat, pack: &PackArgs) -> miette::Result<ExitCode> {
+fn list(format: ListFormat, pack: &PackArgs, choose: &ChooseArgs) -> miette::Result<ExitCode> {
     let engine = engine(pack)?;
-    let rules = engine.rules();
+    let runs = chosen_rules(&engine, choose)?;
+    let rules: Vec<_> = engine.rules().iter().zip(&runs).filter(|(_, runs)| **runs).map(|(r, _)| r).collect();
     let text = match format {
         ListFormat::Json => {
             let rows: Vec<serde_json::Value> = rules
@@ -379,16 +451,32 @@ fn explain(wanted: &str, pack: &PackArgs) -> miette::Result<ExitCode> {
         .iter()
         .find(|r| r.id().eq_ignore_ascii_case(wanted) || r.loaded.def.name.value.eq_ignore_ascii_case(wanted))
     else {
-        eprintln!("no rule has the id or name `{wanted}`; `ccdiag rules list` shows them");
-        return Ok(ExitCode::from(2));
+        let names: Vec<rules::select::RuleName<'_>> = engine
+            .rules()
+            .iter()
+            .map(|r| rules::select::RuleName { id: r.id(), name: &r.loaded.def.name.value })
+            .collect();
+        return Err(miette::miette!(
+            help = rules::select::suggestion(wanted, &names),
+            "no rule has the id or name `{}`",
+            crate::report::sanitize::terminal(wanted, false)
+        ));
     };
     write_stdout(&crate::report::explain::render(rule))?;
     Ok(ExitCode::SUCCESS)
 }
 
-fn test(dirs: &[PathBuf], fixtures: Option<PathBuf>, junit: Option<PathBuf>) -> miette::Result<ExitCode> {
+fn test(
+    dirs: &[PathBuf],
+    fixtures: Option<PathBuf>,
+    junit: Option<PathBuf>,
+    choose: &ChooseArgs,
+) -> miette::Result<ExitCode> {
     let pack = PackArgs { rules: dirs.to_vec() };
     let engine = engine(&pack)?;
+    // Only the chosen rules are tested; the whole pack still runs on each case, as a scan would.
+    let runs = chosen_rules(&engine, choose)?;
+    let tested = |id: &str| engine.rules().iter().zip(&runs).any(|(r, runs)| *runs && r.id() == id);
     // With folders, only their rules are under test; the built-in pack still runs beside them.
     let ids: Vec<String> = if dirs.is_empty() {
         engine.rules().iter().map(|r| r.id().to_owned()).collect()
@@ -399,6 +487,7 @@ fn test(dirs: &[PathBuf], fixtures: Option<PathBuf>, junit: Option<PathBuf>) -> 
         }
         ids
     };
+    let ids: Vec<String> = ids.into_iter().filter(|id| tested(id)).collect();
     let mut results = Vec::new();
     let roots: Vec<PathBuf> = match (&fixtures, dirs.is_empty()) {
         (Some(root), _) => vec![root.clone()],
@@ -422,9 +511,11 @@ fn test(dirs: &[PathBuf], fixtures: Option<PathBuf>, junit: Option<PathBuf>) -> 
     Ok(if results.iter().all(crate::ruletest::RuleResult::passed) { ExitCode::SUCCESS } else { ExitCode::from(1) })
 }
 
-fn signatures(pack: &PackArgs) -> miette::Result<ExitCode> {
+fn signatures(pack: &PackArgs, choose: &ChooseArgs) -> miette::Result<ExitCode> {
     let engine = engine(pack)?;
-    let mut all: Vec<&str> = engine.rules().iter().flat_map(|r| r.signatures()).collect();
+    let runs = chosen_rules(&engine, choose)?;
+    let mut all: Vec<&str> =
+        engine.rules().iter().zip(&runs).filter(|(_, runs)| **runs).flat_map(|(r, _)| r.signatures()).collect();
     all.sort_unstable();
     all.dedup();
     let mut text = all.join("\n");

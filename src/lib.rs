@@ -6,6 +6,7 @@
 //! [`rules`] and [`report`] renders the outcome.
 
 pub mod cli;
+pub mod config;
 pub mod engine;
 pub mod facts;
 pub mod input;

@@ -123,7 +123,42 @@ fn input_text_reaches_no_format_raw() {
 
     let html = ccdiag(dir.path(), "html", &[]);
     assert_inert("html", &html);
-    check_html(&html);
+    check_html(&html, &[]);
+}
+
+/// The same bundle with its findings suppressed: the suppressed section shows the same input
+/// text, and the user's reason, through the same escapes.
+#[test]
+fn suppressed_input_text_and_reasons_reach_no_format_raw() {
+    let dir = tempfile::tempdir().unwrap();
+    hostile_bundle(dir.path());
+    let config = tempfile::NamedTempFile::new().unwrap();
+    std::fs::write(
+        config.path(),
+        "[[suppress]]\nrule = \"CCE213\"\nreason = \"<script>alert(1)</script> [click](javascript:alert(1)) \
+         **bold** | cell | `code` <details><summary>open</summary>\"\n",
+    )
+    .unwrap();
+    let extra = ["--config", config.path().to_str().unwrap()];
+    let text = ccdiag(dir.path(), "text", &extra);
+    assert_inert("text", &text);
+    assert!(text.contains("Suppressed ") && text.contains("\\u{1b}[31mRED"), "{text}");
+    for format in ["json", "sarif"] {
+        let output = ccdiag(dir.path(), format, &extra);
+        assert_inert(format, &output);
+        assert!(output.contains("\\u001b[31mRED"), "{format}");
+    }
+    let json: Value = serde_json::from_str(&ccdiag(dir.path(), "json", &extra)).unwrap();
+    assert!(json["findings"].as_array().unwrap().iter().all(|f| f["rule_id"] != "CCE213"));
+    assert_eq!(json["suppressed"][0]["rule_id"], "CCE213");
+    let markdown = ccdiag(dir.path(), "markdown", &extra);
+    assert_inert("markdown", &markdown);
+    assert!(markdown.contains("## Suppressed"));
+    check_markdown(&markdown);
+    let html = ccdiag(dir.path(), "html", &extra);
+    assert_inert("html", &html);
+    assert!(html.contains("<h2 id=\"suppressed\">"));
+    check_html(&html, &extra);
 }
 
 /// Outside code blocks, every character Markdown or GitHub's HTML gives a meaning to is
@@ -181,7 +216,7 @@ fn check_markdown(markdown: &str) {
 
 /// The page defines no script and fetches nothing; input text opens no tag and leaves no
 /// attribute.
-fn check_html(html: &str) {
+fn check_html(html: &str, extra: &[&str]) {
     let lower = html.to_ascii_lowercase();
     assert!(!lower.contains("<script"), "no script");
     assert!(!lower.contains("<img"), "no image from input");
@@ -203,7 +238,7 @@ fn check_html(html: &str) {
             std::fs::write(dir.path().join(format!("Get-CcCredential{i}.txt")), line).unwrap();
         }
         std::fs::write(dir.path().join("module.ini"), "[RunningVersion]\r\nVersion=2.1.0.0\r\n").unwrap();
-        ccdiag(dir.path(), "html", &[])
+        ccdiag(dir.path(), "html", extra)
     };
     let tags = |page: &str| -> std::collections::BTreeSet<String> {
         page.split('<')

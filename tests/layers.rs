@@ -14,6 +14,7 @@ const LAYERS: &[&[&str]] = &[
     &["scan"],
     &["report"],
     &["ruletest"],
+    &["config"],
     &["cli"],
 ];
 

@@ -183,3 +183,42 @@ fn the_cli_writes_the_map_apart_from_the_report() {
     assert!(rows.iter().any(|r| r["original"] == "jdoe" && r["pseudonym"] == "user-1"));
     assert!(output.stderr.is_empty(), "nothing on stderr off a terminal");
 }
+
+/// Services stopped on the appliance's CMS, named with its domain: their state
+/// (`MASTER on CMS.cce.fabrikam.local is Stopped`) is made of names as much as their captures.
+const STOPPED: &str = "Status   Name               DisplayName                            PSComputerName\n\
+------   ----               -----------                            --------------\n\
+Stopped  REPLICA            Skype for Business Replica Replicat... CMS.cce.fabrikam.local\n\
+Stopped  MASTER             Skype for Business Master Replicato... CMS.cce.fabrikam.local\n";
+
+#[test]
+fn suppressed_evidence_its_reason_and_entity_states_are_redacted_too() {
+    let bundle = Bundle::new("suppressed");
+    std::fs::write(bundle.path().join("cmdlets/Get-Service.txt"), STOPPED.replace('\n', "\r\n")).unwrap();
+    let mut engine = common::engine();
+    let config = ccdiag::config::Config::parse(
+        "ccdiag.toml",
+        "[[suppress]]\nrule = \"CCE101\"\nwhere = { Name = \"MASTER\" }\n\
+         reason = \"CMS.cce.fabrikam.local is rebuilt by jdoe@fabrikam.com\"\n\n\
+         [[suppress]]\nrule = \"SFB009\"\nreason = \"jdoe closes his sessions\"\n",
+        &engine,
+    )
+    .unwrap();
+    ccdiag::config::configure(&mut engine, Some(&config), &Default::default(), 0).unwrap();
+    let mut report = Report::build(&engine, ruletest::scan_case(&engine, bundle.path()));
+    let suppressed: Vec<(&str, bool)> =
+        report.suppressed.iter().map(|s| (s.rule_id.as_str(), s.whole_finding)).collect();
+    assert_eq!(suppressed, [("CCE101", false), ("SFB009", true)]);
+    let plain: String = FORMATS.iter().map(|&f| report.render(f, false)).collect();
+    for shown in ["REPLICA on CMS.cce.fabrikam.local is Stopped", "MASTER on CMS.cce.fabrikam.local is Stopped"] {
+        assert!(plain.contains(shown), "the unredacted report shows {shown}");
+    }
+    redact::redact(&mut report);
+    for format in FORMATS {
+        let text = report.render(format, false);
+        assert!(survivors(&text).is_empty(), "{format:?} keeps {:?}:\n{text}", survivors(&text));
+    }
+    let text = report.render(Format::Text, false);
+    assert!(text.contains("reason: host-") && text.contains(" is rebuilt by user-1@domain-"), "{text}");
+    assert!(text.contains("state: REPLICA on host-") && text.contains("state: MASTER on host-"), "{text}");
+}

@@ -87,6 +87,25 @@ impl CompiledRule {
             .is_none_or(|(_, clauses)| clauses.iter().all(|any| any.iter().any(|f| record.get(f).is_some())))
     }
 
+    /// The names a piece of its evidence may capture: its evidence fields and the named groups
+    /// of its regexes, in rule order. A join adds `fact.<column>` of the fact table's row,
+    /// which `true` says.
+    pub fn capture_names(&self) -> (Vec<String>, bool) {
+        let mut names: Vec<String> = Vec::new();
+        let groups = self
+            .selections
+            .iter()
+            .flat_map(|s| s.alternatives.iter().flatten())
+            .flat_map(|m| m.regexes.iter())
+            .flat_map(|re| re.capture_names().flatten().map(str::to_owned));
+        for name in groups.chain(self.loaded.def.evidence.fields.iter().cloned()) {
+            if !names.iter().any(|n| n.eq_ignore_ascii_case(&name)) {
+                names.push(name);
+            }
+        }
+        (names, self.loaded.def.join.is_some())
+    }
+
     /// The literal strings the prefilter looks for, as written in the rule.
     pub fn signatures(&self) -> Vec<&str> {
         self.selections

@@ -28,11 +28,12 @@ pub(super) struct KindIndex {
 }
 
 impl KindIndex {
-    pub(super) fn build(kind: RecordKind, rules: &[CompiledRule]) -> KindIndex {
+    /// The index of the rules that run (`runs[i]`, by rule index) reading `kind`.
+    pub(super) fn build(kind: RecordKind, rules: &[CompiledRule], runs: &[bool]) -> KindIndex {
         let mut index = KindIndex::default();
         let mut patterns: Vec<String> = Vec::new();
         let mut pattern_of: HashMap<&str, usize> = HashMap::new();
-        for (i, rule) in rules.iter().enumerate() {
+        for (i, rule) in rules.iter().enumerate().filter(|(i, _)| runs[*i]) {
             let Some((_, triggers)) = rule.triggers.iter().find(|(k, _)| *k == kind) else {
                 continue;
             };

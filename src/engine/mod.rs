@@ -16,6 +16,7 @@ mod join;
 pub mod matcher;
 pub mod outcome;
 mod prefilter;
+pub mod suppress;
 
 use std::collections::BTreeSet;
 
@@ -31,13 +32,21 @@ use crate::rules::{RuleSet, Severity};
 
 pub use evidence::Evidence;
 pub use outcome::{CommandRun, MAX_EVIDENCE, RuleOutcome, Status};
+pub use suppress::{SuppressedHits, Suppression};
 
 pub struct Engine {
     rules: Vec<CompiledRule>,
-    /// By [`RecordKind::index`].
+    /// By [`RecordKind::index`]: of the rules that run.
     by_kind: [KindIndex; RecordKind::COUNT],
-    /// Whether a stretch of a CCE log can hold evidence: the kinds its parser makes.
+    /// Whether a stretch of a CCE log can hold evidence of a rule that runs: the kinds its
+    /// parser makes.
     log_prefilter: TextPrefilter,
+    /// Per rule, why it does not run (`--ignore`, `[rules] ignore`); `None` when it runs.
+    ignored: Vec<Option<String>>,
+    /// Evidence the user accepted (`[[suppress]]`), in the order written.
+    suppressions: Vec<Suppression>,
+    /// Thresholds of the checks (`[settings]`).
+    settings: crate::facts::Settings,
 }
 
 /// What matching the records of one input (or one stretch of it) produced.
@@ -132,13 +141,63 @@ impl Engine {
     pub fn new(rules: RuleSet) -> Result<Engine, Box<RuleError>> {
         let rules: Vec<CompiledRule> = rules.into_values().map(compile::compile).collect::<Result<_, _>>()?;
         check_causes(&rules)?;
-        let by_kind = std::array::from_fn(|i| KindIndex::build(RecordKind::ALL[i], &rules));
-        let log_prefilter = TextPrefilter::new(&rules, &[RecordKind::CceLog, RecordKind::Text]);
-        Ok(Engine { rules, by_kind, log_prefilter })
+        let runs = vec![true; rules.len()];
+        let by_kind = std::array::from_fn(|i| KindIndex::build(RecordKind::ALL[i], &rules, &runs));
+        let log_prefilter = TextPrefilter::new(&rules, &runs, &[RecordKind::CceLog, RecordKind::Text]);
+        let ignored = vec![None; rules.len()];
+        Ok(Engine {
+            rules,
+            by_kind,
+            log_prefilter,
+            ignored,
+            suppressions: Vec::new(),
+            settings: crate::facts::Settings::default(),
+        })
     }
 
     pub fn rules(&self) -> &[CompiledRule] {
         &self.rules
+    }
+
+    /// Sets which rules do not run: per rule (in [`Engine::rules`] order) why not, `None` for
+    /// one that runs. An ignored rule is not matched at all (the prefilters are rebuilt
+    /// without its literals) and its outcome says it was ignored and why.
+    pub fn ignore(&mut self, ignored: Vec<Option<String>>) {
+        assert_eq!(ignored.len(), self.rules.len(), "one choice per rule");
+        let same_rules = ignored.iter().zip(&self.ignored).all(|(new, old)| new.is_none() == old.is_none());
+        if same_rules {
+            // The prefilters already hold exactly the rules that run: building them is most of
+            // the start-up, so a scan that ignores nothing does not build them twice.
+            self.ignored = ignored;
+            return;
+        }
+        let runs: Vec<bool> = ignored.iter().map(Option::is_none).collect();
+        self.by_kind = std::array::from_fn(|i| KindIndex::build(RecordKind::ALL[i], &self.rules, &runs));
+        self.log_prefilter = TextPrefilter::new(&self.rules, &runs, &[RecordKind::CceLog, RecordKind::Text]);
+        self.ignored = ignored;
+    }
+
+    /// Why rule `index` does not run, or `None` when it does.
+    pub fn ignored(&self, index: usize) -> Option<&str> {
+        self.ignored.get(index).and_then(Option::as_deref)
+    }
+
+    /// Sets the evidence to suppress (see [`suppress`]).
+    pub fn suppress(&mut self, suppressions: Vec<Suppression>) {
+        self.suppressions = suppressions;
+    }
+
+    pub fn suppressions(&self) -> &[Suppression] {
+        &self.suppressions
+    }
+
+    /// Sets the thresholds the checks compare with.
+    pub fn set_settings(&mut self, settings: crate::facts::Settings) {
+        self.settings = settings;
+    }
+
+    pub fn settings(&self) -> &crate::facts::Settings {
+        &self.settings
     }
 
     /// Whether a stretch of a CCE log can hold evidence of any rule (see [`TextPrefilter`]):
@@ -397,6 +456,70 @@ mod tests {
         let kept = std::collections::HashMap::new();
         let hits = inputs.iter().map(|(path, records)| engine.match_records(path, &Excerpts::Kept(&kept), records));
         engine.outcomes(&Facts::default(), &Derivation::default(), hits.collect(), runs)
+    }
+
+    fn suppression(rule: usize, fields: &[(&str, &str)]) -> Suppression {
+        let fields = fields.iter().map(|(k, v)| (k.to_string(), vec![v.to_string()])).collect();
+        Suppression::new(rule, fields, "kept off on purpose", "ccdiag.toml", 4, None)
+    }
+
+    #[test]
+    fn suppressed_evidence_is_set_apart_and_the_rest_still_fires() {
+        let mut engine = pack(&[VM_STATE, VM_STATE]);
+        let records = [vm(1, "2.1.0.0-EDGE", "Off"), vm(2, "2.1.0.0-CMS", "Saved")];
+        engine.suppress(vec![suppression(0, &[("name", "2.1.0.0-edge")])]);
+        let judged = outcomes(&engine, &[("t.txt", &records)], &[]);
+        let first = &judged[0];
+        assert_eq!((first.status, first.count), (Status::Fired, 1));
+        assert_eq!(first.evidence[0].capture("Name"), Some("2.1.0.0-CMS"));
+        assert_eq!(first.suppressed.len(), 1);
+        assert_eq!((first.suppressed[0].suppression, first.suppressed[0].count), (0, 1));
+        assert_eq!(first.suppressed[0].evidence[0].capture("Name"), Some("2.1.0.0-EDGE"));
+        assert!(first.reason.ends_with("; 1 more suppressed"), "{}", first.reason);
+        // A suppression is of one rule: the other, reading the same records, keeps both.
+        assert_eq!((judged[1].status, judged[1].count, judged[1].suppressed.len()), (Status::Fired, 2, 0));
+    }
+
+    #[test]
+    fn a_finding_whose_every_piece_is_suppressed_is_suppressed() {
+        let mut engine = pack(&[VM_STATE]);
+        let records = [vm(1, "2.1.0.0-EDGE", "Off"), vm(2, "2.1.0.0-CMS", "Saved")];
+        engine.suppress(vec![suppression(0, &[("State", "off")]), suppression(0, &[])]);
+        let judged = outcomes(&engine, &[("t.txt", &records)], &[]).remove(0);
+        assert_eq!((judged.status, judged.count), (Status::Suppressed, 0));
+        assert!(judged.evidence.is_empty());
+        // The first suppression that matches a piece takes it.
+        let taken: Vec<(usize, usize)> = judged.suppressed.iter().map(|h| (h.suppression, h.count)).collect();
+        assert_eq!(taken, [(0, 1), (1, 1)]);
+        assert_eq!(judged.reason, "matched 2 time(s), every one suppressed (ccdiag.toml:4, ccdiag.toml:4)");
+    }
+
+    #[test]
+    fn suppressed_evidence_is_counted_past_what_is_kept() {
+        let mut engine = engine("boom");
+        engine.suppress(vec![suppression(0, &[])]);
+        let records: Vec<Record> = (1..=60).map(|n| line(n, "boom")).collect();
+        let judged = outcome(&engine, &Facts::default(), &records);
+        assert_eq!(judged.status, Status::Suppressed);
+        assert_eq!((judged.suppressed[0].count, judged.suppressed[0].evidence.len()), (60, MAX_EVIDENCE));
+    }
+
+    #[test]
+    fn an_ignored_rule_is_not_matched_and_says_why() {
+        let mut engine = engine("boom");
+        engine.ignore(vec![Some("ignored by `X001` (--ignore on the command line)".to_owned())]);
+        let kept = std::collections::HashMap::new();
+        let hits = engine.match_records("c.txt", &Excerpts::Kept(&kept), &[line(1, "boom")]);
+        assert!(hits.hits.is_empty(), "not even matched");
+        assert!(!engine.log_may_match("boom"), "its literals left the log prefilter");
+        let judged = outcome(&engine, &Facts::default(), &[line(1, "boom")]);
+        assert_eq!(
+            (judged.status, judged.reason.as_str()),
+            (Status::Ignored, "ignored by `X001` (--ignore on the command line)")
+        );
+        engine.ignore(vec![None]);
+        assert!(engine.log_may_match("boom"));
+        assert_eq!(outcome(&engine, &Facts::default(), &[line(1, "boom")]).status, Status::Fired);
     }
 
     #[test]

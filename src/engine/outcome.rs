@@ -12,6 +12,7 @@ use std::collections::{BTreeMap, BTreeSet};
 use super::compile::CompiledRule;
 use super::evidence::Evidence;
 use super::join::join_holds;
+use super::suppress::{SuppressedHits, Suppression};
 use super::{Engine, MatchHits, Observation};
 use crate::facts::Facts;
 use crate::facts::registry::{self, Derivation};
@@ -25,6 +26,8 @@ pub const MAX_EVIDENCE: usize = 50;
 #[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord)]
 pub enum Status {
     Fired,
+    /// It fired, and every piece of its evidence was suppressed (`[[suppress]]`).
+    Suppressed,
     /// The inputs it reads were there, and either held nothing it looks for or showed the
     /// problem fixed.
     Passed,
@@ -32,12 +35,16 @@ pub enum Status {
     /// observations that disagree with nothing to order them).
     CouldNotCheck,
     NotApplicable,
+    /// Not run: the user's choice (`--ignore`, `--select`, `[rules]`).
+    Ignored,
 }
 
 impl Status {
     pub fn name(self) -> &'static str {
         match self {
             Status::Fired => "fired",
+            Status::Suppressed => "suppressed",
+            Status::Ignored => "ignored",
             Status::Passed => "passed",
             Status::CouldNotCheck => "could_not_check",
             Status::NotApplicable => "not_applicable",
@@ -56,6 +63,9 @@ pub struct RuleOutcome {
     pub evidence: Vec<Evidence>,
     /// The rule whose finding explains every piece of this one's evidence.
     pub explained_by: Option<usize>,
+    /// Evidence suppressions silenced, per suppression in the order they were written (kept
+    /// only when the rule fired or is suppressed: a rule that does not apply has none).
+    pub suppressed: Vec<SuppressedHits>,
 }
 
 /// A command run at a transcript prompt, for telling whether an error was fixed by running the
@@ -143,9 +153,36 @@ struct Gathered {
     unknown: Vec<String>,
     /// The time of the latest evidence, kept or only counted; `None` once one had no time.
     latest: Option<Option<crate::time::Timestamp>>,
+    /// Evidence suppressions silenced instead.
+    suppressed: Vec<SuppressedHits>,
 }
 
 impl Gathered {
+    /// Takes a piece of evidence of `rule`: silenced by the first of `suppressions` that
+    /// matches it, else kept as evidence.
+    fn take(&mut self, rule: usize, suppressions: &[Suppression], evidence: Evidence) {
+        let Some(index) = suppressions.iter().position(|s| s.rule == rule && s.matches(&evidence)) else {
+            self.push(evidence);
+            return;
+        };
+        let hits = match self.suppressed.iter().position(|h| h.suppression == index) {
+            Some(at) => &mut self.suppressed[at],
+            None => {
+                self.suppressed.push(SuppressedHits { suppression: index, count: 0, evidence: Vec::new() });
+                self.suppressed.last_mut().expect("just pushed")
+            }
+        };
+        hits.count += 1;
+        if hits.evidence.len() < MAX_EVIDENCE {
+            hits.evidence.push(evidence);
+        }
+    }
+
+    /// Pieces of evidence suppressed, kept or only counted.
+    fn suppressed_count(&self) -> usize {
+        self.suppressed.iter().map(|h| h.count).sum()
+    }
+
     fn push(&mut self, evidence: Evidence) {
         self.severity = Some(self.severity.map_or(evidence.severity, |s| s.max(evidence.severity)));
         self.latest = Some(match (self.latest, evidence.at) {
@@ -185,7 +222,7 @@ impl Engine {
                     .flatten();
                 match resolved {
                     Some(fix) => gathered[rule].fixed.push(fix),
-                    None => gathered[rule].push(evidence),
+                    None => gathered[rule].take(rule, &self.suppressions, evidence),
                 }
             }
             for (rule, record, evidence) in input.join_candidates {
@@ -209,7 +246,14 @@ impl Engine {
                 count: 0,
                 evidence: Vec::new(),
                 explained_by: None,
+                suppressed: Vec::new(),
             };
+            if let Some(why) = self.ignored(index) {
+                outcome.status = Status::Ignored;
+                outcome.reason = why.to_owned();
+                outcomes.push(outcome);
+                continue;
+            }
             let range = rule.loaded.def.applies_to.as_ref();
             let version = match range.map(|r| r.of) {
                 Some(VersionOf::Scripts) => facts.newest("script"),
@@ -264,7 +308,7 @@ impl Engine {
                     }
                     let mut evidence = paired[0].1.clone();
                     evidence.captures.extend(row.iter().map(|(k, v)| (format!("fact.{k}"), v.clone())));
-                    found.push(evidence);
+                    found.take(index, &self.suppressions, evidence);
                 }
                 if paired_rows == 0 && found.unknown.is_empty() {
                     outcome.status = Status::NotApplicable;
@@ -290,14 +334,15 @@ impl Engine {
                     outcomes.push(outcome);
                     continue;
                 }
-                if found.count > 0 {
+                if found.count + found.suppressed_count() > 0 {
                     let undecided = match why(&derivation.unknown) {
                         w if w.is_empty() => {
                             format!("needs {}", registry::needs(&required.value).unwrap_or("more inputs"))
                         }
                         w => w,
                     };
-                    let places: Vec<String> = found.evidence.iter().take(3).map(where_when).collect();
+                    let suppressed = found.suppressed.iter().flat_map(|h| &h.evidence);
+                    let places: Vec<String> = found.evidence.iter().chain(suppressed).take(3).map(where_when).collect();
                     outcome.status = Status::CouldNotCheck;
                     outcome.reason = format!(
                         "could not be checked: it applies only where `{}` holds, which was not decided \
@@ -318,13 +363,30 @@ impl Engine {
                 found.evidence.clear();
                 found.fixed.push(fixed);
             }
+            let suppressed = found.suppressed_count();
+            // In the order the suppressions were written, whatever the order of the evidence.
+            found.suppressed.sort_by_key(|hits| hits.suppression);
             if found.count > 0 {
                 outcome.status = Status::Fired;
                 outcome.severity = found.severity.unwrap_or(outcome.severity);
                 let files: BTreeSet<&str> = found.evidence.iter().map(|e| e.path.as_str()).collect();
                 outcome.reason = format!("matched {} time(s) in {} input(s)", found.count, files.len());
+                if suppressed > 0 {
+                    outcome.reason.push_str(&format!("; {suppressed} more suppressed"));
+                }
                 outcome.count = found.count;
                 outcome.evidence = found.evidence;
+                outcome.suppressed = found.suppressed;
+            } else if suppressed > 0 {
+                outcome.status = Status::Suppressed;
+                let by: Vec<String> = found
+                    .suppressed
+                    .iter()
+                    .map(|h| &self.suppressions[h.suppression])
+                    .map(|s| format!("{}:{}", s.path, s.line))
+                    .collect();
+                outcome.reason = format!("matched {suppressed} time(s), every one suppressed ({})", by.join(", "));
+                outcome.suppressed = found.suppressed;
             } else if !found.unknown.is_empty() {
                 outcome.status = Status::CouldNotCheck;
                 outcome.reason = format!("could not be checked: {}", found.unknown.join("; "));
@@ -424,7 +486,7 @@ impl Engine {
                 };
                 let at = newest.evidence.at.map(|t| format!(" at {}", crate::time::format(t))).unwrap_or_default();
                 evidence.note = Some(format!("{}{at}{seen_times}", state(newest)));
-                gathered[rule].push(evidence);
+                gathered[rule].take(rule, &self.suppressions, evidence);
             } else if let Some(bad) = seen.iter().rfind(|o| o.holds) {
                 gathered[rule].fixed.push(format!(
                     "{} at {}, then {} at {}",

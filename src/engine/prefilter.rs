@@ -34,9 +34,11 @@ pub(super) enum TextPrefilter {
 }
 
 impl TextPrefilter {
-    pub(super) fn new(rules: &[CompiledRule], kinds: &[RecordKind]) -> TextPrefilter {
+    /// The prefilter of the rules that run (`runs[i]`, by rule index) reading `kinds`.
+    pub(super) fn new(rules: &[CompiledRule], runs: &[bool], kinds: &[RecordKind]) -> TextPrefilter {
         let mut literals: Vec<&str> = Vec::new();
-        for (_, triggers) in rules.iter().flat_map(|r| &r.triggers).filter(|(kind, _)| kinds.contains(kind)) {
+        let running = rules.iter().zip(runs).filter(|(_, runs)| **runs).map(|(rule, _)| rule);
+        for (_, triggers) in running.flat_map(|r| &r.triggers).filter(|(kind, _)| kinds.contains(kind)) {
             match triggers {
                 None => return TextPrefilter::Always,
                 Some(list) => literals.extend(list.iter().map(String::as_str)),

@@ -20,7 +20,8 @@ use crate::parse::{certutil, ipconfig};
 use crate::record::{RecordKind, Span};
 use crate::time::{self, DayMonth, Reading, Timestamp};
 
-/// Certificates expiring within this many days of the reference time are reported.
+/// Certificates expiring within this many days of the reference time are reported, unless
+/// `[settings.CCE211] warning_days` says otherwise (see [`super::Settings`]).
 pub const CERTIFICATE_WARNING_DAYS: i64 = 60;
 
 pub const CERTIFICATES_EXPIRING: Check = Check {
@@ -126,7 +127,8 @@ fn certificates_expiring(inputs: &[InputRecords<'_>], facts: &Facts, out: &mut D
     let names = CloudConnectorNames::of(facts);
     let certificates = listed(inputs);
     let orders = DateOrders::of(inputs, &certificates);
-    let window_end = now + CERTIFICATE_WARNING_DAYS * 86_400;
+    let window_days = facts.settings.certificate_warning_days;
+    let window_end = now + window_days * 86_400;
     let within = |at: Timestamp| at <= window_end;
     let mut expiring: Vec<(&Certificate, Role, Reading)> = Vec::new();
     let mut lasting: Vec<(&Certificate, Role)> = Vec::new();
@@ -171,7 +173,7 @@ fn certificates_expiring(inputs: &[InputRecords<'_>], facts: &Facts, out: &mut D
                 "certificate_expiring",
                 format!(
                     "NotAfter `{}` of {} ({place}) reads as {} month first or {} day first, no input states the \
-                     host's culture, and only one of them is within {CERTIFICATE_WARNING_DAYS} days",
+                     host's culture, and only one of them is within {window_days} days",
                     certificate.not_after,
                     certificate.subject,
                     time::format(month_first),
@@ -408,7 +410,7 @@ fn dc_domain(dn: &str) -> Option<String> {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::facts::check::testing::{input, line, object, run, section, values};
+    use crate::facts::check::testing::{input, line, object, run, run_with, section, values};
     use crate::parse::FileKind;
     use crate::record::Record;
 
@@ -457,6 +459,24 @@ mod tests {
         assert!(values(&out, "state")[1].starts_with("expired 24 day(s) before"));
         assert_eq!(values(&out, "server_certificates"), ["NWCMS01.cce.northwind.local"; 2]);
         assert_eq!(values(&out, "ca_certificates"), ["cce-NWAD01-CA"; 2]);
+    }
+
+    #[test]
+    fn the_warning_window_is_a_setting() {
+        let listing = [
+            certificate("CN=NWCMS01.cce.northwind.local", CA, "01", "2027-02-20 11:02:00"),
+            certificate(CA, CA, "02", "2026-12-20 08:15:00"),
+        ];
+        let ini = ini();
+        let inputs = [
+            input("CloudConnector.ini", FileKind::CloudConnectorIni, &ini),
+            input("certs.txt", FileKind::Console, &listing),
+        ];
+        let narrow = crate::facts::Settings { certificate_warning_days: 30 };
+        let out = run_with(&CERTIFICATES_EXPIRING, &inputs, NOW, narrow);
+        assert_eq!(values(&out, "days_left"), ["-24"], "39 days left is outside a 30-day window");
+        let wide = crate::facts::Settings { certificate_warning_days: 40 };
+        assert_eq!(values(&run_with(&CERTIFICATES_EXPIRING, &inputs, NOW, wide), "days_left"), ["39", "-24"]);
     }
 
     #[test]

@@ -155,7 +155,18 @@ pub(super) mod testing {
 
     /// Gathers the facts of `inputs` (reference time `now`, RFC 3339) and runs `check`.
     pub fn run(check: &Check, inputs: &[InputRecords<'_>], now: &str) -> Derivation {
-        let facts = Facts::gather(inputs, crate::time::parse(now));
+        run_with(check, inputs, now, crate::facts::Settings::default())
+    }
+
+    /// [`run`] with `settings` in force.
+    pub fn run_with(
+        check: &Check,
+        inputs: &[InputRecords<'_>],
+        now: &str,
+        settings: crate::facts::Settings,
+    ) -> Derivation {
+        let mut facts = Facts::gather(inputs, crate::time::parse(now));
+        facts.settings = settings;
         let mut out = Derivation::default();
         (check.run)(inputs, &facts, &mut out);
         out

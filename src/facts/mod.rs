@@ -19,11 +19,13 @@ mod mediation;
 mod network;
 pub mod registry;
 mod sessions;
+pub mod settings;
 mod sites;
 mod versions;
 
 pub use certificates::CERTIFICATE_WARNING_DAYS;
 pub use sessions::{TENANT_SESSION_LIMIT, USER_SESSION_LIMIT};
+pub use settings::Settings;
 
 /// Fact tables a rule can `join` against or scope its entities by.
 ///
@@ -100,6 +102,8 @@ pub struct Facts {
     /// The time of the newest entry of each management service log, by path: how far a log
     /// shows that a problem did not come back.
     pub log_end: BTreeMap<String, Timestamp>,
+    /// Thresholds the checks compare with (`[settings]` of ccdiag.toml, else the defaults).
+    pub settings: Settings,
 }
 
 impl Facts {

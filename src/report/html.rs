@@ -9,7 +9,7 @@
 use std::fmt::Write as _;
 
 use super::sanitize::html as esc;
-use super::{Finding, Report};
+use super::{Finding, Report, SuppressedFinding};
 use crate::engine::{MAX_EVIDENCE, Status};
 use crate::rules::Severity;
 
@@ -85,6 +85,11 @@ nav.toc code { color: var(--fg); margin-right: 0.35rem; }
 .finding.error { border-left-color: var(--error); }
 .finding.warning { border-left-color: var(--warning); }
 .finding.info { border-left-color: var(--info); }
+.finding.suppressed { border-left-color: var(--line); background: var(--bg); }
+.finding.suppressed .pill { opacity: 0.75; }
+dl.why { margin: 0.5rem 0 0; display: grid; grid-template-columns: max-content 1fr; gap: 0.2rem 0.75rem; font-size: 0.9rem; }
+dl.why dt { color: var(--muted); }
+dl.why dd { margin: 0; min-width: 0; }
 .finding-head { display: flex; flex-wrap: wrap; gap: 0.4rem 0.6rem; align-items: center; margin-bottom: 0.35rem; }
 .rule-id { font-weight: 700; font-family: var(--mono); }
 .rule-name { color: var(--muted); font-family: var(--mono); font-size: 0.85rem; }
@@ -168,10 +173,26 @@ pub fn render(report: &Report) -> String {
         }
         out.push_str("</ul></div>\n");
     } else if report.findings.is_empty() {
-        out.push_str("<p class=\"empty\">No issue found. The coverage below says what was read and checked.</p>\n");
+        let _ = writeln!(
+            out,
+            "<p class=\"empty\">{} The coverage below says what was read and checked.</p>",
+            report.no_issue()
+        );
     }
     for finding in &report.findings {
         finding_section(&mut out, finding);
+    }
+    if !report.suppressed.is_empty() {
+        let n = report.suppressed_count();
+        let _ = writeln!(
+            out,
+            "<h2 id=\"suppressed\">Suppressed</h2>\n<p class=\"muted\">{n} match{} accepted in a config file, each \
+             with its reason: not findings, and not counted for <code>--fail-on</code>.</p>",
+            if n == 1 { "" } else { "es" }
+        );
+        for suppressed in &report.suppressed {
+            suppressed_section(&mut out, suppressed);
+        }
     }
     coverage(&mut out, report);
     let _ = write!(
@@ -247,6 +268,27 @@ fn summary(out: &mut String, report: &Report) {
         plural(report.inputs.len()),
         if problems > 0 { format!(", {problems} problem{}", plural(problems)) } else { String::new() }
     );
+    if let Some(config) = &report.config {
+        let settings: String = config
+            .settings
+            .iter()
+            .map(|s| {
+                format!(
+                    "<li><small class=\"muted\">{} {} = {} (line {})</small></li>",
+                    esc(&s.rule_id, false),
+                    esc(&s.key, false),
+                    s.value,
+                    s.line
+                )
+            })
+            .collect();
+        let _ = writeln!(
+            out,
+            "<div><dt>Config</dt><dd><code>{}</code>{}</dd></div>",
+            esc(&config.path, false),
+            if settings.is_empty() { String::new() } else { format!("<ul>{settings}</ul>") }
+        );
+    }
     out.push_str("</dl>\n<div class=\"counts\">\n");
     for severity in [Severity::Error, Severity::Warning, Severity::Info] {
         let n = report.findings.iter().filter(|f| f.severity == severity).count();
@@ -261,6 +303,10 @@ fn summary(out: &mut String, report: &Report) {
             if n == 0 { "zero" } else { word },
             if n != 1 && severity != Severity::Info { "s" } else { "" }
         );
+    }
+    if !report.suppressed.is_empty() {
+        let _ =
+            writeln!(out, "<a class=\"pill zero\" href=\"#suppressed\">{} suppressed</a>", report.suppressed_count());
     }
     let _ = writeln!(out, "<span class=\"rules-summary\">Rules: {}</span>", report.rules_line());
     out.push_str("</div>\n");
@@ -300,25 +346,7 @@ fn finding_section(out: &mut String, finding: &Finding) {
         finding.count,
         if finding.count == 1 { "" } else { "es" }
     );
-    let (open, folded) = finding.evidence.split_at(finding.evidence.len().min(SHOWN_EVIDENCE));
-    for evidence in open {
-        evidence_block(out, evidence);
-    }
-    if !folded.is_empty() {
-        let _ = writeln!(out, "<details><summary>Show {} more excerpt{}</summary>", folded.len(), plural(folded.len()));
-        for evidence in folded {
-            evidence_block(out, evidence);
-        }
-        out.push_str("</details>\n");
-    }
-    let unkept = finding.count.saturating_sub(finding.evidence.len());
-    if unkept > 0 {
-        let _ = writeln!(
-            out,
-            "<p class=\"more\">and {unkept} more match{} (a finding keeps its first {MAX_EVIDENCE})</p>",
-            if unkept == 1 { "" } else { "es" }
-        );
-    }
+    evidence_list(out, &finding.evidence, finding.count);
     out.push_str("<h4>Fix</h4>\n");
     if let Some(explanation) = finding.explanation() {
         let _ = writeln!(out, "<p class=\"note\">{}</p>", esc(&explanation, false));
@@ -348,6 +376,62 @@ fn finding_section(out: &mut String, finding: &Finding) {
         out.push_str("</ul>\n");
     }
     out.push_str("</article>\n");
+}
+
+/// One rule's evidence that one suppression silenced.
+fn suppressed_section(out: &mut String, suppressed: &SuppressedFinding) {
+    let severity = suppressed.severity.name();
+    let _ = write!(
+        out,
+        "<article class=\"finding suppressed\">\n<div class=\"finding-head\">\
+         <span class=\"pill {severity}\">{label}</span> <span class=\"pill zero\">suppressed</span> \
+         <span class=\"rule-id\">{rule_id}</span> <span class=\"rule-name\">{name}</span></div>\n<h3>{title}</h3>\n",
+        label = severity.to_uppercase(),
+        rule_id = esc(&suppressed.rule_id, false),
+        name = esc(&suppressed.name, false),
+        title = esc(&suppressed.title, false),
+    );
+    let _ = writeln!(
+        out,
+        "<dl class=\"why\"><dt>Reason</dt><dd>{}</dd><dt>Suppressed by</dt><dd><code>{}</code></dd></dl>",
+        esc(&suppressed.reason, false),
+        esc(&suppressed.by(), false)
+    );
+    if !suppressed.whole_finding {
+        out.push_str("<p class=\"more\">The rest of this rule's evidence is a finding above.</p>\n");
+    }
+    let _ = writeln!(
+        out,
+        "<h4>Evidence <span class=\"muted\">({} match{})</span></h4>",
+        suppressed.count,
+        if suppressed.count == 1 { "" } else { "es" }
+    );
+    evidence_list(out, &suppressed.evidence, suppressed.count);
+    out.push_str("</article>\n");
+}
+
+/// The first pieces of evidence, the other kept ones one click away, and how many more were
+/// only counted.
+fn evidence_list(out: &mut String, evidence: &[crate::engine::Evidence], count: usize) {
+    let (open, folded) = evidence.split_at(evidence.len().min(SHOWN_EVIDENCE));
+    for evidence in open {
+        evidence_block(out, evidence);
+    }
+    if !folded.is_empty() {
+        let _ = writeln!(out, "<details><summary>Show {} more excerpt{}</summary>", folded.len(), plural(folded.len()));
+        for evidence in folded {
+            evidence_block(out, evidence);
+        }
+        out.push_str("</details>\n");
+    }
+    let unkept = count.saturating_sub(evidence.len());
+    if unkept > 0 {
+        let _ = writeln!(
+            out,
+            "<p class=\"more\">and {unkept} more match{} (a finding keeps its first {MAX_EVIDENCE})</p>",
+            if unkept == 1 { "" } else { "es" }
+        );
+    }
 }
 
 fn evidence_block(out: &mut String, evidence: &crate::engine::Evidence) {
@@ -410,8 +494,10 @@ fn coverage(out: &mut String, report: &Report) {
     outcomes.sort_by_key(|o| match o.status {
         Status::Fired => 0,
         Status::CouldNotCheck => 1,
-        Status::NotApplicable => 2,
-        Status::Passed => 3,
+        Status::Suppressed => 2,
+        Status::NotApplicable => 3,
+        Status::Ignored => 4,
+        Status::Passed => 5,
     });
     for outcome in outcomes {
         let rule = format!("<code>{}</code> {}", esc(&outcome.rule_id, false), esc(&outcome.name, false));
@@ -429,6 +515,8 @@ fn coverage(out: &mut String, report: &Report) {
             Status::Passed => "<span class=\"pill passed\">passed</span>",
             Status::CouldNotCheck => "<span class=\"pill not_applicable\">could not check</span>",
             Status::NotApplicable => "<span class=\"pill not_applicable\">not applicable</span>",
+            Status::Suppressed => "<a class=\"pill zero\" href=\"#suppressed\">suppressed</a>",
+            Status::Ignored => "<span class=\"pill zero\">not run</span>",
         };
         let _ = writeln!(
             out,
@@ -511,6 +599,8 @@ mod tests {
                 reason: hostile.into(),
             }],
             rules: Vec::new(),
+            suppressed: Vec::new(),
+            config: None,
             redacted: false,
         }
     }

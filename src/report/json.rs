@@ -30,24 +30,38 @@ pub fn render(report: &Report) -> String {
                 "title": f.title,
                 "count": f.count,
                 "explained_by": f.explained_by,
-                "evidence": f.evidence.iter().map(|e| {
-                    let mut evidence = json!({
-                        "path": e.path,
-                        "line": e.line,
-                        "last_line": e.last_line,
-                        "excerpt": e.excerpt,
-                        "fields": e.captures.iter().map(|(k, v)| (k.clone(), Value::from(v.as_str()))).collect::<serde_json::Map<_, _>>(),
-                    });
-                    if let Some(note) = &e.note {
-                        evidence["state"] = Value::from(note.as_str());
-                    }
-                    evidence
-                }).collect::<Vec<_>>(),
+                "evidence": f.evidence.iter().map(evidence).collect::<Vec<_>>(),
                 "remediation": f.remediation.iter().map(super::Step::to_json).collect::<Vec<_>>(),
                 "references": f.references,
             })
         })
         .collect();
+    let suppressed: Vec<Value> = report
+        .suppressed
+        .iter()
+        .map(|s| {
+            json!({
+                "rule_id": s.rule_id,
+                "name": s.name,
+                "severity": s.severity.name(),
+                "title": s.title,
+                "count": s.count,
+                "evidence": s.evidence.iter().map(evidence).collect::<Vec<_>>(),
+                "reason": s.reason,
+                "source": {"path": s.source, "line": s.line},
+                "expires": s.expires,
+                "whole_finding": s.whole_finding,
+            })
+        })
+        .collect();
+    let config = report.config.as_ref().map(|c| {
+        json!({
+            "path": c.path,
+            "settings": c.settings.iter().map(|s| json!({
+                "rule_id": s.rule_id, "key": s.key, "value": s.value, "line": s.line,
+            })).collect::<Vec<_>>(),
+        })
+    });
     let outcomes: Vec<Value> = report
         .outcomes
         .iter()
@@ -61,11 +75,28 @@ pub fn render(report: &Report) -> String {
         "host": {"machines": host.hosts, "collection_time": host.collection_time, "reference_time": host.reference_time, "versions": host.versions},
         "inputs": inputs,
         "findings": findings,
+        "suppressed": suppressed,
         "outcomes": outcomes,
+        "config": config,
     });
     let mut text = super::sanitize::json_pretty(&document);
     text.push('\n');
     text
+}
+
+/// A piece of evidence, in `findings[]` and `suppressed[]` alike.
+fn evidence(e: &crate::engine::Evidence) -> Value {
+    let mut evidence = json!({
+        "path": e.path,
+        "line": e.line,
+        "last_line": e.last_line,
+        "excerpt": e.excerpt,
+        "fields": e.captures.iter().map(|(k, v)| (k.clone(), Value::from(v.as_str()))).collect::<serde_json::Map<_, _>>(),
+    });
+    if let Some(note) = &e.note {
+        evidence["state"] = Value::from(note.as_str());
+    }
+    evidence
 }
 
 /// One record as a line of JSON (`ccdiag records --format ndjson`): its input's path, kind, lines

@@ -4,12 +4,16 @@
 use std::fmt::Write as _;
 
 use super::sanitize::{markdown_code_block, markdown_inline};
-use super::{Finding, Report};
+use super::{Finding, Report, SuppressedFinding};
 use crate::engine::{Evidence, Status};
 
 pub fn render(report: &Report) -> String {
     let mut out = String::from("# ccdiag report\n\n");
-    let _ = writeln!(out, "{} finding(s); rules: {}.\n", report.findings.len(), report.rules_line());
+    let suppressed = match report.suppressed_count() {
+        0 => String::new(),
+        n => format!(", {n} suppressed match(es)"),
+    };
+    let _ = writeln!(out, "{} finding(s){suppressed}; rules: {}.\n", report.findings.len(), report.rules_line());
     if report.redacted {
         out.push_str("Redacted: user, host, domain and tenant names and IP addresses are pseudonyms (`user-1`, `host-1`, ...).\n\n");
     }
@@ -34,10 +38,22 @@ pub fn render(report: &Report) -> String {
         }
         out.push('\n');
     } else if report.findings.is_empty() {
-        out.push_str("No issue found.\n\n");
+        let _ = writeln!(out, "{}\n", report.no_issue());
     }
     for finding in &report.findings {
         finding_section(&mut out, finding);
+    }
+    if !report.suppressed.is_empty() {
+        let n = report.suppressed_count();
+        let _ = writeln!(
+            out,
+            "## Suppressed\n\n{n} match{} accepted in a config file, each with its reason: not findings, and not \
+             counted for `--fail-on`.\n",
+            if n == 1 { "" } else { "es" }
+        );
+        for suppressed in &report.suppressed {
+            suppressed_section(&mut out, suppressed);
+        }
     }
     out.push_str("## Inputs\n\n| path | kind | encoding | records | problems |\n|---|---|---|---|---|\n");
     for input in &report.inputs {
@@ -52,11 +68,28 @@ pub fn render(report: &Report) -> String {
             problems.join("; ")
         );
     }
+    if let Some(config) = &report.config {
+        let _ = writeln!(out, "\n## Config\n\n- File: {}", markdown_inline(&config.path));
+        for setting in &config.settings {
+            let _ = writeln!(
+                out,
+                "- {} {} = {} (line {})",
+                markdown_inline(&setting.rule_id),
+                markdown_inline(&setting.key),
+                setting.value,
+                setting.line
+            );
+        }
+    }
     out.push_str("\n## Rules not checked\n\n");
     let mut any = false;
     for outcome in report.unchecked() {
         any = true;
-        let label = if outcome.status == Status::CouldNotCheck { " (could not be checked)" } else { "" };
+        let label = match outcome.status {
+            Status::CouldNotCheck => " (could not be checked)",
+            Status::Ignored => " (not run)",
+            _ => "",
+        };
         let _ =
             writeln!(out, "- **{}** {}{label}: {}", outcome.rule_id, outcome.name, markdown_inline(&outcome.reason));
     }
@@ -71,6 +104,64 @@ pub fn render_finding(finding: &Finding) -> String {
     let mut out = String::new();
     finding_section(&mut out, finding);
     out
+}
+
+/// One rule's evidence that one suppression silenced.
+pub fn render_suppressed(suppressed: &SuppressedFinding) -> String {
+    let mut out = String::new();
+    suppressed_section(&mut out, suppressed);
+    out
+}
+
+fn suppressed_section(out: &mut String, suppressed: &SuppressedFinding) {
+    let _ = writeln!(
+        out,
+        "### {} `{}` {}: {}\n",
+        suppressed.severity.name().to_uppercase(),
+        suppressed.rule_id,
+        suppressed.name,
+        markdown_inline(&suppressed.title)
+    );
+    let _ = writeln!(out, "- **Reason**: {}", markdown_inline(&suppressed.reason));
+    let _ = writeln!(out, "- **Suppressed by**: {}", markdown_inline(&suppressed.by()));
+    if !suppressed.whole_finding {
+        out.push_str("- The rest of this rule's evidence is a finding above.\n");
+    }
+    let _ = writeln!(
+        out,
+        "\n**Evidence** ({} match{}):\n",
+        suppressed.count,
+        if suppressed.count == 1 { "" } else { "es" }
+    );
+    evidence_list(out, &suppressed.evidence, suppressed.count);
+}
+
+/// The first piece of evidence, the other kept ones folded away, and how many more were only
+/// counted.
+fn evidence_list(out: &mut String, evidence: &[Evidence], count: usize) {
+    let (first, rest) = evidence.split_at(evidence.len().min(1));
+    for evidence in first {
+        evidence_item(out, evidence);
+    }
+    // More excerpts fold away so that a ticket shows the issue before the pile of proof. The
+    // summary is our own text; the paths and excerpts inside stay escaped and fenced, and the
+    // blank lines around them keep GitHub reading them as Markdown, not raw HTML.
+    if !rest.is_empty() {
+        let _ = writeln!(
+            out,
+            "<details><summary>{} more excerpt{}</summary>\n",
+            rest.len(),
+            if rest.len() == 1 { "" } else { "s" }
+        );
+        for evidence in rest {
+            evidence_item(out, evidence);
+        }
+        out.push_str("</details>\n\n");
+    }
+    let unkept = count.saturating_sub(evidence.len());
+    if unkept > 0 {
+        let _ = writeln!(out, "- ... and {unkept} more\n");
+    }
 }
 
 fn evidence_item(out: &mut String, evidence: &Evidence) {
@@ -97,29 +188,7 @@ fn finding_section(out: &mut String, finding: &Finding) {
         markdown_inline(&finding.title)
     );
     let _ = writeln!(out, "**Evidence** ({} match{}):\n", finding.count, if finding.count == 1 { "" } else { "es" });
-    let (first, rest) = finding.evidence.split_at(finding.evidence.len().min(1));
-    for evidence in first {
-        evidence_item(out, evidence);
-    }
-    // More excerpts fold away so that a ticket shows the issue before the pile of proof. The
-    // summary is our own text; the paths and excerpts inside stay escaped and fenced, and the
-    // blank lines around them keep GitHub reading them as Markdown, not raw HTML.
-    if !rest.is_empty() {
-        let _ = writeln!(
-            out,
-            "<details><summary>{} more excerpt{}</summary>\n",
-            rest.len(),
-            if rest.len() == 1 { "" } else { "s" }
-        );
-        for evidence in rest {
-            evidence_item(out, evidence);
-        }
-        out.push_str("</details>\n\n");
-    }
-    let unkept = finding.count.saturating_sub(finding.evidence.len());
-    if unkept > 0 {
-        let _ = writeln!(out, "- ... and {unkept} more\n");
-    }
+    evidence_list(out, &finding.evidence, finding.count);
     if let Some(explanation) = finding.explanation() {
         let _ = writeln!(out, "**Fix**: {}\n", markdown_inline(&explanation));
     } else {

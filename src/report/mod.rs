@@ -36,8 +36,58 @@ pub struct Report {
     pub outcomes: Vec<Outcome>,
     /// Every rule of the pack, fired or not: SARIF describes them all.
     pub rules: Vec<RuleDoc>,
+    /// Evidence the user accepted (`[[suppress]]`), worst first: not findings, and not
+    /// counted for `--fail-on`, but shown by every format with the reason.
+    pub suppressed: Vec<SuppressedFinding>,
+    /// The config file the scan used and the settings it changed; `None` without one.
+    pub config: Option<ConfigUsed>,
     /// Personal data was replaced with pseudonyms (`--redact`); formats say so.
     pub redacted: bool,
+}
+
+/// The evidence of one rule that one suppression silenced.
+pub struct SuppressedFinding {
+    pub rule_id: String,
+    pub name: String,
+    /// The highest severity among its evidence.
+    pub severity: Severity,
+    pub title: String,
+    /// Pieces of evidence silenced, kept or only counted.
+    pub count: usize,
+    pub evidence: Vec<Evidence>,
+    pub reason: String,
+    /// Where the suppression was written: the config file and the line of its `[[suppress]]`.
+    pub source: String,
+    pub line: u32,
+    /// The last day it applies, when it has one.
+    pub expires: Option<String>,
+    /// Whether the rule's whole finding was suppressed; `false` when the rest of its evidence
+    /// is still a finding.
+    pub whole_finding: bool,
+}
+
+impl SuppressedFinding {
+    /// Where it was written and until when, as every format says it.
+    pub fn by(&self) -> String {
+        match &self.expires {
+            Some(day) => format!("{}:{}, until {day}", self.source, self.line),
+            None => format!("{}:{}", self.source, self.line),
+        }
+    }
+}
+
+/// The config file a scan used, and the thresholds it set.
+pub struct ConfigUsed {
+    pub path: String,
+    pub settings: Vec<SettingUsed>,
+}
+
+pub struct SettingUsed {
+    pub rule_id: String,
+    pub key: String,
+    pub value: i64,
+    /// Where the config file sets it.
+    pub line: u32,
 }
 
 pub struct HostSummary {
@@ -128,6 +178,7 @@ impl Report {
         let version = scan.facts.cce_version().map(|v| v.version.clone());
         let mut findings = Vec::new();
         let mut outcomes = Vec::new();
+        let mut suppressed = Vec::new();
         for outcome in &scan.outcomes {
             let rule = &rules[outcome.rule];
             let def = &rule.loaded.def;
@@ -137,6 +188,22 @@ impl Report {
                 status: outcome.status,
                 reason: outcome.reason.clone(),
             });
+            for hits in &outcome.suppressed {
+                let by = &engine.suppressions()[hits.suppression];
+                suppressed.push(SuppressedFinding {
+                    rule_id: def.id.value.clone(),
+                    name: def.name.value.clone(),
+                    severity: hits.evidence.iter().map(|e| e.severity).max().unwrap_or(def.severity),
+                    title: def.title.clone(),
+                    count: hits.count,
+                    evidence: hits.evidence.clone(),
+                    reason: by.reason.clone(),
+                    source: by.path.clone(),
+                    line: by.line,
+                    expires: by.expires.clone(),
+                    whole_finding: outcome.status == Status::Suppressed,
+                });
+            }
             if outcome.status != Status::Fired {
                 continue;
             }
@@ -176,6 +243,9 @@ impl Report {
             });
         }
         let findings = causes_first(findings);
+        // Worst first, then by rule; a rule's suppressions in the order they were written.
+        suppressed
+            .sort_by(|a: &SuppressedFinding, b| b.severity.cmp(&a.severity).then_with(|| a.rule_id.cmp(&b.rule_id)));
         let host = HostSummary {
             hosts: scan.facts.hosts.clone(),
             collection_time: scan.facts.collection_time.map(crate::time::format),
@@ -193,6 +263,8 @@ impl Report {
             findings,
             outcomes,
             rules: rules.iter().map(|r| rule_doc(&r.loaded.def)).collect(),
+            suppressed,
+            config: None,
             redacted: false,
         }
     }
@@ -227,14 +299,35 @@ impl Report {
             line.push_str(&format!(", {undecided} could not be checked"));
         }
         line.push_str(&format!(", {} not applicable", count(Status::NotApplicable)));
+        for (status, word) in [(Status::Suppressed, "suppressed"), (Status::Ignored, "ignored")] {
+            let n = count(status);
+            if n > 0 {
+                line.push_str(&format!(", {n} {word}"));
+            }
+        }
         line
     }
 
     /// Rules that did not fire and were not checked either: could not decide, then not
-    /// applicable, each with its reason.
+    /// applicable, then ignored by the user's choice, each with its reason.
     pub fn unchecked(&self) -> impl Iterator<Item = &Outcome> {
         let of = |status| self.outcomes.iter().filter(move |o: &&Outcome| o.status == status);
-        of(Status::CouldNotCheck).chain(of(Status::NotApplicable))
+        of(Status::CouldNotCheck).chain(of(Status::NotApplicable)).chain(of(Status::Ignored))
+    }
+
+    /// What a report says when there is no finding: "No issue found.", and when evidence was
+    /// suppressed, that it is listed apart.
+    pub fn no_issue(&self) -> String {
+        match self.suppressed_count() {
+            0 => "No issue found.".to_owned(),
+            1 => "No issue found but the one suppressed below.".to_owned(),
+            n => format!("No issue found but the {n} suppressed below."),
+        }
+    }
+
+    /// Pieces of evidence suppressed, over every rule.
+    pub fn suppressed_count(&self) -> usize {
+        self.suppressed.iter().map(|s| s.count).sum()
     }
 
     /// The exit code for `--fail-on`: 1 when a finding is at or above the threshold.

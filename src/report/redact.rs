@@ -217,11 +217,10 @@ impl Collector {
         for domain in &report.host.domains {
             self.add(Kind::Domain, domain);
         }
-        for finding in &report.findings {
-            for evidence in &finding.evidence {
-                for (name, value) in &evidence.captures {
-                    self.capture(name, value);
-                }
+        let suppressed = report.suppressed.iter().flat_map(|s| &s.evidence);
+        for evidence in report.findings.iter().flat_map(|f| &f.evidence).chain(suppressed) {
+            for (name, value) in &evidence.captures {
+                self.capture(name, value);
             }
         }
         let mut texts = Vec::new();
@@ -644,11 +643,7 @@ fn for_each_text(report: &mut Report, f: &mut dyn FnMut(Origin, &mut String)) {
     for finding in &mut report.findings {
         f(Tool, &mut finding.title);
         for evidence in &mut finding.evidence {
-            f(Input, &mut evidence.path);
-            f(Input, &mut evidence.excerpt);
-            for (_, value) in &mut evidence.captures {
-                f(Input, value);
-            }
+            evidence_texts(evidence, f);
         }
         for step in &mut finding.remediation {
             f(Input, &mut step.text);
@@ -657,6 +652,19 @@ fn for_each_text(report: &mut Report, f: &mut dyn FnMut(Origin, &mut String)) {
             step.note.iter_mut().for_each(|n| f(Tool, n));
         }
         finding.references.iter_mut().for_each(|r| f(Tool, r));
+    }
+    // Suppressions: the evidence is the inputs'; the reason and the config path are the
+    // user's own text, which may name a machine or a person as well.
+    for suppressed in &mut report.suppressed {
+        f(Tool, &mut suppressed.title);
+        f(Input, &mut suppressed.reason);
+        f(Input, &mut suppressed.source);
+        for evidence in &mut suppressed.evidence {
+            evidence_texts(evidence, f);
+        }
+    }
+    if let Some(config) = &mut report.config {
+        f(Input, &mut config.path);
     }
     for outcome in &mut report.outcomes {
         f(Input, &mut outcome.reason);
@@ -671,6 +679,17 @@ fn for_each_text(report: &mut Report, f: &mut dyn FnMut(Origin, &mut String)) {
         }
         rule.references.iter_mut().for_each(|r| f(Tool, r));
     }
+}
+
+/// The texts of a piece of evidence: where it is, what it says, what was captured, and the
+/// state of its entity (`RTCSRV on MS1 is Stopped`), made of captured values.
+fn evidence_texts(evidence: &mut crate::engine::Evidence, f: &mut dyn FnMut(Origin, &mut String)) {
+    f(Origin::Input, &mut evidence.path);
+    f(Origin::Input, &mut evidence.excerpt);
+    for (_, value) in &mut evidence.captures {
+        f(Origin::Input, value);
+    }
+    evidence.note.iter_mut().for_each(|note| f(Origin::Input, note));
 }
 
 #[cfg(test)]

@@ -5,6 +5,12 @@
 //! result whose locations are the evidence kept; the full count, the filled remediation and the
 //! per-rule outcomes (passed, not applicable and why) go into property bags. Paths are relative
 //! to the scanned folder, expressed against the `SCANROOT` base id.
+//!
+//! Suppressed evidence (`[[suppress]]` of ccdiag.toml) is a result of its own, with a
+//! `suppressions` entry as SARIF 2.1.0 defines it (§3.35): `kind: external` (the suppression
+//! lives outside the scanned files), `status: accepted`, the reason as `justification`, and the
+//! config file and line as its `location`. Rules the user chose not to run are disabled by
+//! `ruleConfigurationOverrides` of the invocation.
 
 use std::collections::HashMap;
 use std::fmt::Write as _;
@@ -12,7 +18,7 @@ use std::fmt::Write as _;
 use serde_json::{Map, Value, json};
 
 use super::sanitize::{markdown_code_block, markdown_inline};
-use super::{Report, RuleDoc, Step};
+use super::{Report, RuleDoc, Step, SuppressedFinding};
 use crate::engine::Evidence;
 use crate::rules::Severity;
 
@@ -21,7 +27,7 @@ const ROOT: &str = "SCANROOT";
 
 pub fn render(report: &Report) -> String {
     let index: HashMap<&str, usize> = report.rules.iter().enumerate().map(|(i, r)| (r.id.as_str(), i)).collect();
-    let results: Vec<Value> = report
+    let mut results: Vec<Value> = report
         .findings
         .iter()
         .map(|f| {
@@ -50,6 +56,20 @@ pub fn render(report: &Report) -> String {
                 }),
             );
             Value::Object(result)
+        })
+        .collect();
+    results.extend(report.suppressed.iter().map(|s| suppressed_result(s, index.get(s.rule_id.as_str()).copied())));
+    // A rule not run is disabled for this invocation (SARIF §3.51, §3.52).
+    let overrides: Vec<Value> = report
+        .outcomes
+        .iter()
+        .filter(|o| o.status == crate::engine::Status::Ignored)
+        .map(|o| {
+            let mut descriptor = json!({"id": o.rule_id});
+            if let Some(&i) = index.get(o.rule_id.as_str()) {
+                descriptor["index"] = i.into();
+            }
+            json!({"descriptor": descriptor, "configuration": {"enabled": false}})
         })
         .collect();
     let artifacts: Vec<Value> = report
@@ -98,6 +118,7 @@ pub fn render(report: &Report) -> String {
             "invocations": [{
                 "executionSuccessful": true,
                 "toolExecutionNotifications": notifications,
+                "ruleConfigurationOverrides": overrides,
             }],
             "originalUriBaseIds": {ROOT: {"description": {"text": "The folder, file or bundle ccdiag scanned."}}},
             "artifacts": artifacts,
@@ -114,6 +135,60 @@ pub fn render(report: &Report) -> String {
     let mut text = super::sanitize::json_pretty(&document);
     text.push('\n');
     text
+}
+
+/// The evidence of a rule one suppression silenced, as a suppressed result.
+fn suppressed_result(suppressed: &SuppressedFinding, rule_index: Option<usize>) -> Value {
+    let mut result = Map::new();
+    result.insert("ruleId".into(), suppressed.rule_id.clone().into());
+    if let Some(i) = rule_index {
+        result.insert("ruleIndex".into(), i.into());
+    }
+    result.insert("kind".into(), "fail".into());
+    result.insert("level".into(), level(suppressed.severity).into());
+    let count = suppressed.count;
+    result.insert(
+        "message".into(),
+        json!({"text": format!("{} ({count} match{}, suppressed)", suppressed.title, if count == 1 { "" } else { "es" })}),
+    );
+    result.insert("locations".into(), suppressed.evidence.iter().map(location).collect());
+    let mut suppression = json!({
+        "kind": "external",
+        "status": "accepted",
+        "justification": suppressed.reason,
+        "location": {"physicalLocation": {
+            "artifactLocation": {"uri": file_uri(&suppressed.source)},
+            "region": {"startLine": suppressed.line.max(1)},
+        }},
+    });
+    if let Some(day) = &suppressed.expires {
+        suppression["properties"] = json!({"expires": day});
+    }
+    result.insert("suppressions".into(), json!([suppression]));
+    result.insert(
+        "properties".into(),
+        json!({
+            "name": suppressed.name,
+            "count": count,
+            "evidenceKept": suppressed.evidence.len(),
+            "wholeFinding": suppressed.whole_finding,
+        }),
+    );
+    Value::Object(result)
+}
+
+/// The config file a suppression was written in, as a URI: an absolute path as a `file:` URI
+/// (`/etc/x`, `C:\x`), a relative one (to where ccdiag ran) as a relative reference.
+fn file_uri(path: &str) -> String {
+    let slashed = path.replace('\\', "/");
+    let bytes = slashed.as_bytes();
+    if bytes.len() >= 2 && bytes[0].is_ascii_alphabetic() && bytes[1] == b':' {
+        format!("file:///{}:/{}", &slashed[..1], uri(&slashed[2..]))
+    } else if slashed.starts_with('/') {
+        format!("file:///{}", uri(&slashed))
+    } else {
+        uri(&slashed)
+    }
 }
 
 fn level(severity: Severity) -> &'static str {
@@ -236,5 +311,12 @@ mod tests {
         assert_eq!(uri("bundle.zip/../../etc/passwd"), "bundle.zip/%2E%2E/%2E%2E/etc/passwd");
         assert_eq!(uri("/etc/x"), "etc/x");
         assert_eq!(uri("a/./b..c/..."), "a/%2E/b..c/...");
+    }
+
+    #[test]
+    fn a_config_file_is_a_file_uri_when_absolute() {
+        assert_eq!(file_uri("/srv/tickets/ccdiag.toml"), "file:///srv/tickets/ccdiag.toml");
+        assert_eq!(file_uri("C:\\Tickets\\my bundle\\ccdiag.toml"), "file:///C:/Tickets/my%20bundle/ccdiag.toml");
+        assert_eq!(file_uri("host/ccdiag.toml"), "host/ccdiag.toml");
     }
 }

@@ -4,8 +4,8 @@
 use std::fmt::Write as _;
 
 use super::sanitize::terminal;
-use super::{Finding, Report};
-use crate::engine::Status;
+use super::{Finding, Report, SuppressedFinding};
+use crate::engine::{Evidence, Status};
 use crate::rules::Severity;
 
 /// Excerpts shown per finding; the rest are counted.
@@ -40,13 +40,73 @@ pub fn render(report: &Report, color: bool) -> String {
         }
         out.push('\n');
     } else if report.findings.is_empty() {
-        out.push_str("No issue found.\n\n");
+        let _ = writeln!(out, "{}\n", report.no_issue());
     }
     for finding in &report.findings {
         finding_block(&mut out, finding, &style);
     }
+    if !report.suppressed.is_empty() {
+        let _ = writeln!(
+            out,
+            "{} {} match{}, accepted in a config file: not findings, not counted for --fail-on\n",
+            style.paint("1", "Suppressed"),
+            report.suppressed_count(),
+            if report.suppressed_count() == 1 { "" } else { "es" }
+        );
+        for suppressed in &report.suppressed {
+            suppressed_block(&mut out, suppressed, &style);
+        }
+    }
     summary(&mut out, report, &style);
     out
+}
+
+/// One rule's evidence that one suppression silenced.
+pub fn render_suppressed(suppressed: &SuppressedFinding, color: bool) -> String {
+    let mut out = String::new();
+    suppressed_block(&mut out, suppressed, &Style { color });
+    out
+}
+
+fn suppressed_block(out: &mut String, suppressed: &SuppressedFinding, style: &Style) {
+    let _ = writeln!(
+        out,
+        "{} {} {}: {}",
+        style.paint("2", &suppressed.severity.name().to_uppercase()),
+        style.paint("1", &terminal(&suppressed.rule_id, false)),
+        terminal(&suppressed.name, false),
+        terminal(&suppressed.title, false)
+    );
+    let _ = writeln!(out, "  reason: {}", terminal(&suppressed.reason, false));
+    let _ = writeln!(out, "  suppressed by: {}", terminal(&suppressed.by(), false));
+    let rest = if suppressed.whole_finding { "" } else { "; the rest of the rule's evidence is a finding above" };
+    let _ = writeln!(
+        out,
+        "  evidence ({} match{}{rest}):",
+        suppressed.count,
+        if suppressed.count == 1 { "" } else { "es" }
+    );
+    for evidence in suppressed.evidence.iter().take(SHOWN_EVIDENCE) {
+        evidence_lines(out, evidence, style);
+    }
+    if suppressed.count > SHOWN_EVIDENCE {
+        let _ = writeln!(out, "    ... and {} more", suppressed.count - SHOWN_EVIDENCE);
+    }
+    out.push('\n');
+}
+
+fn evidence_lines(out: &mut String, evidence: &Evidence, style: &Style) {
+    let _ =
+        writeln!(out, "    {}", style.paint("36", &format!("{}:{}", terminal(&evidence.path, false), evidence.line)));
+    for line in evidence.excerpt.lines() {
+        let _ = writeln!(out, "      | {}", terminal(line, false));
+    }
+    if !evidence.captures.is_empty() {
+        let _ = writeln!(out, "      = {}", terminal(&captures_line(&evidence.captures), false));
+    }
+    if let Some(note) = &evidence.note {
+        let _ = writeln!(out, "      state: {}", terminal(note, false));
+    }
 }
 
 /// One finding alone, as the full report shows it.
@@ -67,20 +127,7 @@ fn finding_block(out: &mut String, finding: &Finding, style: &Style) {
     );
     let _ = writeln!(out, "  evidence ({} match{}):", finding.count, if finding.count == 1 { "" } else { "es" });
     for evidence in finding.evidence.iter().take(SHOWN_EVIDENCE) {
-        let _ = writeln!(
-            out,
-            "    {}",
-            style.paint("36", &format!("{}:{}", terminal(&evidence.path, false), evidence.line))
-        );
-        for line in evidence.excerpt.lines() {
-            let _ = writeln!(out, "      | {}", terminal(line, false));
-        }
-        if !evidence.captures.is_empty() {
-            let _ = writeln!(out, "      = {}", terminal(&captures_line(&evidence.captures), false));
-        }
-        if let Some(note) = &evidence.note {
-            let _ = writeln!(out, "      state: {}", terminal(note, false));
-        }
+        evidence_lines(out, evidence, style);
     }
     if finding.count > SHOWN_EVIDENCE {
         let _ = writeln!(out, "    ... and {} more", finding.count - SHOWN_EVIDENCE);
@@ -137,6 +184,19 @@ fn summary(out: &mut String, report: &Report, style: &Style) {
             let _ = writeln!(out, "  version: {}", terminal(version, false));
         }
     }
+    if let Some(config) = &report.config {
+        let _ = writeln!(out, "{} {}", style.paint("1", "Config"), terminal(&config.path, false));
+        for setting in &config.settings {
+            let _ = writeln!(
+                out,
+                "  {} {} = {} (line {})",
+                terminal(&setting.rule_id, false),
+                terminal(&setting.key, false),
+                setting.value,
+                setting.line
+            );
+        }
+    }
     if report.redacted {
         let _ = writeln!(
             out,
@@ -150,7 +210,11 @@ fn summary(out: &mut String, report: &Report, style: &Style) {
     }
     for outcome in report.unchecked() {
         // Reasons quote input paths (where a version was read).
-        let label = if outcome.status == Status::CouldNotCheck { "could not check" } else { "not checked" };
+        let label = match outcome.status {
+            Status::CouldNotCheck => "could not check",
+            Status::Ignored => "not run",
+            _ => "not checked",
+        };
         let _ = writeln!(
             out,
             "  {label}: {} {}: {}",

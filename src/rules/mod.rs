@@ -5,6 +5,7 @@
 //! rules or overrides built-in ones by id. All YAML is read in [`load`], nowhere else.
 
 pub mod load;
+pub mod select;
 pub mod suggest;
 pub mod template;
 

@@ -112,7 +112,8 @@ pub fn scan_with_progress(
             f.report.kind.map(|kind| InputRecords { path: &f.report.path, kind, producer, records: &f.kept })
         })
         .collect();
-    let facts = Facts::gather(&views, options.now);
+    let mut facts = Facts::gather(&views, options.now);
+    facts.settings = engine.settings().clone();
     let mut derived = registry::derive(&views, &facts);
     let derived_hits = match_derived(engine, &files, &derived.derived);
     let runs: Vec<CommandRun> = views

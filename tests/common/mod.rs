@@ -27,7 +27,21 @@ pub fn ccdiag(args: &[&str]) -> Output {
 
 /// [`ccdiag`] with `stdin` fed to it.
 pub fn ccdiag_with_stdin(args: &[&str], stdin: &[u8]) -> Output {
-    let mut child = Command::new(env!("CARGO_BIN_EXE_ccdiag"))
+    run(args, stdin, None)
+}
+
+/// [`ccdiag`] run in the folder `cwd`, with `stdin` fed to it: what a config file is looked for
+/// from, and what paths in reports are relative to.
+pub fn ccdiag_in(cwd: &Path, args: &[&str], stdin: &[u8]) -> Output {
+    run(args, stdin, Some(cwd))
+}
+
+fn run(args: &[&str], stdin: &[u8], cwd: Option<&Path>) -> Output {
+    let mut command = Command::new(env!("CARGO_BIN_EXE_ccdiag"));
+    if let Some(cwd) = cwd {
+        command.current_dir(cwd);
+    }
+    let mut child = command
         .args(args)
         .env("NO_COLOR", "1")
         .stdin(Stdio::piped())
