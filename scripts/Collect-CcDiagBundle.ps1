@@ -6,7 +6,9 @@
     folder and a zip of it.
 
 .DESCRIPTION
-    Run it in an elevated Windows PowerShell 5.1 on the Cloud Connector host. It gathers:
+    Run it in an elevated Windows PowerShell 5.1 on the Cloud Connector host (on Windows Server
+    2012 R2, the host system Cloud Connector requires, install WMF 5.1 first: its own
+    PowerShell 4.0 has no Compress-Archive). It gathers:
 
       Appliance\CloudConnector.ini           the ini in the appliance directory (-ApplianceRoot)
       ManagementService\CceManagementService*.log

@@ -6,7 +6,8 @@
 //! `wevtutil epl` (`events/System.evtx`: no tool here writes .evtx, so it is the public System
 //! log of `fixtures/evtx/system-1.evtx`, see its README; its machines are not this host's).
 //!
-//! The host is a healthy Cloud Connector 2.1.0.0 appliance of an HA site, collected with the
+//! The host is a healthy Cloud Connector 2.1.0.0 appliance of an HA site on Windows Server 2012
+//! R2 (the host and VM system the plan article requires) with WMF 5.1, collected with the
 //! Edge unreachable by Kerberos (three steps in `collection-errors.txt`), with one real
 //! problem: the appliance directory moved to `D:\CCE\Appliance` and Defender still excludes the
 //! old `C:\CCE\Appliance` (CCE222). Every input must be read as the kind its writer makes, and
