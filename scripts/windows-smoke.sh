@@ -37,9 +37,11 @@ fi
 
 step "cargo build --release --locked --target $target"
 cargo build --release --locked --target "$target"
-exe="target/$target/release/ccdiag.exe"
+# Cargo's output folder, wherever CARGO_TARGET_DIR puts it.
+out="${CARGO_TARGET_DIR:-target}"
+exe="$out/$target/release/ccdiag.exe"
 
-linux="${LINUX_CCDIAG:-target/debug/ccdiag}"
+linux="${LINUX_CCDIAG:-$out/debug/ccdiag}"
 if [ -z "${LINUX_CCDIAG:-}" ]; then
   step "cargo build --locked (the Linux binary to compare with)"
   cargo build --locked --quiet
@@ -47,7 +49,7 @@ fi
 
 # Wine: a prefix of our own (not ~/.wine), without the Mono and Gecko installers it would
 # otherwise try to fetch, and quiet (the Debian wrapper's hint about wine32 included).
-export WINEPREFIX="${WINEPREFIX:-$PWD/target/wine-prefix}"
+export WINEPREFIX="${WINEPREFIX:-$(realpath -m "$out")/wine-prefix}"
 export WINEDEBUG="${WINEDEBUG:--all}"
 export WINEDLLOVERRIDES="mscoree,mshtml="
 if [ ! -d "$WINEPREFIX/drive_c" ]; then
