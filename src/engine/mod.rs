@@ -18,7 +18,7 @@ pub mod outcome;
 mod prefilter;
 pub mod suppress;
 
-use std::collections::BTreeSet;
+use std::collections::{BTreeSet, HashMap};
 
 use compile::CompiledRule;
 use evidence::{Excerpts, evidence};
@@ -81,38 +81,32 @@ pub(super) struct Observation {
 /// each entity and the latest in which its state was bad, counting the others: a console that
 /// lists the same services a thousand times would otherwise carry a thousand observations of
 /// each to the end of the scan.
-fn compact(observations: Vec<Observation>) -> Vec<Observation> {
-    use std::collections::HashMap;
-    type Key = (usize, Vec<String>, Vec<Option<String>>);
-    let key = |o: &Observation| -> Key { (o.rule, o.entity.clone(), o.scope_values.clone()) };
-    let mut counts: HashMap<Key, usize> = HashMap::new();
-    let mut latest: HashMap<Key, usize> = HashMap::new();
-    let mut latest_bad: HashMap<Key, usize> = HashMap::new();
-    for (i, o) in observations.iter().enumerate() {
-        let k = key(o);
-        *counts.entry(k.clone()).or_default() += 1;
-        if o.holds {
-            latest_bad.insert(k.clone(), i);
-        }
-        latest.insert(k, i);
-    }
-    let kept: BTreeSet<usize> = latest.values().chain(latest_bad.values()).copied().collect();
-    let mut out: Vec<Observation> = observations
-        .into_iter()
-        .enumerate()
-        .filter(|(i, _)| kept.contains(i))
-        .map(|(_, mut o)| {
-            o.count = 0;
-            o
-        })
-        .collect();
-    // The count goes with the latest of each entity.
-    for o in out.iter_mut().rev() {
-        if let Some(n) = counts.remove(&key(o)) {
-            o.count = n;
+fn compact(mut observations: Vec<Observation>) -> Vec<Observation> {
+    // Walking back from the end, the first observation of an entity is its latest and the
+    // first bad one its latest bad: keep those, and count the rest into the latest.
+    // (rule, entity, scope values) -> (index of the latest, whether its latest bad one is kept)
+    type Entity<'o> = (usize, &'o [String], &'o [Option<String>]);
+    let mut seen: HashMap<Entity<'_>, (usize, bool)> = HashMap::new();
+    let mut keep = vec![false; observations.len()];
+    let mut counts = vec![0; observations.len()];
+    for (i, o) in observations.iter().enumerate().rev() {
+        let (latest, bad_kept) = seen.entry((o.rule, &o.entity, &o.scope_values)).or_insert_with(|| {
+            keep[i] = true;
+            (i, false)
+        });
+        counts[*latest] += 1;
+        if o.holds && !*bad_kept {
+            keep[i] = true;
+            *bad_kept = true;
         }
     }
-    out
+    drop(seen);
+    for (o, count) in observations.iter_mut().zip(counts) {
+        o.count = count;
+    }
+    let mut keep = keep.into_iter();
+    observations.retain(|_| keep.next().unwrap_or(false));
+    observations
 }
 
 /// The values a rule's scope compares: a capture of that name, else the record's field.
@@ -379,7 +373,7 @@ mod tests {
     }
 
     fn outcome(engine: &Engine, facts: &Facts, records: &[Record]) -> RuleOutcome {
-        let kept = std::collections::HashMap::new();
+        let kept = HashMap::new();
         let hits = engine.match_records("console.txt", &Excerpts::Kept(&kept), records);
         engine.outcomes(facts, &Derivation::default(), vec![hits], &[]).remove(0)
     }
@@ -453,7 +447,7 @@ mod tests {
                             evidence: {fields: [Name, State]}";
 
     fn outcomes(engine: &Engine, inputs: &[(&str, &[Record])], runs: &[CommandRun]) -> Vec<RuleOutcome> {
-        let kept = std::collections::HashMap::new();
+        let kept = HashMap::new();
         let hits = inputs.iter().map(|(path, records)| engine.match_records(path, &Excerpts::Kept(&kept), records));
         engine.outcomes(&Facts::default(), &Derivation::default(), hits.collect(), runs)
     }
@@ -508,7 +502,7 @@ mod tests {
     fn an_ignored_rule_is_not_matched_and_says_why() {
         let mut engine = engine("boom");
         engine.ignore(vec![Some("ignored by `X001` (--ignore on the command line)".to_owned())]);
-        let kept = std::collections::HashMap::new();
+        let kept = HashMap::new();
         let hits = engine.match_records("c.txt", &Excerpts::Kept(&kept), &[line(1, "boom")]);
         assert!(hits.hits.is_empty(), "not even matched");
         assert!(!engine.log_may_match("boom"), "its literals left the log prefilter");
