@@ -15,8 +15,8 @@ use crate::input::chunks::{self, Chunk, ChunkReader};
 use crate::input::decode::{self, StreamDecoder};
 use crate::input::limits::TIME_LIMIT;
 use crate::input::{Content, SourceFile};
-use crate::parse::{self, FileKind, cce_log};
-use crate::record::{Problem, ProblemKind, Record, RecordKind};
+use crate::parse::{self, FileKind, cce_log, evtx};
+use crate::record::{Parsed, Problem, ProblemKind, Record, RecordKind};
 
 /// Bytes read to decide the encoding and the kind of a streamed file.
 const HEAD: usize = 64 << 10;
@@ -38,9 +38,6 @@ pub(super) fn process(to: Use<'_>, source: &SourceFile, options: &ScanOptions) -
         result.report.problems.push(Problem::file(ProblemKind::TimeLimit, TIME_LIMIT));
         return result;
     }
-    if let Some(events) = event_log_file(to, source, options, &mut result) {
-        return events;
-    }
     if let Content::Disk(disk) = &source.content
         && let Ok(meta) = std::fs::metadata(&disk.path)
         && meta.len() > options.stream_threshold
@@ -61,6 +58,10 @@ pub(super) fn process(to: Use<'_>, source: &SourceFile, options: &ScanOptions) -
             return result;
         }
     };
+    if evtx::looks_like_evtx(&bytes) {
+        let parsed = evtx::parse(Cursor::new(&*bytes), None);
+        return event_log(to, result, parsed);
+    }
     if is_binary(&bytes, &mut result.report) {
         return result;
     }
@@ -75,38 +76,9 @@ pub(super) fn process(to: Use<'_>, source: &SourceFile, options: &ScanOptions) -
     finish(to, result, vec![chunk])
 }
 
-/// An .evtx file, read from its bytes a chunk at a time: it is binary, so it is never decoded
-/// as text. `None` when the source is not one (or cannot be opened: the text path reports why).
-fn event_log_file(
-    to: Use<'_>,
-    source: &SourceFile,
-    options: &ScanOptions,
-    result: &mut FileResult,
-) -> Option<FileResult> {
-    let parsed = match &source.content {
-        Content::Disk(disk) => {
-            // A FIFO blocks on open: it is read, with the deadline, as text.
-            if !std::fs::metadata(&disk.path).is_ok_and(|m| m.is_file()) {
-                return None;
-            }
-            let mut file = disk.open().ok()?;
-            let mut magic = [0u8; parse::evtx::MAGIC.len()];
-            file.read_exact(&mut magic).ok()?;
-            if !parse::evtx::looks_like_evtx(&magic) {
-                return None;
-            }
-            if file.metadata().ok()?.len() > options.limits.max_file_size {
-                return None;
-            }
-            file.seek(SeekFrom::Start(0)).ok()?;
-            parse::evtx::parse(file, None)
-        }
-        Content::Memory(Ok(bytes)) if parse::evtx::looks_like_evtx(bytes) => {
-            parse::evtx::parse(Cursor::new(bytes), None)
-        }
-        Content::Memory(_) => return None,
-    };
-    let mut result = std::mem::replace(result, FileResult::unread(&source.path));
+/// The events of an .evtx file, matched: it is binary, read from its bytes a chunk at a time
+/// (see [`evtx`]) and never decoded as text.
+fn event_log(to: Use<'_>, mut result: FileResult, parsed: Parsed) -> FileResult {
     result.report.kind = Some(FileKind::EventLogFile);
     let records = parsed.records.len();
     let chunk = match to {
@@ -115,12 +87,13 @@ fn event_log_file(
         }
         Use::Match(engine) => {
             // No text: an event's excerpt is made from its fields.
-            let hits = engine.match_records(&source.path, &Excerpts::Text { text: "", offset: 0 }, &parsed.records);
+            let hits =
+                engine.match_records(&result.report.path, &Excerpts::Text { text: "", offset: 0 }, &parsed.records);
             let (kept, excerpts) = keep(parsed.records, "", 0);
             ChunkResult { records, problems: parsed.problems, hits, kept, excerpts, ..ChunkResult::empty(0) }
         }
     };
-    Some(finish(to, result, vec![chunk]))
+    finish(to, result, vec![chunk])
 }
 
 /// Whether the bytes (a file's head or all of it) are not text; if so the report says so.
@@ -180,6 +153,13 @@ fn stream(to: Use<'_>, mut file: File, mut result: FileResult, options: &ScanOpt
         }
     }
     head.truncate(filled);
+    if evtx::looks_like_evtx(&head) {
+        let parsed = match file.seek(SeekFrom::Start(0)) {
+            Ok(_) => evtx::parse(file, None),
+            Err(e) => Parsed { records: Vec::new(), problems: vec![crate::input::cannot_read(e)] },
+        };
+        return event_log(to, result, parsed);
+    }
     if is_binary(&head, &mut result.report) {
         return result;
     }
