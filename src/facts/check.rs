@@ -3,7 +3,7 @@
 //! a [`Derivation`]. The checks themselves live in one file per topic beside this one and are
 //! listed in [`super::registry`].
 
-use std::collections::BTreeSet;
+use std::collections::{BTreeSet, HashMap};
 
 use super::{Facts, InputRecords};
 use crate::record::{Problem, ProblemKind, Record, RecordKind, Span};
@@ -85,16 +85,19 @@ pub(super) fn objects<'a>(
         .flat_map(move |input| input.records.iter().filter(move |r| is_object_of(r, producer)).map(move |r| (input, r)))
 }
 
-/// The command typed at the transcript prompt whose run printed `record`.
-pub(super) fn command_of<'a>(input: &'a InputRecords<'a>, record: &Record) -> Option<&'a str> {
-    if record.context.run == 0 {
-        return None;
-    }
-    input
-        .records
+/// The commands typed at transcript prompts, by input path and run: what printed a record is
+/// `commands[&(path, record.context.run)]`. One pass, so looking up every object stays linear.
+pub(super) fn commands_by_run<'a>(inputs: &'a [InputRecords<'a>]) -> HashMap<(&'a str, u32), &'a str> {
+    inputs
         .iter()
-        .find(|r| r.kind == RecordKind::PsCommand && r.context.run == record.context.run)
-        .and_then(|r| r.get("command"))
+        .flat_map(|input| {
+            input
+                .records
+                .iter()
+                .filter(|r| r.kind == RecordKind::PsCommand && r.context.run != 0)
+                .filter_map(move |r| Some(((input.path, r.context.run), r.get("command")?)))
+        })
+        .collect()
 }
 
 /// Whether `record` is an object `producer` emitted.

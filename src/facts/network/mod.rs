@@ -9,7 +9,7 @@
 use std::collections::BTreeMap;
 use std::net::{IpAddr, Ipv4Addr};
 
-use super::check::{Check, Derivation, command_of, fact, is_object_of, objects};
+use super::check::{Check, Derivation, commands_by_run, fact, is_object_of, objects};
 use super::{Facts, InputRecords};
 use crate::parse::command;
 use crate::parse::ipconfig::{self, Label, Line};
@@ -150,6 +150,7 @@ fn adapter_switches(inputs: &[InputRecords<'_>], facts: &Facts, out: &mut Deriva
     }
     let adapters: Vec<_> = objects(inputs, "Get-VMNetworkAdapter").collect();
     let mut filtered_listings: BTreeMap<(&str, u32), Vec<String>> = BTreeMap::new();
+    let commands = commands_by_run(inputs);
     for (name, role) in &roles {
         let of_vm: Vec<_> = adapters
             .iter()
@@ -162,8 +163,9 @@ fn adapter_switches(inputs: &[InputRecords<'_>], facts: &Facts, out: &mut Deriva
             .collect();
         // A listing filtered by Where-Object shows the adapters someone looked for, not all of
         // the VM's: it cannot show that none is on a switch.
-        let (filtered, of_vm): (Vec<_>, Vec<_>) =
-            of_vm.into_iter().partition(|(input, r)| command_of(input, r).is_some_and(command::filters));
+        let (filtered, of_vm): (Vec<_>, Vec<_>) = of_vm.into_iter().partition(|(input, r)| {
+            commands.get(&(input.path, r.context.run)).is_some_and(|typed| command::filters(typed))
+        });
         if let (None, Some((input, record))) = (of_vm.first(), filtered.first()) {
             out.check("vm_switch_disconnected");
             let vm = record.get("VMName").unwrap_or_default().trim().to_owned();
