@@ -87,22 +87,32 @@ pub(super) fn evidence(
 }
 
 /// The first lines of a record as written (`raw`, its text), each cut to a readable length.
+/// Built in one string: every kept record gets one, so it is on the hot path of a long capture.
 fn excerpt(raw: &str, record: &Record) -> String {
-    let mut lines: Vec<String> = raw
-        .lines()
-        .filter(|l| !l.trim().is_empty())
-        .take(EXCERPT_LINES)
-        .map(|l| {
-            let l = l.trim_end();
-            match l.char_indices().nth(EXCERPT_LINE_CHARS) {
-                Some((cut, _)) => format!("{}...", &l[..cut]),
-                None => l.to_owned(),
+    let mut out = String::new();
+    for line in raw.lines().filter(|l| !l.trim().is_empty()).take(EXCERPT_LINES) {
+        if !out.is_empty() {
+            out.push('\n');
+        }
+        let line = line.trim_end();
+        match line.char_indices().nth(EXCERPT_LINE_CHARS) {
+            Some((cut, _)) => {
+                out.push_str(&line[..cut]);
+                out.push_str("...");
             }
-        })
-        .collect();
-    if lines.is_empty() {
-        // Structured records (JSON objects) may have no text span worth showing.
-        lines.push(record.fields.iter().map(|(k, v)| format!("{k}: {v}")).collect::<Vec<_>>().join("; "));
+            None => out.push_str(line),
+        }
     }
-    lines.join("\n")
+    if out.is_empty() {
+        // Structured records (JSON objects) may have no text span worth showing.
+        for (i, (key, value)) in record.fields.iter().enumerate() {
+            if i > 0 {
+                out.push_str("; ");
+            }
+            out.push_str(key);
+            out.push_str(": ");
+            out.push_str(value);
+        }
+    }
+    out
 }

@@ -77,11 +77,24 @@ pub(super) struct Observation {
     pub count: usize,
 }
 
+/// An observation before its evidence is built: most are only counted into a later one of
+/// the same entity (see [`compact`]), so their evidence would be built for nothing.
+struct PendingObservation {
+    rule: usize,
+    entity: Vec<String>,
+    holds: bool,
+    scope_values: Vec<Option<String>>,
+    /// Index of the record in the records being matched.
+    record: usize,
+    captures: Vec<(String, String)>,
+    severity: Severity,
+}
+
 /// Keeps, of the observations of one stretch of one input (in record order), the latest of
-/// each entity and the latest in which its state was bad, counting the others: a console that
-/// lists the same services a thousand times would otherwise carry a thousand observations of
-/// each to the end of the scan.
-fn compact(mut observations: Vec<Observation>) -> Vec<Observation> {
+/// each entity and the latest in which its state was bad, with how many each stands for: a
+/// console that lists the same services a thousand times would otherwise carry a thousand
+/// observations of each to the end of the scan.
+fn compact(observations: Vec<PendingObservation>) -> Vec<(PendingObservation, usize)> {
     // Walking back from the end, the first observation of an entity is its latest and the
     // first bad one its latest bad: keep those, and count the rest into the latest.
     // (rule, entity, scope values) -> (index of the latest, whether its latest bad one is kept)
@@ -101,12 +114,7 @@ fn compact(mut observations: Vec<Observation>) -> Vec<Observation> {
         }
     }
     drop(seen);
-    for (o, count) in observations.iter_mut().zip(counts) {
-        o.count = count;
-    }
-    let mut keep = keep.into_iter();
-    observations.retain(|_| keep.next().unwrap_or(false));
-    observations
+    observations.into_iter().zip(counts).zip(keep).filter_map(|(o, keep)| keep.then_some(o)).collect()
 }
 
 /// The values a rule's scope compares: a capture of that name, else the record's field.
@@ -206,7 +214,8 @@ impl Engine {
         let mut folded = FoldedFields::default();
         let mut candidates: Vec<usize> = Vec::new();
         let mut memo = Vec::new();
-        for record in records {
+        let mut pending = Vec::new();
+        for (record_index, record) in records.iter().enumerate() {
             out.kinds_seen.insert(record.kind);
             let index = &self.by_kind[record.kind.index()];
             if index.automaton.is_none() && index.ungated.is_empty() {
@@ -251,16 +260,14 @@ impl Engine {
                         .map(|field| record.get(field).map_or_else(|| path.to_owned(), fold::fold))
                         .collect();
                     let severity = verdict.unwrap_or(rule.loaded.def.severity);
-                    let scope_values = scope_values(rule, record, &captures);
-                    let evidence = evidence(rule, path, excerpts, record, captures, severity);
-                    let holds = verdict.is_some();
-                    out.observations.push(Observation {
+                    pending.push(PendingObservation {
                         rule: rule_index,
                         entity: key,
-                        holds,
-                        evidence,
-                        scope_values,
-                        count: 1,
+                        holds: verdict.is_some(),
+                        scope_values: scope_values(rule, record, &captures),
+                        record: record_index,
+                        captures,
+                        severity,
                     });
                     continue;
                 }
@@ -286,7 +293,21 @@ impl Engine {
                 }
             }
         }
-        out.observations = compact(out.observations);
+        out.observations = compact(pending)
+            .into_iter()
+            .map(|(o, count)| {
+                let (rule, record) = (&self.rules[o.rule], &records[o.record]);
+                let evidence = evidence(rule, path, excerpts, record, o.captures, o.severity);
+                Observation {
+                    rule: o.rule,
+                    entity: o.entity,
+                    holds: o.holds,
+                    evidence,
+                    scope_values: o.scope_values,
+                    count,
+                }
+            })
+            .collect();
         out
     }
 }

@@ -38,6 +38,17 @@ static PROMPT: LazyLock<Regex> =
 static TERMINATING_ERROR: LazyLock<Regex> =
     LazyLock::new(|| Regex::new(r#"^(?:PS)?>+ ?TerminatingError\(([^)]*)\): "(.*)"\s*$"#).expect("valid regex"));
 
+/// The prompt a line opens with, if any. Most lines are output: a byte test spares them the
+/// capturing regex, which is the costly part of reading a long console capture.
+fn prompt(line: &str) -> Option<regex::Captures<'_>> {
+    if line.starts_with("PS") || line.starts_with('[') { PROMPT.captures(line) } else { None }
+}
+
+/// `PS>TerminatingError(Cmd): "msg"`, with the same byte test first as [`prompt`].
+fn terminating_error(line: &str) -> Option<regex::Captures<'_>> {
+    if line.starts_with("PS>") || line.starts_with('>') { TERMINATING_ERROR.captures(line) } else { None }
+}
+
 pub fn parse(text: &str) -> Parsed {
     let all = lines::all_lines(text);
     let mut parser = Parser {
@@ -60,7 +71,7 @@ pub fn parse(text: &str) -> Parsed {
 
 /// Whether a line is a prompt with the command typed at it: where a big transcript may be cut.
 pub fn starts_run(line: &str) -> bool {
-    PROMPT.captures(line).is_some_and(|c| c.get(1).is_some_and(|typed| !typed.as_str().trim().is_empty()))
+    prompt(line).is_some_and(|c| c.get(1).is_some_and(|typed| !typed.as_str().trim().is_empty()))
 }
 
 /// true when the text starts with (or contains near the start) a transcript header, or opens
@@ -283,7 +294,7 @@ impl Parser<'_, '_> {
                 return i + 3;
             }
         }
-        if let Some(caps) = TERMINATING_ERROR.captures(line.text) {
+        if let Some(caps) = terminating_error(line.text) {
             self.flush(i);
             let record = Record::new(RecordKind::Text, span(lines, i, i))
                 .with("line", line.text)
@@ -299,7 +310,7 @@ impl Parser<'_, '_> {
         // Before any header only a headerless copy of a console has prompts (see
         // `looks_like_transcript`); inside a header's session every transcript does.
         if (self.session.is_some() || self.sessions == 0)
-            && let Some(caps) = PROMPT.captures(line.text)
+            && let Some(caps) = prompt(line.text)
         {
             return self.command(i, caps.get(1).map_or("", |m| m.as_str()));
         }
