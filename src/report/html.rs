@@ -575,6 +575,7 @@ mod tests {
                 reference_time: Some(hostile.into()),
                 versions: vec![hostile.into()],
                 domains: vec![hostile.into()],
+                vms: Vec::new(),
             },
             findings: vec![Finding {
                 rule_id: "X1\"><script>".into(),
