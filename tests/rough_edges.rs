@@ -247,3 +247,35 @@ fn rules_test_fails_on_a_snapshot_that_differs_or_is_broken() {
     let output = ccdiag(&["rules", "test", dir]);
     assert_eq!(output.status.code(), Some(0), "{}", stdout(&output));
 }
+
+#[test]
+fn signatures_leave_out_bare_words_numbers_and_fact_names() {
+    let output = ccdiag(&["rules", "signatures"]);
+    assert_eq!(output.status.code(), Some(0));
+    let text = stdout(&output);
+    let lines: Vec<&str> = text.lines().collect();
+    for left in ["False", "Error", "Common", "304", "20006", "REPLICA", "...", "user_sessions_over_limit"] {
+        assert!(!lines.contains(&left), "{left} matches everywhere or nowhere");
+    }
+    for kept in ["0xc1550115", "CannotRecover", "Remove-VMSwitch", "Key not valid for use in specified state"] {
+        assert!(lines.contains(&kept), "{kept}");
+    }
+    assert!(lines.iter().all(|l| ccdiag::engine::compile::is_signature(l)));
+}
+
+#[test]
+fn html_evidence_shows_its_captured_fields_wraps_and_does_not_look_like_a_link() {
+    let case = Path::new(FIXTURES).join("CCE211/positive/certutil-store-cms");
+    let now = std::fs::read_to_string(case.join("now")).unwrap();
+    let output =
+        ccdiag(&["scan", case.to_str().unwrap(), "--format", "html", "--now", now.trim(), "--fail-on", "never"]);
+    let html = stdout(&output);
+    let evidence = html.split("<div class=\"evidence\">").nth(1).unwrap().split("</div>").next().unwrap();
+    assert!(evidence.contains("<dt>not_after</dt><dd>2027-01-14T09:40:00Z</dd>"), "{evidence}");
+    assert!(evidence.contains("<dt>subject</dt><dd>CN=CMS.cce.contoso.local</dd>"), "{evidence}");
+    assert!(html.contains(".evidence pre { white-space: pre-wrap; overflow-wrap: anywhere; }"));
+    assert!(html.contains(
+        ".evidence .where { display: block; margin-bottom: 0.25rem; font-size: 0.85rem; color: var(--muted); }"
+    ));
+    assert!(!evidence.contains("<a "), "a location is no link: {evidence}");
+}
