@@ -108,8 +108,11 @@ fn missed_captures(case: &Path, evidence: &[crate::engine::Evidence]) -> Vec<Str
         .collect()
 }
 
+/// How a finding renders for one of its snapshots.
+type Render = fn(&crate::report::Finding) -> String;
+
 /// The snapshots of a rule's finding, by file name, with how the finding renders for each.
-const SNAPSHOTS: [(&str, fn(&crate::report::Finding) -> String); 2] = [
+const SNAPSHOTS: [(&str, Render); 2] = [
     ("finding.text.snap", |f| crate::report::text::render_finding(f, false)),
     ("finding.md.snap", crate::report::markdown::render_finding),
 ];

@@ -280,8 +280,12 @@ fn vm_names_folders_ldap_domains_and_ca_names_are_redacted_alike_in_every_format
         for original in originals {
             assert!(!text.to_lowercase().contains(&original.to_lowercase()), "{format:?} keeps {original}:\n{text}");
         }
-        // The sample ini's role names are the product's words and stay.
         assert!(text.contains("Start-VM"), "{format:?}");
+    }
+    let concise = report.render(Format::Concise, false);
+    assert!(concise.contains("CCE102") && concise.contains("vms/host-"), "{concise}");
+    for original in originals {
+        assert!(!concise.to_lowercase().contains(&original.to_lowercase()), "concise keeps {original}:\n{concise}");
     }
     let pseudonym = |original: &str| {
         mappings.iter().find(|m| m.original.eq_ignore_ascii_case(original)).map(|m| m.pseudonym.clone()).unwrap()

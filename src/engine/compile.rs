@@ -638,36 +638,6 @@ fn selectivity(literals: &[String]) -> (usize, std::cmp::Reverse<usize>) {
 
 #[cfg(test)]
 mod tests {
-    #[test]
-    fn signatures_are_phrases_identifiers_and_codes_not_bare_words_or_numbers() {
-        for kept in [
-            "Key not valid",
-            "Remove-VMSwitch",
-            "MtHostCommon.ps1",
-            "Modules_ModuleNotFound,",
-            "CannotRecover",
-            "0xc1550115",
-        ] {
-            assert!(super::is_signature(kept), "{kept}");
-        }
-        for left in [
-            "False",
-            "Error",
-            "Common",
-            "REPLICA",
-            "RTCMEDSRV",
-            "cloudconnector",
-            "304",
-            "20006",
-            "...",
-            "-Upgrade",
-            "PSVersion",
-            "CS AB",
-        ] {
-            assert!(!super::is_signature(left), "{left}");
-        }
-    }
-
     use super::*;
     use crate::rules::{Origin, load};
 
@@ -727,5 +697,35 @@ mod tests {
         let r = rule("  sel:\n    kind: text\n    line|contains: boom\n  condition: sel");
         assert_eq!(gates(&r, RecordKind::PsObject), [Vec::<String>::new()]);
         assert_eq!(gates(&r, RecordKind::Text), [vec!["line".to_owned()]]);
+    }
+
+    #[test]
+    fn signatures_are_phrases_identifiers_and_codes_not_bare_words_or_numbers() {
+        for kept in [
+            "Key not valid",
+            "Remove-VMSwitch",
+            "MtHostCommon.ps1",
+            "Modules_ModuleNotFound,",
+            "CannotRecover",
+            "0xc1550115",
+        ] {
+            assert!(is_signature(kept), "{kept}");
+        }
+        for left in [
+            "False",
+            "Error",
+            "Common",
+            "REPLICA",
+            "RTCMEDSRV",
+            "cloudconnector",
+            "304",
+            "20006",
+            "...",
+            "-Upgrade",
+            "PSVersion",
+            "CS AB",
+        ] {
+            assert!(!is_signature(left), "{left}");
+        }
     }
 }

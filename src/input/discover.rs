@@ -174,7 +174,7 @@ fn add_file(disk: DiskFile, shown: String, depth: usize, limits: &Limits, out: &
     // A path named on the command line is looked at whatever its name (a zip attached to a
     // ticket and saved as `.bin`); in a folder, only names no text ccdiag reads would have.
     let looked_at = disk.found.is_none() || !named_as_text(&shown);
-    if !is_zip_name(&shown) && !(looked_at && starts_as_zip(&disk)) {
+    if !(is_zip_name(&shown) || looked_at && starts_as_zip(&disk)) {
         out.push(SourceFile { path: shown, content: Content::Disk(disk) });
         return;
     }
@@ -539,7 +539,7 @@ mod tests {
         std::fs::write(dir.path().join("saved.bin"), &inner).unwrap();
         std::fs::write(dir.path().join("mislabelled.zip"), b"not a zip at all").unwrap();
         let named = dir.path().join("saved.bin").display().to_string();
-        let out = discover(&[named.clone()], &Limits::default(), std::io::empty());
+        let out = discover(std::slice::from_ref(&named), &Limits::default(), std::io::empty());
         assert_eq!(out.iter().map(|s| s.path.as_str()).collect::<Vec<_>>(), [format!("{named}/Get-VM.txt")]);
         let out = discover(&[dir.path().display().to_string()], &Limits::default(), std::io::empty());
         assert_eq!(
