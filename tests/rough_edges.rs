@@ -279,3 +279,17 @@ fn html_evidence_shows_its_captured_fields_wraps_and_does_not_look_like_a_link()
     ));
     assert!(!evidence.contains("<a "), "a location is no link: {evidence}");
 }
+
+#[test]
+fn not_applicable_and_explain_name_what_to_collect() {
+    let dir = tempfile::tempdir().unwrap();
+    let ini = std::fs::read(Path::new(EXAMPLE).join("Appliance/CloudConnector.ini")).unwrap();
+    write(dir.path(), "CloudConnector.ini", ini);
+    let output = ccdiag(&["scan", dir.path().to_str().unwrap(), "--format", "json"]);
+    let report = json_of(&output);
+    let cce102 = report["outcomes"].as_array().unwrap().iter().find(|o| o["rule_id"] == "CCE102").unwrap();
+    assert_eq!(cce102["status"], "not_applicable");
+    assert_eq!(cce102["reason"], "needs Get-VM output from the host (host\\Get-VM.json)");
+    let output = ccdiag(&["rules", "explain", "CCE102"]);
+    assert!(stdout(&output).contains("\nCollect: Get-VM output from the host (host\\Get-VM.json)\n"));
+}
