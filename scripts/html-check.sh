@@ -67,7 +67,7 @@ for id in CCE201 CCE213 CCE215 SFB008; do
     fail=1
   fi
 done
-for section in 'id="findings"' 'id="coverage"' 'class="stack inputs"' 'class="stack rules"'; do
+for section in 'id="findings"' 'id="coverage"' 'class="stack inputs"' 'class="stack rules"' 'class="fields"'; do
   if ! grep -q "$section" "$out/dom.html"; then
     echo "html-check: $section is missing from the rendered DOM" >&2
     fail=1

@@ -100,8 +100,8 @@ struct ScanArgs {
     /// Exit with 1 when a finding is at or above this severity.
     #[arg(long, value_enum, default_value_t = FailOn::Warning)]
     fail_on: FailOn,
-    /// Worker threads (default: one per core).
-    #[arg(long, short, value_name = "N")]
+    /// Worker threads, at least 1 (default: one per core).
+    #[arg(long, short, value_name = "N", value_parser = parse_jobs)]
     jobs: Option<usize>,
     /// Colour in the text report.
     #[arg(long, value_enum, default_value_t = ColorChoice::Auto)]
@@ -116,7 +116,7 @@ struct ScanArgs {
     /// Write the pseudonyms (original -> pseudonym) as JSON to FILE; implies --redact.
     #[arg(long, value_name = "FILE")]
     redact_map: Option<PathBuf>,
-    /// No progress bar on stderr.
+    /// No progress bar on stderr, and no summary line there when the report goes to --output.
     #[arg(long, short)]
     quiet: bool,
     #[command(flatten)]
@@ -135,18 +135,19 @@ struct ScanArgs {
 #[derive(Args)]
 #[command(next_help_heading = "Limits")]
 struct LimitArgs {
-    /// Largest file read, in bytes; larger files are reported and skipped.
-    #[arg(long, value_name = "BYTES", default_value_t = Limits::default().max_file_size)]
+    /// Largest file read, in bytes or with K, M, G, T (powers of 1024: 512M, 1.5G); larger files
+    /// are reported and skipped.
+    #[arg(long, value_name = "SIZE", default_value_t = Limits::default().max_file_size, value_parser = parse_size)]
     max_file_size: u64,
-    /// Longest field of a record (a line, a log message, a property), in bytes; a longer one is
-    /// cut, reported, and its kept part still matched.
-    #[arg(long, value_name = "BYTES", default_value_t = Limits::default().max_record_bytes)]
+    /// Longest field of a record (a line, a log message, a property), in bytes or with K, M, G,
+    /// T; a longer one is cut, reported, and its kept part still matched.
+    #[arg(long, value_name = "SIZE", default_value_t = Limits::default().max_record_bytes, value_parser = parse_record_size)]
     max_record_bytes: usize,
     /// Most entries read from one zip, zips inside it included.
     #[arg(long, value_name = "N", default_value_t = Limits::default().max_zip_entries)]
     max_zip_entries: usize,
-    /// Most bytes inflated from one zip, zips inside it included.
-    #[arg(long, value_name = "BYTES", default_value_t = Limits::default().max_zip_bytes)]
+    /// Most bytes inflated from one zip, zips inside it included (bytes or with K, M, G, T).
+    #[arg(long, value_name = "SIZE", default_value_t = Limits::default().max_zip_bytes, value_parser = parse_size)]
     max_zip_bytes: u64,
     /// Most bytes inflated from one zip per byte of the zip (zip bombs expand thousands of times).
     #[arg(long, value_name = "N", default_value_t = Limits::default().max_zip_ratio)]
@@ -177,6 +178,23 @@ impl LimitArgs {
                 .flatten(),
             follow_links: self.follow_links,
         }
+    }
+}
+
+fn parse_size(text: &str) -> Result<u64, String> {
+    crate::input::limits::parse_size(text)
+}
+
+fn parse_record_size(text: &str) -> Result<usize, String> {
+    usize::try_from(parse_size(text)?).map_err(|_| format!("`{text}` is more than this machine can address"))
+}
+
+/// `--jobs 0` is refused rather than read as "one per core": leaving the flag out says that.
+fn parse_jobs(text: &str) -> Result<usize, String> {
+    match text.trim().parse::<usize>() {
+        Ok(0) => Err("a scan needs at least 1 worker thread; leave --jobs out for one per core".to_owned()),
+        Ok(n) => Ok(n),
+        Err(_) => Err(format!("`{text}` is not a number of threads")),
     }
 }
 
@@ -324,7 +342,7 @@ fn scan(args: ScanArgs) -> miette::Result<ExitCode> {
     let limits = args.limits.limits();
     let mut builder = rayon::ThreadPoolBuilder::new();
     if let Some(jobs) = args.jobs {
-        builder = builder.num_threads(jobs.max(1));
+        builder = builder.num_threads(jobs);
     }
     let pool = builder.build().map_err(|e| miette::miette!("cannot start worker threads: {e}"))?;
     let scan = pool.install(|| {
@@ -355,7 +373,12 @@ fn scan(args: ScanArgs) -> miette::Result<ExitCode> {
     let rendered = report.render(args.format, color);
     match &args.output {
         Some(path) => {
-            std::fs::write(path, rendered).map_err(|e| miette::miette!("cannot write {}: {e}", path.display()))?
+            std::fs::write(path, rendered).map_err(|e| miette::miette!("cannot write {}: {e}", path.display()))?;
+            // The report went to a file: say what is in it, so a run is never silent.
+            if !args.quiet {
+                let path = crate::report::sanitize::terminal(&path.display().to_string(), false);
+                eprintln!("{}; report written to {path}", report.summary_line());
+            }
         }
         None => write_stdout(&rendered)?,
     }
@@ -457,7 +480,7 @@ fn explain(wanted: &str, pack: &PackArgs) -> miette::Result<ExitCode> {
             .map(|r| rules::select::RuleName { id: r.id(), name: &r.loaded.def.name.value })
             .collect();
         return Err(miette::miette!(
-            help = rules::select::suggestion(wanted, &names),
+            help = rules::select::rule_suggestion(wanted, &names),
             "no rule has the id or name `{}`",
             crate::report::sanitize::terminal(wanted, false)
         ));

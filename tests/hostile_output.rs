@@ -92,6 +92,9 @@ fn input_text_reaches_no_format_raw() {
     assert!(text.contains("\\u{1b}[31mRED"), "escapes are shown, not obeyed");
     assert!(text.contains("CCE213"));
     assert!(text.contains("outside the affected versions"), "a reason quotes the version's path");
+    let concise = ccdiag(dir.path(), "concise", &[]);
+    assert_inert("concise", &concise);
+    assert!(concise.contains("CCE213"));
 
     // With colour, the only escape sequences are the report's own SGR colours.
     let coloured = ccdiag(dir.path(), "text", &["--color", "always"]);

@@ -222,3 +222,80 @@ fn suppressed_evidence_its_reason_and_entity_states_are_redacted_too() {
     assert!(text.contains("reason: host-") && text.contains(" is rebuilt by user-1@domain-"), "{text}");
     assert!(text.contains("state: REPLICA on host-") && text.contains("state: MASTER on host-"), "{text}");
 }
+
+/// A host whose VMs and domain have names of their own: CloudConnector.ini names the VMs
+/// (`CCEEDGE1`), Hyper-V shows them with the version (`2.1.0.0-CCEEDGE1`), the collection
+/// script writes a folder per VM (`vms/CCECMS/`), and certificates name the domain the LDAP way
+/// (`DC=cce, DC=fabrikam, DC=local`) and the CA after its server (`cce-CCEDC-CA`).
+fn named_vms_bundle() -> tempfile::TempDir {
+    let dir = tempfile::tempdir().unwrap();
+    let case = Path::new(common::FIXTURES).join("CCE211/positive/certutil-store-cms");
+    let rename = |text: &str| {
+        text.replace("ServerName=DC", "ServerName=CCEDC")
+            .replace("ServerName=CMS", "ServerName=CCECMS")
+            .replace("ServerName=MS1", "ServerName=CCEMS1")
+            .replace("ServerName=EDGE1", "ServerName=CCEEDGE1")
+            .replace("cce-DC-CA", "cce-CCEDC-CA")
+            .replace("CN=CMS.", "CN=CCECMS.")
+            .replace("contoso", "fabrikam")
+    };
+    let ini = std::fs::read_to_string(case.join("CloudConnector.ini")).unwrap();
+    common::write(dir.path(), "Appliance/CloudConnector.ini", rename(&ini));
+    let listing = std::fs::read(case.join("CMS/certutil-store-My.txt")).unwrap();
+    let listing = String::from_utf16(
+        &listing[2..].chunks(2).map(|pair| u16::from_le_bytes([pair[0], pair[1]])).collect::<Vec<_>>(),
+    )
+    .unwrap();
+    common::write(dir.path(), "vms/CCECMS/certutil-store-My.txt", common::utf16le_bom(&rename(&listing)));
+    common::write(dir.path(), "now", "2026-12-01T00:00:00Z");
+    let module_ini = std::fs::read(Path::new(common::EXAMPLE).join("ProgramData/CloudConnector/module.ini")).unwrap();
+    common::write(dir.path(), "ProgramData/CloudConnector/module.ini", module_ini);
+    common::write(
+        dir.path(),
+        "host/Get-VM.txt",
+        common::utf16le_bom(
+            "\r\nName             State   CPUUsage(%) MemoryAssigned(M) Uptime   Status             Version\r\n\
+             ----             -----   ----------- ----------------- ------   ------             -------\r\n\
+             2.1.0.0-CCEEDGE1 Saved   0           0                 00:00:00 Operating normally 8.0\r\n\r\n",
+        ),
+    );
+    dir
+}
+
+#[test]
+fn vm_names_folders_ldap_domains_and_ca_names_are_redacted_alike_in_every_format() {
+    let dir = named_vms_bundle();
+    let engine = common::engine();
+    let mut report = Report::build(&engine, ruletest::scan_case(&engine, dir.path()));
+    let fired: Vec<&str> = report.findings.iter().map(|f| f.rule_id.as_str()).collect();
+    assert_eq!(fired, ["CCE102", "CCE211"], "the fixture shows the names in findings");
+    let plain: String = FORMATS.iter().map(|&f| report.render(f, false)).collect();
+    let originals = ["CCEEDGE1", "CCECMS", "CCEDC", "DC=fabrikam", "cce-CCEDC-CA", "fabrikam"];
+    for original in originals {
+        assert!(plain.contains(original), "the plain report shows {original}");
+    }
+    let mappings = redact::redact(&mut report);
+    for format in FORMATS {
+        let text = report.render(format, false);
+        for original in originals {
+            assert!(!text.to_lowercase().contains(&original.to_lowercase()), "{format:?} keeps {original}:\n{text}");
+        }
+        assert!(text.contains("Start-VM"), "{format:?}");
+    }
+    let concise = report.render(Format::Concise, false);
+    assert!(concise.contains("CCE102") && concise.contains("vms/host-"), "{concise}");
+    for original in originals {
+        assert!(!concise.to_lowercase().contains(&original.to_lowercase()), "concise keeps {original}:\n{concise}");
+    }
+    let pseudonym = |original: &str| {
+        mappings.iter().find(|m| m.original.eq_ignore_ascii_case(original)).map(|m| m.pseudonym.clone()).unwrap()
+    };
+    let (edge, cms) = (pseudonym("CCEEDGE1"), pseudonym("CCECMS"));
+    let domain = pseudonym("cce.fabrikam.local");
+    assert_eq!(pseudonym("DC=cce, DC=fabrikam, DC=local"), format!("DC={domain}"), "one domain, one pseudonym");
+    assert_eq!(pseudonym("cce-CCEDC-CA"), "ca-1");
+    let text = report.render(Format::Text, false);
+    assert!(text.contains(&format!("Start-VM -Name '2.1.0.0-{edge}'")), "{text}");
+    assert!(text.contains(&format!("vms/{cms}/certutil-store-My.txt")), "{text}");
+    assert!(text.contains(&format!("CN=ca-1, DC={domain}")), "{text}");
+}

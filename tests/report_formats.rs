@@ -39,3 +39,8 @@ fn html() {
 fn sarif() {
     insta::assert_snapshot!("example.sarif", example(Format::Sarif));
 }
+
+#[test]
+fn concise() {
+    insta::assert_snapshot!("example.concise", example(Format::Concise));
+}

@@ -106,14 +106,38 @@ impl CompiledRule {
         (names, self.loaded.def.join.is_some())
     }
 
-    /// The literal strings the prefilter looks for, as written in the rule.
+    /// The literal strings the prefilter looks for, as written in the rule, that are
+    /// signatures on their own (see [`is_signature`]): what `rules signatures` prints for
+    /// `rg -F -f`. Derived facts' names are left out, as no input holds them.
     pub fn signatures(&self) -> Vec<&str> {
         self.selections
             .iter()
-            .flat_map(|s| s.alternatives.iter().flatten())
+            .flat_map(|s| &s.alternatives)
+            .filter(|alternative| {
+                !alternative.iter().any(|m| m.field == FieldRef::Kind && m.values.iter().any(|v| v == "fact"))
+            })
+            .flatten()
             .flat_map(|m| m.written_literals())
+            .filter(|literal| is_signature(literal))
             .collect()
     }
+}
+
+/// Whether a literal, searched for alone in any text, points at the issue: it is at least six
+/// characters long and has a structure prose words and numbers lack: a space (a phrase: `Key
+/// not valid for use`), punctuation between two characters (`Remove-VMSwitch`,
+/// `MtHostCommon.ps1`, `Modules_ModuleNotFound`), a capital right after a small letter
+/// (`CannotRecover`, `ResourceBusy`), or letters and digits together (`0xc1550115`). A bare
+/// word or number (`False`, `Error`, `REPLICA`, `304`) matches in any log: a rule uses it
+/// only beside other conditions.
+pub fn is_signature(literal: &str) -> bool {
+    let literal = literal.trim();
+    let chars: Vec<char> = literal.chars().collect();
+    let inner_punctuation =
+        chars.len() > 2 && chars[1..chars.len() - 1].iter().any(|c| !c.is_alphanumeric() && !c.is_whitespace());
+    let camel = chars.windows(2).any(|pair| pair[0].is_lowercase() && pair[1].is_uppercase());
+    let letters_and_digits = chars.iter().any(|c| c.is_alphabetic()) && chars.iter().any(|c| c.is_ascii_digit());
+    chars.len() >= 6 && (literal.contains(char::is_whitespace) || inner_punctuation || camel || letters_and_digits)
 }
 
 pub fn compile(loaded: LoadedRule) -> Result<CompiledRule, Box<RuleError>> {
@@ -673,5 +697,35 @@ mod tests {
         let r = rule("  sel:\n    kind: text\n    line|contains: boom\n  condition: sel");
         assert_eq!(gates(&r, RecordKind::PsObject), [Vec::<String>::new()]);
         assert_eq!(gates(&r, RecordKind::Text), [vec!["line".to_owned()]]);
+    }
+
+    #[test]
+    fn signatures_are_phrases_identifiers_and_codes_not_bare_words_or_numbers() {
+        for kept in [
+            "Key not valid",
+            "Remove-VMSwitch",
+            "MtHostCommon.ps1",
+            "Modules_ModuleNotFound,",
+            "CannotRecover",
+            "0xc1550115",
+        ] {
+            assert!(is_signature(kept), "{kept}");
+        }
+        for left in [
+            "False",
+            "Error",
+            "Common",
+            "REPLICA",
+            "RTCMEDSRV",
+            "cloudconnector",
+            "304",
+            "20006",
+            "...",
+            "-Upgrade",
+            "PSVersion",
+            "CS AB",
+        ] {
+            assert!(!is_signature(left), "{left}");
+        }
     }
 }

@@ -428,8 +428,10 @@ impl Engine {
         } else {
             outcome.status = Status::NotApplicable;
             let mut wanted = Vec::new();
-            if !kinds.is_empty() {
-                wanted.push(format!("records of kind {}", kind_list(&kinds, None)));
+            match &rule.loaded.def.collect {
+                Some(collect) if !kinds.is_empty() => wanted.push(collect.trim().to_owned()),
+                _ if !kinds.is_empty() => wanted.push(format!("records of kind {}", kind_list(&kinds, None))),
+                _ => {}
             }
             for need in rule.facts_read.iter().filter_map(|f| registry::needs(f)) {
                 if !wanted.iter().any(|w| w == need) {

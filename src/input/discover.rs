@@ -33,7 +33,10 @@ pub fn discover(roots: &[String], limits: &Limits, stdin: impl Read + Send + 'st
                 Some(stdin) => until_deadline(limits.deadline, move || read_limited(stdin, max_size, 0)),
                 None => Err(Problem::file(ProblemKind::Unreadable, "stdin named twice: read once, as the first `-`")),
             };
-            out.push(SourceFile { path: "-".into(), content: Content::Memory(content) });
+            match content {
+                Ok(bytes) if is_zip(&bytes) => read_zip(&bytes, "-", 0, limits, &mut out),
+                content => out.push(SourceFile { path: "-".into(), content: Content::Memory(content) }),
+            }
         } else {
             let path = Path::new(root);
             if path.is_dir() {
@@ -168,7 +171,10 @@ fn too_deep(what: &str, limits: &Limits) -> Problem {
 /// A file `depth` folders and zips below its scanned root; `found` is the file a walk found
 /// there (see [`DiskFile::found`]).
 fn add_file(disk: DiskFile, shown: String, depth: usize, limits: &Limits, out: &mut Vec<SourceFile>) {
-    if !is_zip_name(&shown) {
+    // A path named on the command line is looked at whatever its name (a zip attached to a
+    // ticket and saved as `.bin`); in a folder, only names no text ccdiag reads would have.
+    let looked_at = disk.found.is_none() || !named_as_text(&shown);
+    if !(is_zip_name(&shown) || looked_at && starts_as_zip(&disk)) {
         out.push(SourceFile { path: shown, content: Content::Disk(disk) });
         return;
     }
@@ -180,6 +186,32 @@ fn add_file(disk: DiskFile, shown: String, depth: usize, limits: &Limits, out: &
 
 fn is_zip_name(name: &str) -> bool {
     name.to_ascii_lowercase().ends_with(".zip")
+}
+
+/// Whether `bytes` begin as a zip does: a local file header, or the end of the central
+/// directory of an empty zip. A zip is a zip by its bytes, whatever it is named.
+pub fn is_zip(bytes: &[u8]) -> bool {
+    bytes.starts_with(b"PK\x03\x04") || bytes.starts_with(b"PK\x05\x06")
+}
+
+/// The extensions of the text files hosts write and ccdiag reads. A file so named in a folder
+/// is not opened at discovery to see whether it is a zip: that would open each file twice.
+const TEXT_EXTENSIONS: &[&str] =
+    &["log", "txt", "ini", "csv", "json", "xml", "clixml", "md", "markdown", "ps1", "psm1", "psd1", "evtx"];
+
+fn named_as_text(name: &str) -> bool {
+    name.rsplit_once('.').is_some_and(|(_, ext)| TEXT_EXTENSIONS.iter().any(|t| ext.eq_ignore_ascii_case(t)))
+}
+
+/// Whether the regular file `disk` begins as a zip. Anything else is not looked at, since what
+/// is read from a FIFO is gone; a file that cannot be opened is not a zip here, and its read
+/// says why.
+fn starts_as_zip(disk: &DiskFile) -> bool {
+    if !std::fs::metadata(&disk.path).is_ok_and(|m| m.is_file()) {
+        return false;
+    }
+    let mut magic = [0u8; 4];
+    disk.open().is_ok_and(|mut file| file.read_exact(&mut magic).is_ok()) && is_zip(&magic)
 }
 
 /// Reads a zip found `depth` folders and zips below its scanned root, with the budgets of
@@ -228,7 +260,11 @@ impl ZipReader<'_> {
         let mut archive = match zip::ZipArchive::new(Cursor::new(bytes)) {
             Ok(a) => a,
             Err(e) => {
-                let problem = Problem::file(ProblemKind::Zip, format!("not a readable zip: {e}"));
+                let problem = if is_zip(bytes) {
+                    Problem::file(ProblemKind::Zip, format!("not a readable zip: {e}"))
+                } else {
+                    Problem::file(ProblemKind::Zip, format!("not a zip (its bytes do not begin as a zip's): {e}"))
+                };
                 return self.out.push(unread(zip_path.to_owned(), problem));
             }
         };
@@ -253,6 +289,11 @@ impl ZipReader<'_> {
             })
             .collect();
         let count = archive.len() + earlier.len();
+        if count == 0 {
+            return self
+                .out
+                .push(unread(zip_path.to_owned(), Problem::file(ProblemKind::Zip, "an empty zip: no file in it")));
+        }
         let mut stopped = None;
         for index in 0..count {
             let left = count - index;
@@ -382,7 +423,7 @@ impl ZipReader<'_> {
             });
         }
         self.bytes_left -= inflated;
-        if is_zip_name(name) {
+        if is_zip_name(name) || is_zip(&data) {
             if depth >= self.limits.max_depth {
                 self.out.push(unread(shown, too_deep("zip", self.limits)));
             } else {
@@ -485,5 +526,35 @@ mod tests {
         let out = zip_entries(&outer, "o.zip", &Limits { max_depth: 1, ..Limits::default() });
         assert_eq!(problem_of(&out, "o.zip/inner.zip").kind, ProblemKind::DepthLimit);
         assert!(out.iter().any(|s| s.path == "o.zip/d.txt"));
+    }
+
+    #[test]
+    fn zips_are_told_by_their_bytes_whatever_their_name() {
+        let inner = zip_of(&[("Get-VM.txt", b"x")]);
+        let outer = zip_of(&[("attachment.bin", &inner), ("notes.txt", b"PK is not enough")]);
+        let paths: Vec<String> = zip_entries(&outer, "b.zip", &Limits::default()).into_iter().map(|s| s.path).collect();
+        assert_eq!(paths, ["b.zip/attachment.bin/Get-VM.txt", "b.zip/notes.txt"]);
+
+        let dir = tempfile::tempdir().unwrap();
+        std::fs::write(dir.path().join("saved.bin"), &inner).unwrap();
+        std::fs::write(dir.path().join("mislabelled.zip"), b"not a zip at all").unwrap();
+        let named = dir.path().join("saved.bin").display().to_string();
+        let out = discover(std::slice::from_ref(&named), &Limits::default(), std::io::empty());
+        assert_eq!(out.iter().map(|s| s.path.as_str()).collect::<Vec<_>>(), [format!("{named}/Get-VM.txt")]);
+        let out = discover(&[dir.path().display().to_string()], &Limits::default(), std::io::empty());
+        assert_eq!(
+            out.iter().map(|s| s.path.as_str()).collect::<Vec<_>>(),
+            ["mislabelled.zip", "saved.bin/Get-VM.txt"]
+        );
+        assert!(problem_of(&out, "mislabelled.zip").message.starts_with("not a zip (its bytes"));
+
+        let out = discover(&["-".to_owned()], &Limits::default(), Cursor::new(inner));
+        assert_eq!(out.iter().map(|s| s.path.as_str()).collect::<Vec<_>>(), ["-/Get-VM.txt"]);
+    }
+
+    #[test]
+    fn an_empty_zip_says_so() {
+        let out = zip_entries(&zip_of(&[]), "empty.zip", &Limits::default());
+        assert_eq!(problem_of(&out, "empty.zip").message, "an empty zip: no file in it");
     }
 }

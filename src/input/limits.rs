@@ -61,3 +61,73 @@ impl Limits {
 
 /// The message of an input left unread because the deadline passed.
 pub const TIME_LIMIT: &str = "not read: time limit (--timeout)";
+
+/// A byte count as the size flags take it: a whole number of bytes (`1048576`), or a number
+/// with a binary unit, `K`, `M`, `G` or `T` (also written `KiB`, `MiB`, `GiB`, `TiB`, any case),
+/// each 1024 times the one before, with at most three decimals (`1.5G`: rounded down to whole
+/// bytes). `KB`, `MB`, `GB` and `TB` are refused: some read them as powers of 1000, others as
+/// powers of 1024, and a limit must mean one thing.
+pub fn parse_size(text: &str) -> Result<u64, String> {
+    let text = text.trim();
+    let not_a_size = || {
+        format!(
+            "`{text}` is not a size: write bytes (1048576) or a number with K, M, G or T (64K, 512M, 1.5G; powers of 1024)"
+        )
+    };
+    let split = text.find(|c: char| !c.is_ascii_digit() && c != '.').unwrap_or(text.len());
+    let (number, unit) = text.split_at(split);
+    let shift = match unit.to_ascii_lowercase().as_str() {
+        "" | "b" => 0,
+        "k" | "kib" => 10,
+        "m" | "mib" => 20,
+        "g" | "gib" => 30,
+        "t" | "tib" => 40,
+        "kb" | "mb" | "gb" | "tb" => {
+            return Err(format!(
+                "`{text}` is ambiguous (1000 or 1024?): write {number}{} for powers of 1024, or the number of bytes",
+                &unit[..1].to_ascii_uppercase()
+            ));
+        }
+        _ => return Err(not_a_size()),
+    };
+    let (whole, fraction) = number.split_once('.').unwrap_or((number, ""));
+    let digits_only = |s: &str| s.bytes().all(|b| b.is_ascii_digit());
+    if whole.is_empty() || !digits_only(whole) || !digits_only(fraction) || number.ends_with('.') {
+        return Err(not_a_size());
+    }
+    if fraction.len() > 3 || (shift == 0 && !fraction.is_empty()) {
+        return Err(format!("`{text}`: bytes are whole, and a unit takes at most three decimals (1.5G)"));
+    }
+    let too_big = || format!("`{text}` is more than {} bytes", u64::MAX);
+    let whole: u128 = whole.parse().map_err(|_| too_big())?;
+    let scale = 10u128.pow(u32::try_from(fraction.len()).unwrap_or(0));
+    let fraction: u128 = if fraction.is_empty() { 0 } else { fraction.parse().map_err(|_| too_big())? };
+    let bytes = ((whole * scale + fraction) << shift) / scale;
+    u64::try_from(bytes).map_err(|_| too_big())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::parse_size;
+
+    #[test]
+    fn sizes_take_bytes_and_binary_units() {
+        assert_eq!(parse_size("1048576"), Ok(1 << 20));
+        assert_eq!(parse_size("64K"), Ok(64 << 10));
+        assert_eq!(parse_size("512m"), Ok(512 << 20));
+        assert_eq!(parse_size("2G"), Ok(2 << 30));
+        assert_eq!(parse_size("2GiB"), Ok(2 << 30));
+        assert_eq!(parse_size("1.5G"), Ok(3 << 29));
+        assert_eq!(parse_size("0.001K"), Ok(1));
+        assert_eq!(parse_size("1T"), Ok(1 << 40));
+        assert_eq!(parse_size("0"), Ok(0));
+    }
+
+    #[test]
+    fn garbage_and_ambiguous_units_are_refused() {
+        for bad in ["", "G", "2X", "2 G", "-1", "1.5", "1.", ".5G", "1.2345G", "2GB", "1e9", "2G2", "99999999999T"] {
+            assert!(parse_size(bad).is_err(), "{bad:?} was accepted");
+        }
+        assert!(parse_size("2GB").unwrap_err().contains("write 2G"));
+    }
+}

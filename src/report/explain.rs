@@ -25,6 +25,9 @@ pub fn render(rule: &CompiledRule) -> String {
     }
     let sources: Vec<String> = def.sources.iter().map(|s| t(&s.value)).collect();
     let _ = writeln!(out, "Reads: {}", sources.join(", "));
+    if let Some(collect) = &def.collect {
+        let _ = writeln!(out, "Collect: {}", t(collect.trim()));
+    }
     if let Some(range) = &def.applies_to {
         let _ = writeln!(out, "Applies to: Cloud Connector {}", t(&range.label()));
     }

@@ -94,7 +94,14 @@ dl.why dd { margin: 0; min-width: 0; }
 .rule-id { font-weight: 700; font-family: var(--mono); }
 .rule-name { color: var(--muted); font-family: var(--mono); font-size: 0.85rem; }
 .evidence { margin: 0 0 0.75rem; min-width: 0; }
-.evidence .where { display: block; margin-bottom: 0.25rem; font-size: 0.85rem; color: var(--accent); }
+.evidence .where { display: block; margin-bottom: 0.25rem; font-size: 0.85rem; color: var(--muted); }
+.evidence pre { white-space: pre-wrap; overflow-wrap: anywhere; }
+dl.fields {
+  margin: 0.35rem 0 0; display: grid; grid-template-columns: max-content 1fr; gap: 0.1rem 0.75rem;
+  font-size: 0.85rem;
+}
+dl.fields dt { color: var(--muted); font-family: var(--mono); }
+dl.fields dd { margin: 0; min-width: 0; font-family: var(--mono); overflow-wrap: anywhere; }
 details { margin: 0.25rem 0 0.75rem; }
 summary { cursor: pointer; color: var(--accent); font-size: 0.9rem; margin-bottom: 0.5rem; }
 .more { color: var(--muted); font-size: 0.9rem; margin: 0.25rem 0 0; }
@@ -445,9 +452,17 @@ fn evidence_block(out: &mut String, evidence: &crate::engine::Evidence) {
         .as_ref()
         .map(|note| format!("<p class=\"note\">State: {}</p>", esc(note, false)))
         .unwrap_or_default();
+    // A table row or a list item says little without its column names and the other
+    // properties of its object: the captured fields give both (a certificate's NotAfter).
+    let fields: String = evidence
+        .captures
+        .iter()
+        .map(|(name, value)| format!("<dt>{}</dt><dd>{}</dd>", esc(name, false), esc(value, false)))
+        .collect();
+    let fields = if fields.is_empty() { fields } else { format!("<dl class=\"fields\">{fields}</dl>") };
     let _ = writeln!(
         out,
-        "<div class=\"evidence\"><code class=\"where\">{}:{lines}</code><pre>{}</pre>{state}</div>",
+        "<div class=\"evidence\"><code class=\"where\">{}:{lines}</code><pre>{}</pre>{fields}{state}</div>",
         esc(&evidence.path, false),
         esc(&evidence.excerpt, true)
     );
@@ -575,6 +590,7 @@ mod tests {
                 reference_time: Some(hostile.into()),
                 versions: vec![hostile.into()],
                 domains: vec![hostile.into()],
+                vms: Vec::new(),
             },
             findings: vec![Finding {
                 rule_id: "X1\"><script>".into(),

@@ -1,5 +1,6 @@
 //! Reports: one data model built from a scan, rendered per format.
 
+pub mod concise;
 pub mod explain;
 pub mod html;
 pub mod json;
@@ -26,6 +27,8 @@ pub enum Format {
     Html,
     /// SARIF 2.1.0, for code-scanning dashboards and CI.
     Sarif,
+    /// One line per piece of evidence, `path:line: ID name: title`, for terminals and editors.
+    Concise,
 }
 
 /// Everything a format shows, in display order.
@@ -99,6 +102,9 @@ pub struct HostSummary {
     pub versions: Vec<String>,
     /// DNS domains CloudConnector.ini names (`SIPDomains`, `VirtualMachineDomain`, ...).
     pub domains: Vec<String>,
+    /// The VM names CloudConnector.ini gives (`CCEEDGE1`): not shown as such, but names that
+    /// `--redact` replaces wherever they stand (paths, VM names, commands).
+    pub vms: Vec<String>,
 }
 
 pub struct Finding {
@@ -256,6 +262,14 @@ impl Report {
                 .map(|(t, source)| format!("{} ({source})", crate::time::format(*t))),
             versions: scan.facts.versions.iter().map(|v| format!("{} ({}, {})", v.version, v.role, v.path)).collect(),
             domains: ini_domains(&scan.facts),
+            vms: scan
+                .facts
+                .tables
+                .get("cce_vms")
+                .into_iter()
+                .flatten()
+                .filter_map(|row| row.get("vm").cloned())
+                .collect(),
         };
         Report {
             inputs: scan.inputs,
@@ -315,6 +329,35 @@ impl Report {
         of(Status::CouldNotCheck).chain(of(Status::NotApplicable)).chain(of(Status::Ignored))
     }
 
+    /// The report in one line, for stderr when the report itself goes to a file:
+    /// `3 findings (1 error, 2 warnings) in 12 inputs`.
+    pub fn summary_line(&self) -> String {
+        let inputs = match self.inputs.len() {
+            1 => "1 input".to_owned(),
+            n => format!("{n} inputs"),
+        };
+        if self.nothing_checked() {
+            return format!("nothing could be checked in {inputs}");
+        }
+        let mut by_severity = Vec::new();
+        for severity in [Severity::Error, Severity::Warning, Severity::Info] {
+            let n = self.findings.iter().filter(|f| f.severity == severity).count();
+            if n > 0 {
+                by_severity.push(format!("{n} {}{}", severity.name(), if n == 1 { "" } else { "s" }));
+            }
+        }
+        let mut line = match self.findings.len() {
+            0 => "no finding".to_owned(),
+            1 => format!("1 finding ({})", by_severity.join(", ")),
+            n => format!("{n} findings ({})", by_severity.join(", ")),
+        };
+        let suppressed = self.suppressed_count();
+        if suppressed > 0 {
+            line.push_str(&format!(", {suppressed} suppressed"));
+        }
+        format!("{line} in {inputs}")
+    }
+
     /// What a report says when there is no finding: "No issue found.", and when evidence was
     /// suppressed, that it is listed apart.
     pub fn no_issue(&self) -> String {
@@ -342,6 +385,7 @@ impl Report {
             Format::Json => json::render(self),
             Format::Html => html::render(self),
             Format::Sarif => sarif::render(self),
+            Format::Concise => concise::render(self),
         }
     }
 }

@@ -43,6 +43,9 @@ pub enum Kind {
     Tenant,
     Ipv4,
     Ipv6,
+    /// A certification authority's name (`cce-CCEDC-CA`): Active Directory names an enterprise
+    /// CA after the domain and the server it runs on.
+    Ca,
 }
 
 impl Kind {
@@ -54,6 +57,7 @@ impl Kind {
             Kind::Tenant => "tenant",
             Kind::Ipv4 => "ipv4",
             Kind::Ipv6 => "ipv6",
+            Kind::Ca => "ca",
         }
     }
 }
@@ -105,6 +109,11 @@ const WELL_KNOWN_ACCOUNTS: &[&str] = &[
 const WELL_KNOWN_ACCOUNT_DOMAINS: &[&str] =
     &["nt authority", "builtin", "nt service", "window manager", "font driver host"];
 
+/// The names Cloud Connector's sample CloudConnector.ini gives its VMs, which are also the
+/// product's words for their roles ("the CMS VM"): they identify no one, and replacing them
+/// would rewrite the report's own prose.
+const SAMPLE_VM_NAMES: &[&str] = &["dc", "ad", "cms", "ms", "ms1", "edge", "edge1", "mediation"];
+
 /// Vendors' domains: service endpoints and product names, not the customer's.
 const VENDOR_DOMAINS: &[&str] = &[
     "microsoft.com",
@@ -138,6 +147,15 @@ static TENANT: LazyLock<Regex> = LazyLock::new(|| {
     Regex::new(r"(?i)((?:[a-z0-9](?:[a-z0-9-]*[a-z0-9])?\.)*[a-z0-9](?:[a-z0-9-]*[a-z0-9])?)\.onmicrosoft\.com")
         .expect("valid regex")
 });
+/// A domain as LDAP writes it in a distinguished name: `DC=cce, DC=fabrikam, DC=local`.
+static LDAP_DOMAIN: LazyLock<Regex> = LazyLock::new(|| {
+    Regex::new(r"(?i)DC=[a-z0-9](?:[a-z0-9-]*[a-z0-9])?(?:[ \t]*,[ \t]*DC=[a-z0-9](?:[a-z0-9-]*[a-z0-9])?)+")
+        .expect("valid regex")
+});
+/// An enterprise CA's default name, `<domain>-<server>-CA`; the domain part is checked against
+/// the domains known.
+static CA_NAME: LazyLock<Regex> =
+    LazyLock::new(|| Regex::new(r"(?i)([a-z0-9]{1,15})-[a-z0-9](?:[a-z0-9-]*[a-z0-9])?-CA").expect("valid regex"));
 static FQDN: LazyLock<Regex> = LazyLock::new(|| {
     Regex::new(r"(?i)[a-z0-9](?:[a-z0-9-]*[a-z0-9])?(?:\.[a-z0-9](?:[a-z0-9-]*[a-z0-9])?)+").expect("valid regex")
 });
@@ -166,6 +184,9 @@ struct Collector {
     versions: HashSet<String>,
     /// NetBIOS names that may stand before `\user`.
     account_domains: HashSet<String>,
+    /// Distinguished names' domains as written (`DC=cce, DC=fabrikam, DC=local`) with the DNS
+    /// domain they spell: replaced whole, by `DC=` and that domain's pseudonym.
+    ldap: Vec<(String, String)>,
 }
 
 impl Collector {
@@ -217,6 +238,11 @@ impl Collector {
         for domain in &report.host.domains {
             self.add(Kind::Domain, domain);
         }
+        for vm in &report.host.vms {
+            if !SAMPLE_VM_NAMES.contains(&vm.to_lowercase().as_str()) {
+                self.add(Kind::Host, vm);
+            }
+        }
         let suppressed = report.suppressed.iter().flat_map(|s| &s.evidence);
         for evidence in report.findings.iter().flat_map(|f| &f.evidence).chain(suppressed) {
             for (name, value) in &evidence.captures {
@@ -229,8 +255,12 @@ impl Collector {
                 texts.push(text.clone());
             }
         });
-        // Names first, as later patterns need the domains they reveal.
-        for text in &texts {
+        self.texts(&texts);
+    }
+
+    /// Values found in texts: names first, as later patterns need the domains they reveal.
+    fn texts(&mut self, texts: &[String]) {
+        for text in texts {
             self.names(text);
         }
         for domain in self.domains() {
@@ -238,9 +268,22 @@ impl Collector {
                 self.account_domains.insert(label.to_owned());
             }
         }
-        for text in &texts {
+        for text in texts {
             self.qualified(text);
             self.addresses(text);
+            self.authorities(text);
+        }
+    }
+
+    /// CA names made of a known domain's first label (or NetBIOS name): `cce-CCEDC-CA`.
+    fn authorities(&mut self, text: &str) {
+        let view = shown(text);
+        let text = view.as_str();
+        for caps in CA_NAME.captures_iter(text) {
+            let whole = caps.get(0).expect("a match");
+            if !name_glued(text, whole.start(), whole.end()) && self.account_domains.contains(&caps[1].to_lowercase()) {
+                self.add(Kind::Ca, whole.as_str());
+            }
         }
     }
 
@@ -316,6 +359,19 @@ impl Collector {
             let whole = caps.get(0).expect("a match");
             if !name_glued(text, whole.start(), whole.end()) {
                 self.tenant(&format!("{}.onmicrosoft.com", &caps[1]));
+            }
+        }
+        for m in LDAP_DOMAIN.find_iter(text) {
+            if text[..m.start()].ends_with(char::is_alphanumeric) {
+                continue;
+            }
+            let labels: Vec<&str> = m.as_str().split(',').map(|part| part.trim()[3..].trim()).collect();
+            let domain = labels.join(".").to_lowercase();
+            if !VENDOR_DOMAINS.iter().any(|v| is_under(&domain, v)) {
+                self.add(Kind::Domain, &domain);
+                if !self.ldap.iter().any(|(written, _)| written.eq_ignore_ascii_case(m.as_str())) {
+                    self.ldap.push((m.as_str().to_owned(), domain));
+                }
             }
         }
         for caps in DOMAIN_USER.captures_iter(text) {
@@ -438,6 +494,10 @@ impl Collector {
                 original: tenant.clone(),
                 pseudonym: format!("{p}.onmicrosoft.com"),
             });
+        }
+        for (written, domain) in &self.ldap {
+            let domain = pseudonym(Kind::Domain, domain, &mut Vec::new());
+            mappings.push(Mapping { kind: Kind::Domain, original: written.clone(), pseudonym: format!("DC={domain}") });
         }
         for (token, prefix, domain) in &self.fqdns {
             let host = pseudonym(Kind::Host, prefix, &mut Vec::new());
@@ -693,99 +753,4 @@ fn evidence_texts(evidence: &mut crate::engine::Evidence, f: &mut dyn FnMut(Orig
 }
 
 #[cfg(test)]
-mod tests {
-    use super::*;
-
-    fn mappings_of(texts: &[&str], domains: &[&str]) -> Vec<Mapping> {
-        let mut collector = Collector::default();
-        for d in domains {
-            collector.add(Kind::Domain, d);
-        }
-        for t in texts {
-            collector.names(t);
-        }
-        for d in collector.domains() {
-            collector.account_domains.insert(d.split('.').next().unwrap().to_owned());
-        }
-        for t in texts {
-            collector.qualified(t);
-            collector.addresses(t);
-        }
-        collector.finish()
-    }
-
-    fn redacted(text: &str, mappings: &[Mapping]) -> String {
-        let mut text = text.to_owned();
-        Replacer::new(mappings).unwrap().apply(&mut text);
-        text
-    }
-
-    #[test]
-    fn transcript_headers_and_profile_paths_name_users() {
-        let text = "Username: CONTOSO\\kim.akers\nRunAs User: CONTOSO\\kim.akers\n\
-                    PS C:\\Users\\kim.akers> Get-CsTenant\nC:\\Users\\Public\\x C:\\Users\\Administrator\\y";
-        let m = mappings_of(&[text], &[]);
-        let out = redacted(text, &m);
-        assert_eq!(
-            out,
-            "Username: domain-1\\user-1\nRunAs User: domain-1\\user-1\n\
-             PS C:\\Users\\user-1> Get-CsTenant\nC:\\Users\\Public\\x C:\\Users\\Administrator\\y"
-        );
-    }
-
-    #[test]
-    fn upns_tenants_and_fqdns_keep_their_shape() {
-        let text = "kim@contoso.com signed in to admin@fabrikam.onmicrosoft.com via \
-                    sip.contoso.com and admin0a.online.lync.com; CONTOSO\\svc-cce ran it";
-        let m = mappings_of(&[text], &[]);
-        assert_eq!(
-            redacted(text, &m),
-            "user-1@domain-1 signed in to admin@tenant-1.onmicrosoft.com via \
-             host-1.domain-1 and admin0a.online.lync.com; domain-2\\user-2 ran it"
-        );
-    }
-
-    #[test]
-    fn addresses_but_not_versions_or_link_local() {
-        let text = "IP=192.168.213.2/24 gw 192.168.213.1 {169.254.12.7, fe80::5d4:1a2b:3c4d:102} \
-                    2.1.0.0-CMS Version=2.0.1.0 5.1.14393.4583 at 09:12:44 [System.IO.Path]::Combine ::1 \
-                    2001:db8::7 mask 255.255.255.0";
-        let m = mappings_of(&[text], &[]);
-        assert_eq!(
-            redacted(text, &m),
-            "IP=10.0.0.1/24 gw 10.0.0.2 {169.254.12.7, ipv6-1} \
-             2.1.0.0-CMS Version=2.0.1.0 5.1.14393.4583 at 09:12:44 [System.IO.Path]::Combine ::1 \
-             ipv6-2 mask 255.255.255.0"
-        );
-    }
-
-    #[test]
-    fn names_too_short_to_identify_anyone_stay() {
-        let text = "Username: AD\\jd\nRunAs User: AD\\kimakers\nActive Directory (AD) is up";
-        let m = mappings_of(&[text], &[]);
-        assert_eq!(redacted(text, &m), "Username: AD\\jd\nRunAs User: AD\\user-1\nActive Directory (AD) is up");
-    }
-
-    #[test]
-    fn pseudonyms_never_equal_an_address_of_the_inputs() {
-        let text = "10.0.0.2 and 10.0.0.1";
-        let m = mappings_of(&[text], &[]);
-        assert_eq!(redacted(text, &m), "10.0.0.3 and 10.0.0.4");
-    }
-
-    #[test]
-    fn only_whole_tokens_are_replaced_in_any_case() {
-        let m = vec![Mapping { kind: Kind::Host, original: "CCE-HOST01".into(), pseudonym: "host-1".into() }];
-        assert_eq!(
-            redacted("PowerShell_transcript.cce-host01.2026.txt CCE-HOST010 xCCE-HOST01", &m),
-            "PowerShell_transcript.host-1.2026.txt CCE-HOST010 xCCE-HOST01"
-        );
-    }
-
-    #[test]
-    fn known_domains_from_the_ini_qualify_hosts() {
-        let text = "ping dc.cce.contoso.local and CCE-HOST01.contoso.com";
-        let m = mappings_of(&[text], &["contoso.com", "cce.contoso.local"]);
-        assert_eq!(redacted(text, &m), "ping host-1.domain-2 and host-2.domain-1");
-    }
-}
+mod tests;

@@ -442,4 +442,12 @@ mod tests {
         assert!(error.message.ends_with("missing 6 key(s): name, title, severity, docs, detection, remediation"));
         assert_eq!(error.help.as_deref().map(|h| h.lines().count()), Some(7), "one line per key");
     }
+
+    #[test]
+    fn every_built_in_rule_reading_records_says_what_to_collect() {
+        for (id, rule) in built_in().unwrap() {
+            let reads_records = rule.def.sources.iter().any(|s| s.value != "fact");
+            assert_eq!(rule.def.collect.is_some(), reads_records, "{id}: `collect` names what its records come from");
+        }
+    }
 }

@@ -54,6 +54,11 @@ pub struct RuleDef {
     pub severity_by_selection: BTreeMap<String, Severity>,
     /// Record kinds the rule reads (`cce_log`, `ps_error`, ...).
     pub sources: Vec<Spanned<String>>,
+    /// What to collect from a host for the rule's records, named as the README's collection
+    /// recipe names it (`Get-VM output from the host (host\Get-VM.json)`): a rule whose inputs
+    /// were absent says this in its "not applicable" reason instead of its record kinds.
+    #[serde(default)]
+    pub collect: Option<String>,
     /// Whose text the rule reads (`output`, `input`, `quoted`, `script`, `source`); by default
     /// what commands and services emitted and commands typed, never quoted text or scripts.
     #[serde(default)]

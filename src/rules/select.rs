@@ -90,6 +90,31 @@ pub fn suggestion(word: &str, rules: &[RuleName<'_>]) -> String {
     }
 }
 
+/// "did you mean" for a word that should name one rule (`rules explain`): the rules whose id
+/// it begins (`CCE21`: CCE210 to CCE219), else the nearest id or name. Prefixes are not
+/// offered, as they name no single rule.
+pub fn rule_suggestion(word: &str, rules: &[RuleName<'_>]) -> String {
+    let word = word.trim();
+    let starting: Vec<&str> = rules
+        .iter()
+        .filter(|r| !word.is_empty() && r.id.get(..word.len()).is_some_and(|s| s.eq_ignore_ascii_case(word)))
+        .map(|r| r.id)
+        .collect();
+    let near = if starting.is_empty() {
+        suggest::closest(word, rules.iter().flat_map(|r| [r.id, r.name])).into_iter().collect()
+    } else {
+        starting
+    };
+    match near.as_slice() {
+        [] => "`ccdiag rules list` shows every rule".to_owned(),
+        [one] => format!("did you mean `{one}`?"),
+        many => format!(
+            "did you mean one of {}? `ccdiag rules list` shows every rule",
+            many.iter().map(|id| format!("`{id}`")).collect::<Vec<_>>().join(", ")
+        ),
+    }
+}
+
 /// Which rules run: `None` for a rule that runs, else why it does not (the selector that
 /// ignored it, or the `select` that left it out). Every selector must match some rule (see
 /// [`check`]); the first that does not is the error.
@@ -221,5 +246,17 @@ mod tests {
         assert!(err.help.starts_with("did you mean `CCE211`?"), "{}", err.help);
         let err = check(&Selector::new("zzzzzzzz", "--select"), PACK).unwrap_err();
         assert!(err.help.starts_with("a selector is a rule id"), "{}", err.help);
+    }
+
+    #[test]
+    fn a_rule_is_suggested_by_the_ids_a_word_begins_or_the_nearest_name() {
+        assert_eq!(
+            rule_suggestion("CCE21", PACK),
+            "did you mean one of `CCE211`, `CCE212`? `ccdiag rules list` shows every rule"
+        );
+        assert_eq!(rule_suggestion("cce10", PACK), "did you mean `CCE102`?");
+        assert_eq!(rule_suggestion("vm-not-runing", PACK), "did you mean `vm-not-running`?");
+        assert_eq!(rule_suggestion("CCE2O7", PACK), "did you mean `CCE207`?");
+        assert_eq!(rule_suggestion("nothing-like-it", PACK), "`ccdiag rules list` shows every rule");
     }
 }
