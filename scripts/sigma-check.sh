@@ -48,28 +48,37 @@ echo "== sigma check ($count rules)"
 grep -F "Found 0 errors, 0 condition errors and 0 issues." "$work/check.txt"
 
 echo "== sigma convert"
-convert() { # target, snapshot folder, extra pipeline...
-  local backend="$1" name="$2"
+# Each target's queries in one snapshot, one query per rule in file order (each begins with
+# the table, index or `kind`), under a header naming the rules.
+convert() { # backend, how each of its queries begins, extra pipelines...
+  local backend="$1" begins="$2"
   shift 2
   local pipeline_args=(-p "$pipelines/ccdiag.yml")
   for extra in "$@"; do pipeline_args+=(-p "$pipelines/$extra"); done
-  "$venv/bin/sigma" convert --fail-unsupported -t "$backend" "${pipeline_args[@]}" \
-    -od "$work/queries/$name" -ot '{stem}.txt' "$rules" > "$work/convert-$name.txt" 2>&1 || {
-    cat "$work/convert-$name.txt" >&2
+  local out="$work/queries/$backend.txt"
+  mkdir -p "$work/queries"
+  {
+    echo "# sigma convert -t $backend, one query per rule:"
+    for rule in "${rule_files[@]}"; do echo "# $(basename "$rule")"; done
+  } > "$out"
+  "$venv/bin/sigma" convert --fail-unsupported -t "$backend" "${pipeline_args[@]}" "${rule_files[@]}" \
+    >> "$out" 2> "$work/convert-$backend.txt" || {
+    cat "$work/convert-$backend.txt" >&2
     exit 1
   }
-  local converted
-  converted=$(find "$work/queries/$name" -name '*.txt' | wc -l)
-  if [ "$converted" -ne "$count" ]; then
-    echo "$name: $converted queries for $count rules" >&2
+  local queries
+  queries=$(grep -c "^$begins" "$out" || true)
+  if [ "$queries" -ne "$count" ]; then
+    echo "$backend: $queries queries for $count rules" >&2
     exit 1
   fi
-  echo "$name: $converted queries"
+  echo "$backend: $queries queries"
 }
-convert kusto kusto kusto.yml
-convert splunk splunk splunk.yml
-convert esql esql esql.yml
-convert lucene lucene
+mapfile -t rule_files < <(find "$rules" -name '*.yml' | sort)
+convert kusto 'CcdiagRecords_CL$' kusto.yml
+convert splunk 'index=ccdiag ' splunk.yml
+convert esql 'from ccdiag-records ' esql.yml
+convert lucene 'kind:'
 if $update; then
   rm -rf scripts/sigma/queries
   cp -r "$work/queries" scripts/sigma/queries
