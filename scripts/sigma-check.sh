@@ -12,9 +12,18 @@
 #   scripts/sigma-check.sh [--update]
 #
 # Installs the pinned tools (scripts/sigma/requirements.txt) from PyPI into a venv under the
-# cargo target folder, once; needs python3 with venv and pip.
+# cargo target folder, once; Python 3 with venv from Debian when the machine lacks it.
 set -euo pipefail
 cd "$(dirname "$0")/.."
+
+if ! python3 -c 'import venv, ensurepip' >/dev/null 2>&1; then
+  if [ "$(id -u)" -ne 0 ]; then
+    echo "sigma-check: needs python3 with venv (apt-get install python3-venv) or root to install it" >&2
+    exit 1
+  fi
+  apt-get update -qq
+  DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends python3-venv >/dev/null
+fi
 
 update=false
 [ "${1:-}" = "--update" ] && update=true

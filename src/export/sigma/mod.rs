@@ -406,14 +406,12 @@ enum Clause {
 }
 
 fn matcher(m: &FieldMatcher, kind: RecordKind) -> Result<Clause, String> {
+    // The modifier of a string comparison (regexes, `exists` and comparisons are written apart).
     let modifier = |op: &Op| match op {
-        Op::Equals => "",
         Op::Contains => "|contains",
         Op::StartsWith => "|startswith",
         Op::EndsWith => "|endswith",
-        Op::Regex => "|re",
-        Op::Exists => "|exists",
-        Op::Cmp(..) => "|lt",
+        _ => "",
     };
     let all = if m.all && m.values.len().max(m.regexes.len()) > 1 { "|all" } else { "" };
     match &m.field {
