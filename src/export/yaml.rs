@@ -1,9 +1,11 @@
-//! YAML out, for exported Sigma rules and pipelines. serde-saphyr only reads (the project's
-//! one YAML reader is `rules/load.rs`), so documents are written here, and written for readers
-//! that must not be steered by their text: every string, keys included, is double-quoted with
-//! everything but plain printable characters escaped. A title or value from a rule pack of
-//! unknown origin (`--rules`) stays one string, whatever quotes, colons, line breaks or
-//! `#`, `&`, `*`, `!`, `{` it holds.
+//! YAML out, for exported Sigma rules and pipelines, written for readers that must not be
+//! steered by their text: every string, keys included, is double-quoted with everything but
+//! plain printable characters escaped. A title or value from a rule pack of unknown origin
+//! (`--rules`) stays one string, whatever quotes, colons, line breaks or `#`, `&`, `*`, `!`,
+//! `{` it holds. serde-saphyr 2 can serialize, and force double quotes (`DoubleQuoted`), but
+//! it writes bidi controls and zero-width characters as they are: the loader refuses rule
+//! files holding them (they make text read otherwise than it runs), and an exported rule is
+//! read by people reviewing it, so they are escaped here too.
 
 /// A YAML node. Only [`Node::Str`] carries text from rules; booleans and numbers are the
 /// exporter's own (Sigma's `exists: true`, a pipeline's priority).
