@@ -46,13 +46,21 @@ struct RecordsArgs {
     paths: Vec<String>,
     #[arg(long, value_enum, default_value_t = RecordsFormat::Ndjson)]
     format: RecordsFormat,
+    /// The machine the records come from, written in each one's `host` (on a live host:
+    /// `--host $env:COMPUTERNAME`); none by default.
+    #[arg(long, value_name = "NAME")]
+    host: Option<String>,
+    /// Rule packs whose rules tag the records too (`selected_by`).
+    #[command(flatten)]
+    pack: PackArgs,
     #[command(flatten)]
     limits: LimitArgs,
 }
 
 #[derive(Clone, Copy, ValueEnum)]
 enum RecordsFormat {
-    /// JSON lines: `{"path", "kind", "line", "last_line", "fields": {...}}`.
+    /// JSON lines: `{"host", "path", "kind", "provenance", "line", "last_line", "fields": {...},
+    /// "folded": {...}, "folded_any", "selected_by": [...]}` (README: "At fleet scale").
     Ndjson,
 }
 
@@ -223,6 +231,12 @@ enum ListFormat {
     Json,
 }
 
+#[derive(Clone, Copy, ValueEnum)]
+enum ExportFormat {
+    /// Sigma rules (YAML), one per rule and record kind, and pySigma processing pipelines.
+    Sigma,
+}
+
 #[derive(Subcommand)]
 enum RulesCommand {
     /// List the rules: id, name, severity, title.
@@ -257,6 +271,17 @@ enum RulesCommand {
         #[command(flatten)]
         choose: ChooseArgs,
     },
+    /// Write the rules as standard Sigma rules, with the pySigma pipelines that place them in
+    /// Log Analytics, Splunk or Elasticsearch; list the rules that cannot be, and why.
+    Export {
+        #[arg(long, value_enum, default_value_t = ExportFormat::Sigma)]
+        format: ExportFormat,
+        /// The folder to write `rules/` and `pipelines/` in (created if missing).
+        #[arg(long, short, value_name = "DIR")]
+        output: PathBuf,
+        #[command(flatten)]
+        pack: PackArgs,
+    },
     /// Show a rule's documentation, signatures, remediation and source article.
     Explain {
         /// Rule id (CCE213) or name (credential-key-invalid).
@@ -284,6 +309,7 @@ pub fn run() -> ExitCode {
         Command::Rules(RulesCommand::List { format, pack, choose }) => list(format, &pack, &choose),
         Command::Rules(RulesCommand::Explain { rule, pack }) => explain(&rule, &pack),
         Command::Rules(RulesCommand::Signatures { pack, choose }) => signatures(&pack, &choose),
+        Command::Rules(RulesCommand::Export { format: ExportFormat::Sigma, output, pack }) => export(&output, &pack),
         Command::Rules(RulesCommand::Test { dirs, fixtures, junit, choose }) => test(&dirs, fixtures, junit, &choose),
     };
     match result {
@@ -411,6 +437,7 @@ fn records(args: RecordsArgs) -> miette::Result<ExitCode> {
     for path in args.paths.iter().filter(|p| *p != "-") {
         std::fs::metadata(path).map_err(|e| miette::miette!("cannot read {path}: {e}"))?;
     }
+    let engine = engine(&args.pack)?;
     let limits = args.limits.limits();
     let sources = discover::discover(&args.paths, &limits, std::io::stdin());
     let options = ScanOptions { limits, ..ScanOptions::default() };
@@ -421,7 +448,7 @@ fn records(args: RecordsArgs) -> miette::Result<ExitCode> {
             return;
         }
         for record in records {
-            let line = crate::report::json::record_line(&input.path, record);
+            let line = crate::export::records::line(&engine, args.host.as_deref(), &input.path, record);
             if let Err(e) = stdout.write_all(line.as_bytes()) {
                 failed = Some(e);
                 return;
@@ -544,5 +571,35 @@ fn signatures(pack: &PackArgs, choose: &ChooseArgs) -> miette::Result<ExitCode> 
     let mut text = all.join("\n");
     text.push('\n');
     write_stdout(&text)?;
+    Ok(ExitCode::SUCCESS)
+}
+
+fn export(output: &std::path::Path, pack: &PackArgs) -> miette::Result<ExitCode> {
+    let engine = engine(pack)?;
+    let export = crate::export::sigma::export(&engine);
+    let write = |path: PathBuf, text: &str| {
+        std::fs::write(&path, text).map_err(|e| miette::miette!("cannot write {}: {e}", path.display()))
+    };
+    let (rules_dir, pipelines_dir) = (output.join("rules"), output.join("pipelines"));
+    for dir in [&rules_dir, &pipelines_dir] {
+        std::fs::create_dir_all(dir).map_err(|e| miette::miette!("cannot create {}: {e}", dir.display()))?;
+    }
+    // Rules an earlier export wrote and this one does not would still be converted: gone.
+    let earlier =
+        std::fs::read_dir(&rules_dir).map_err(|e| miette::miette!("cannot read {}: {e}", rules_dir.display()))?;
+    for entry in earlier.flatten() {
+        let name = entry.file_name().to_string_lossy().into_owned();
+        if name.starts_with("ccdiag_") && name.ends_with(".yml") && !export.rules.iter().any(|r| r.file_name == name) {
+            std::fs::remove_file(entry.path())
+                .map_err(|e| miette::miette!("cannot remove {}: {e}", entry.path().display()))?;
+        }
+    }
+    for rule in &export.rules {
+        write(rules_dir.join(&rule.file_name), &rule.text)?;
+    }
+    for (name, text) in crate::export::sigma::pipelines() {
+        write(pipelines_dir.join(name), &text)?;
+    }
+    write_stdout(&crate::export::sigma::summary(&export))?;
     Ok(ExitCode::SUCCESS)
 }

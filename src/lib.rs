@@ -8,6 +8,7 @@
 pub mod cli;
 pub mod config;
 pub mod engine;
+pub mod export;
 pub mod facts;
 pub mod input;
 pub mod parse;

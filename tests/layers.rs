@@ -13,6 +13,7 @@ const LAYERS: &[&[&str]] = &[
     &["engine"],
     &["scan"],
     &["report"],
+    &["export"],
     &["ruletest"],
     &["config"],
     &["cli"],

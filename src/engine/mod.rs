@@ -217,25 +217,9 @@ impl Engine {
         let mut pending = Vec::new();
         for (record_index, record) in records.iter().enumerate() {
             out.kinds_seen.insert(record.kind);
-            let index = &self.by_kind[record.kind.index()];
-            if index.automaton.is_none() && index.ungated.is_empty() {
+            if !self.candidates(record, &mut folded, &mut candidates) {
                 continue;
             }
-            folded.fill(record);
-            candidates.clear();
-            candidates.extend_from_slice(&index.ungated);
-            if let Some(automaton) = &index.automaton
-                && index.any_literal.as_ref().is_none_or(|any| any.is_match(folded.as_bytes()))
-            {
-                for m in automaton.find_overlapping_iter(folded.as_bytes()) {
-                    candidates.extend_from_slice(&index.pattern_rules[m.pattern().as_usize()]);
-                }
-            }
-            if candidates.is_empty() {
-                continue;
-            }
-            candidates.sort_unstable();
-            candidates.dedup();
             let mut view = RecordView::new(record, path, &folded);
             for &rule_index in &candidates {
                 let rule = &self.rules[rule_index];
@@ -309,6 +293,58 @@ impl Engine {
             })
             .collect();
         out
+    }
+}
+
+impl Engine {
+    /// The rules whose prefilter lets `record` through, into `candidates` (sorted, each once),
+    /// with `folded` filled from the record; false when there are none.
+    fn candidates(&self, record: &Record, folded: &mut FoldedFields, candidates: &mut Vec<usize>) -> bool {
+        let index = &self.by_kind[record.kind.index()];
+        if index.automaton.is_none() && index.ungated.is_empty() {
+            return false;
+        }
+        folded.fill(record);
+        candidates.clear();
+        candidates.extend_from_slice(&index.ungated);
+        if let Some(automaton) = &index.automaton
+            && index.any_literal.as_ref().is_none_or(|any| any.is_match(folded.as_bytes()))
+        {
+            for m in automaton.find_overlapping_iter(folded.as_bytes()) {
+                candidates.extend_from_slice(&index.pattern_rules[m.pattern().as_usize()]);
+            }
+        }
+        candidates.sort_unstable();
+        candidates.dedup();
+        !candidates.is_empty()
+    }
+
+    /// The rules whose detection holds on `record` of the input at `path`: they read its kind
+    /// and provenance, and their condition holds. Nothing else is judged (versions, scope, the
+    /// latest state, facts): this is what `ccdiag records` tags a record with, and what an
+    /// exported Sigma rule must select.
+    pub fn detections(&self, path: &str, record: &Record) -> Vec<&CompiledRule> {
+        let (mut folded, mut candidates) = (FoldedFields::default(), Vec::new());
+        if !self.candidates(record, &mut folded, &mut candidates) {
+            return Vec::new();
+        }
+        let mut view = RecordView::new(record, path, &folded);
+        let mut memo = Vec::new();
+        candidates
+            .into_iter()
+            .map(|i| &self.rules[i])
+            .filter(|rule| {
+                if !rule.origins.contains(&record.context.origin)
+                    || !rule.kinds.contains(&record.kind)
+                    || !rule.has_fields_for(record)
+                {
+                    return false;
+                }
+                memo.clear();
+                memo.resize(rule.selections.len(), None);
+                condition(rule, &mut view, &mut memo, &mut Vec::new()).is_some()
+            })
+            .collect()
     }
 }
 

@@ -98,23 +98,3 @@ fn evidence(e: &crate::engine::Evidence) -> Value {
     }
     evidence
 }
-
-/// One record as a line of JSON (`ccdiag records --format ndjson`): its input's path, kind, lines
-/// and fields by name, the first of a name winning as it does for rules. Escaped like the report,
-/// so no control character reaches a terminal.
-pub fn record_line(path: &str, record: &crate::record::Record) -> String {
-    let mut fields = serde_json::Map::new();
-    for (name, value) in &record.fields {
-        fields.entry(name.to_string()).or_insert_with(|| Value::from(value.as_str()));
-    }
-    let line = json!({
-        "path": path,
-        "kind": record.kind.name(),
-        "line": record.span.first_line,
-        "last_line": record.span.last_line,
-        "fields": fields,
-    });
-    let mut text = super::sanitize::json_line(&line);
-    text.push('\n');
-    text
-}
