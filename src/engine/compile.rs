@@ -3,12 +3,11 @@
 
 use std::cmp::Ordering;
 
-use regex::RegexBuilder;
 use serde_saphyr::Spanned;
 
 use super::condition::{self, Cond};
 use super::fold::fold;
-use super::matcher::{FieldMatcher, FieldRef, Op};
+use super::matcher::{FieldMatcher, FieldRef, LazyRegex, Op};
 use crate::facts;
 use crate::record::{Origin, RecordKind};
 use crate::rules::load::RuleError;
@@ -21,7 +20,7 @@ use crate::version::Version;
 /// inside every one of them.
 ///
 /// Compiled size of one regex (the regex crate's own limit).
-const REGEX_SIZE_LIMIT: usize = 1 << 20;
+pub(super) const REGEX_SIZE_LIMIT: usize = 1 << 20;
 /// Values of one matcher (`Name: [a, b, ...]`).
 pub const MAX_VALUES: usize = 1_000;
 /// Bytes of one value or regex pattern.
@@ -97,7 +96,7 @@ impl CompiledRule {
             .iter()
             .flat_map(|s| s.alternatives.iter().flatten())
             .flat_map(|m| m.regexes.iter())
-            .flat_map(|re| re.capture_names().flatten().map(str::to_owned));
+            .flat_map(|re| re.get().capture_names().flatten().map(str::to_owned));
         for name in groups.chain(self.loaded.def.evidence.fields.iter().cloned()) {
             if !names.iter().any(|n| n.eq_ignore_ascii_case(&name)) {
                 names.push(name);
@@ -505,11 +504,12 @@ fn compile_field(
     let values_out = match op {
         Op::Regex => {
             for pattern in raw {
-                let re = RegexBuilder::new(pattern)
-                    .size_limit(REGEX_SIZE_LIMIT)
-                    .dfa_size_limit(REGEX_SIZE_LIMIT)
-                    .build()
-                    .map_err(|e| Box::new(RuleError::at(loaded, values, format!("bad regex: {e}"), "this regex")))?;
+                let re = LazyRegex::new(pattern);
+                if !matches!(loaded.origin, crate::rules::Origin::BuiltIn) {
+                    re.compile().map_err(|e| {
+                        Box::new(RuleError::at(loaded, values, format!("bad regex: {e}"), "this regex"))
+                    })?;
+                }
                 regexes.push(re);
             }
             Vec::new()
@@ -652,6 +652,31 @@ mod tests {
     fn compile_error(text: &str) -> String {
         let loaded = load::parse_rule("x.yaml", text, Origin::BuiltIn).unwrap();
         compile(loaded).err().map(|e| format!("{}; {}", e.message, e.help.unwrap_or_default())).unwrap_or_default()
+    }
+
+    /// Built-in regexes are compiled on first use (see [`LazyRegex`]): this is what proves
+    /// that none of them can fail then.
+    #[test]
+    fn every_built_in_regex_compiles_within_the_limits() {
+        let mut count = 0;
+        for loaded in load::built_in().unwrap().into_values() {
+            let id = loaded.def.id.value.clone();
+            let rule = compile(loaded).unwrap();
+            for re in rule.selections.iter().flat_map(|s| s.alternatives.iter().flatten()).flat_map(|m| &m.regexes) {
+                assert!(re.compile().is_ok(), "{id}: {}", re.as_str());
+                count += 1;
+            }
+        }
+        assert!(count > 0, "the built-in pack has regexes");
+    }
+
+    #[test]
+    fn a_bad_regex_of_a_user_pack_is_a_load_error() {
+        let text = "id: X001\nname: x\ntitle: t\nseverity: error\nsources: [text]\ndocs: {what: w, why: y}\n\
+                    detection:\n  sel:\n    line|re: 'a(b'\n  condition: sel\nremediation:\n  - text: fix\n";
+        let loaded = load::parse_rule("x.yaml", text, Origin::User("x.yaml".into())).unwrap();
+        let error = compile(loaded).err().map(|e| e.message).unwrap_or_default();
+        assert!(error.contains("bad regex: regex parse error"), "{error}");
     }
 
     #[test]

@@ -3,8 +3,9 @@
 //! String comparisons run on the folded form of both sides (see [`super::fold`]).
 
 use std::cmp::Ordering;
+use std::sync::OnceLock;
 
-use regex::Regex;
+use regex::{Regex, RegexBuilder};
 
 use super::fold::{fold, fold_into};
 use crate::record::{Record, RecordKind};
@@ -42,7 +43,7 @@ pub struct FieldMatcher {
     pub values: Vec<String>,
     /// The values as the rule wrote them, for `rules signatures`.
     pub written: Vec<String>,
-    pub regexes: Vec<Regex>,
+    pub regexes: Vec<LazyRegex>,
     /// `|all`: every value must match, instead of any.
     pub all: bool,
 }
@@ -105,6 +106,42 @@ impl<'r> RecordView<'r> {
     }
 }
 
+/// A rule's regex, compiled the first time a record reaches it: a scan tests few of the pack's
+/// regexes, and compiling all of them was a fifth of the start-up. A pack from `--rules` is
+/// compiled whole when it is loaded ([`LazyRegex::compile`]), so its errors are load errors; the
+/// built-in pack's regexes are proved by a test.
+#[derive(Debug)]
+pub struct LazyRegex {
+    pattern: String,
+    compiled: OnceLock<Regex>,
+}
+
+impl LazyRegex {
+    pub fn new(pattern: &str) -> LazyRegex {
+        LazyRegex { pattern: pattern.to_owned(), compiled: OnceLock::new() }
+    }
+
+    /// Compiles the regex now, if not yet done, within the size limits a rule pack must keep.
+    pub fn compile(&self) -> Result<&Regex, regex::Error> {
+        if let Some(compiled) = self.compiled.get() {
+            return Ok(compiled);
+        }
+        let compiled = RegexBuilder::new(&self.pattern)
+            .size_limit(super::compile::REGEX_SIZE_LIMIT)
+            .dfa_size_limit(super::compile::REGEX_SIZE_LIMIT)
+            .build()?;
+        Ok(self.compiled.get_or_init(|| compiled))
+    }
+
+    pub fn get(&self) -> &Regex {
+        self.compile().expect("a regex compiles: a --rules pack is compiled when loaded, the built-in pack by a test")
+    }
+
+    pub fn as_str(&self) -> &str {
+        &self.pattern
+    }
+}
+
 impl FieldMatcher {
     /// Whether the record satisfies this matcher; named regex groups of a match go to
     /// `captures`.
@@ -142,21 +179,24 @@ impl FieldMatcher {
     fn test_raw(&self, raw: &str, captures: &mut Vec<(String, String)>) -> bool {
         match &self.op {
             Op::Regex => {
-                let mut test = |re: &Regex| match re.capture_names().flatten().next() {
-                    // Without named groups there is nothing to capture, and a plain match test
-                    // runs on the fast engines instead of the backtracker captures need.
-                    None => re.is_match(raw),
-                    Some(_) => match re.captures(raw) {
-                        Some(caps) => {
-                            for name in re.capture_names().flatten() {
-                                if let Some(m) = caps.name(name) {
-                                    captures.push((name.to_owned(), m.as_str().to_owned()));
+                let mut test = |re: &LazyRegex| {
+                    let re = re.get();
+                    match re.capture_names().flatten().next() {
+                        // Without named groups there is nothing to capture, and a plain match test
+                        // runs on the fast engines instead of the backtracker captures need.
+                        None => re.is_match(raw),
+                        Some(_) => match re.captures(raw) {
+                            Some(caps) => {
+                                for name in re.capture_names().flatten() {
+                                    if let Some(m) = caps.name(name) {
+                                        captures.push((name.to_owned(), m.as_str().to_owned()));
+                                    }
                                 }
+                                true
                             }
-                            true
-                        }
-                        None => false,
-                    },
+                            None => false,
+                        },
+                    }
                 };
                 if self.all { self.regexes.iter().all(&mut test) } else { self.regexes.iter().any(&mut test) }
             }

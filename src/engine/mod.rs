@@ -20,6 +20,8 @@ pub mod suppress;
 
 use std::collections::{BTreeSet, HashMap};
 
+use rayon::prelude::*;
+
 use compile::CompiledRule;
 use evidence::{Excerpts, evidence};
 use index::KindIndex;
@@ -141,11 +143,14 @@ impl MatchHits {
 
 impl Engine {
     pub fn new(rules: RuleSet) -> Result<Engine, Box<RuleError>> {
-        let rules: Vec<CompiledRule> = rules.into_values().map(compile::compile).collect::<Result<_, _>>()?;
+        // Compiling regexes and automata is most of the start-up: rules are compiled on every
+        // core, and the first broken rule in pack order is the one reported.
+        let loaded: Vec<_> = rules.into_values().collect();
+        let compiled: Vec<Result<CompiledRule, _>> = loaded.into_par_iter().map(compile::compile).collect();
+        let rules: Vec<CompiledRule> = compiled.into_iter().collect::<Result<_, _>>()?;
         check_causes(&rules)?;
         let runs = vec![true; rules.len()];
-        let by_kind = std::array::from_fn(|i| KindIndex::build(RecordKind::ALL[i], &rules, &runs));
-        let log_prefilter = TextPrefilter::new(&rules, &runs, &[RecordKind::CceLog, RecordKind::Text]);
+        let (by_kind, log_prefilter) = prefilters(&rules, &runs);
         let ignored = vec![None; rules.len()];
         Ok(Engine {
             rules,
@@ -174,8 +179,7 @@ impl Engine {
             return;
         }
         let runs: Vec<bool> = ignored.iter().map(Option::is_none).collect();
-        self.by_kind = std::array::from_fn(|i| KindIndex::build(RecordKind::ALL[i], &self.rules, &runs));
-        self.log_prefilter = TextPrefilter::new(&self.rules, &runs, &[RecordKind::CceLog, RecordKind::Text]);
+        (self.by_kind, self.log_prefilter) = prefilters(&self.rules, &runs);
         self.ignored = ignored;
     }
 
@@ -346,6 +350,17 @@ impl Engine {
             })
             .collect()
     }
+}
+
+/// The per-kind indexes and the log prefilter of the rules that run (`runs`), built on every
+/// core: each kind's automaton is independent of the others.
+fn prefilters(rules: &[CompiledRule], runs: &[bool]) -> ([KindIndex; RecordKind::COUNT], TextPrefilter) {
+    let (indexes, log_prefilter) = rayon::join(
+        || RecordKind::ALL.par_iter().map(|&kind| KindIndex::build(kind, rules, runs)).collect::<Vec<_>>(),
+        || TextPrefilter::new(rules, runs, &[RecordKind::CceLog, RecordKind::Text]),
+    );
+    let mut indexes = indexes.into_iter();
+    (std::array::from_fn(|_| indexes.next().expect("one index per record kind")), log_prefilter)
 }
 
 /// Every cause a rule names in `explained_by` must be a rule of the pack: a misspelt one would

@@ -7,6 +7,7 @@ use std::path::{Path, PathBuf};
 use std::sync::Arc;
 
 use miette::{Diagnostic, NamedSource, SourceSpan};
+use rayon::prelude::*;
 use serde::Deserialize;
 use serde::de::{self, Deserializer, MapAccess, SeqAccess, Visitor};
 use serde_saphyr::Spanned;
@@ -188,9 +189,13 @@ fn yaml_error(error: &serde_saphyr::Error, file: &str, source: &Arc<str>) -> Loa
 
 /// The built-in pack.
 pub fn built_in() -> Result<RuleSet, LoadError> {
+    // Parsing the pack's YAML is a good part of the start-up: files are parsed on every core,
+    // then inserted in order, so the first broken one is the one reported.
+    let parsed: Vec<Result<LoadedRule, LoadError>> =
+        BUILT_IN.par_iter().map(|(file, text)| parse_rule(&format!("rules/{file}"), text, Origin::BuiltIn)).collect();
     let mut set = RuleSet::new();
-    for (file, text) in BUILT_IN {
-        insert_new(&mut set, parse_rule(&format!("rules/{file}"), text, Origin::BuiltIn)?)?;
+    for rule in parsed {
+        insert_new(&mut set, rule?)?;
     }
     Ok(set)
 }
