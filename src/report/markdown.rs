@@ -8,7 +8,13 @@ use super::{Finding, Report, SuppressedFinding};
 use crate::engine::{Evidence, Status};
 
 pub fn render(report: &Report) -> String {
-    let mut out = String::from("# ccdiag report\n\n");
+    render_headed(report, "ccdiag report")
+}
+
+/// The report under a first-level heading of its own (in a fleet, the host's); `heading` is
+/// Markdown already.
+pub fn render_headed(report: &Report, heading: &str) -> String {
+    let mut out = format!("# {heading}\n\n");
     let suppressed = match report.suppressed_count() {
         0 => String::new(),
         n => format!(", {n} suppressed match(es)"),

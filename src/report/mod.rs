@@ -1,6 +1,7 @@
 //! Reports: one data model built from a scan, rendered per format.
 
 pub mod explain;
+pub mod fleet;
 pub mod html;
 pub mod json;
 pub mod markdown;

@@ -25,6 +25,7 @@ use regex::Regex;
 use serde_json::json;
 
 use super::Report;
+use super::fleet::Fleet;
 
 /// One replacement: `original` (as first seen) becomes `pseudonym` wherever it occurs, in any
 /// letter case.
@@ -67,6 +68,27 @@ pub fn redact(report: &mut Report) -> Vec<Mapping> {
         for_each_text(report, &mut |_, text| replacer.apply(text));
     }
     report.redacted = true;
+    mappings
+}
+
+/// [`redact`] over every host of a fleet with one mapping, so that a name shared by two hosts
+/// (their domain, a user) has one pseudonym throughout; the hosts' roots are redacted too, as
+/// their paths start with them.
+pub fn redact_fleet(fleet: &mut Fleet) -> Vec<Mapping> {
+    let mut collector = Collector::default();
+    for report in fleet.reports_mut() {
+        collector.collect(report);
+    }
+    let mappings = collector.finish();
+    if let Some(replacer) = Replacer::new(&mappings) {
+        for host in &mut fleet.hosts {
+            replacer.apply(&mut host.root);
+            for_each_text(&mut host.report, &mut |_, text| replacer.apply(text));
+        }
+    }
+    for report in fleet.reports_mut() {
+        report.redacted = true;
+    }
     mappings
 }
 
