@@ -327,7 +327,10 @@ impl Fleet {
             "tool": {"name": "ccdiag", "version": env!("CARGO_PKG_VERSION")},
             "redacted": self.hosts[0].report.redacted,
             "nothing_checked": self.nothing_checked(),
-            "host": {"machines": machines, "collection_time": null, "reference_time": null, "versions": []},
+            "host": {
+                "machines": machines, "collection_time": null, "collection_time_zone": null, "reference_time": null,
+                "reference": null, "versions": [], "version_facts": [],
+            },
             "inputs": inputs,
             "findings": findings,
             "suppressed": suppressed,

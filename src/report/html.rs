@@ -264,7 +264,7 @@ fn summary(out: &mut String, report: &Report, part: &Part<'_>) {
     let _ = writeln!(
         out,
         "<div><dt>Collected</dt><dd>{}</dd></div>",
-        host.collection_time
+        host.collected()
             .as_deref()
             .map_or_else(|| "<span class=\"muted\">not stated by any input</span>".to_owned(), |t| esc(t, false))
     );
@@ -596,6 +596,7 @@ mod tests {
             captures: vec![("user".into(), hostile.into())],
             severity: Severity::Error,
             at: None,
+            zone: crate::time::Zone::HostLocal,
             run: 0,
             note: Some(hostile.into()),
         };
@@ -610,8 +611,11 @@ mod tests {
             host: HostSummary {
                 hosts: vec![hostile.into()],
                 collection_time: Some(hostile.into()),
+                collection_zone: None,
                 reference_time: Some(hostile.into()),
+                reference: None,
                 versions: vec![hostile.into()],
+                version_facts: Vec::new(),
                 domains: vec![hostile.into()],
             },
             findings: vec![Finding {

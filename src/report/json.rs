@@ -80,7 +80,19 @@ pub fn document(report: &Report) -> Value {
         "tool": {"name": "ccdiag", "version": env!("CARGO_PKG_VERSION")},
         "redacted": report.redacted,
         "nothing_checked": report.nothing_checked(),
-        "host": {"machines": host.hosts, "collection_time": host.collection_time, "reference_time": host.reference_time, "versions": host.versions},
+        "host": {
+            "machines": host.hosts,
+            "collection_time": host.collection_time,
+            "collection_time_zone": host.collection_zone.map(crate::time::Zone::name),
+            "reference_time": host.reference_time,
+            "reference": host.reference.as_ref().map(|r| json!({
+                "time": crate::time::format_in(r.at, r.zone), "zone": r.zone.name(), "source": r.source.name(),
+            })),
+            "versions": host.versions,
+            "version_facts": host.version_facts.iter().map(|v| json!({
+                "version": v.version, "role": v.role, "path": v.path, "line": v.line,
+            })).collect::<Vec<_>>(),
+        },
         "inputs": inputs,
         "findings": findings,
         "suppressed": suppressed,

@@ -27,7 +27,7 @@ pub fn render_headed(report: &Report, heading: &str) -> String {
     if !host.hosts.is_empty() {
         let _ = writeln!(out, "- Machines: {}", markdown_inline(&host.hosts.join(", ")));
     }
-    if let Some(time) = &host.collection_time {
+    if let Some(time) = &host.collected() {
         let _ = writeln!(out, "- Collected: {}", markdown_inline(time));
     }
     if let Some(time) = &host.reference_time {
@@ -244,6 +244,7 @@ mod tests {
                     captures: Vec::new(),
                     severity: Severity::Error,
                     at: None,
+                    zone: crate::time::Zone::HostLocal,
                     run: 0,
                     note: None,
                 })

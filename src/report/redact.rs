@@ -661,6 +661,7 @@ fn for_each_text(report: &mut Report, f: &mut dyn FnMut(Origin, &mut String)) {
     host.collection_time.iter_mut().for_each(|t| f(Tool, t));
     host.reference_time.iter_mut().for_each(|t| f(Tool, t));
     host.versions.iter_mut().for_each(|v| f(Tool, v));
+    host.version_facts.iter_mut().for_each(|v| f(Input, &mut v.path));
     host.domains.iter_mut().for_each(|d| f(Input, d));
     for finding in &mut report.findings {
         f(Tool, &mut finding.title);
