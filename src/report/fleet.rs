@@ -8,6 +8,7 @@
 
 use std::fmt::Write as _;
 
+use serde::{Serialize, Serializer};
 use serde_json::{Value, json};
 
 use super::sanitize::{html as esc, markdown_inline, terminal};
@@ -287,57 +288,30 @@ impl Fleet {
 
     /// Each host's document in `hosts[]`; the top-level arrays hold every host's entries, each
     /// with its `host_root`, so a reader of the one-host contract still sees every finding.
+    /// Written as it is serialized, one host's document at a time: the whole fleet's as one
+    /// JSON tree would take several times the size of the report in memory.
     fn json(&self) -> String {
-        let mut documents: Vec<Value> = self.hosts.iter().map(|h| json_format::document(&h.report)).collect();
-        let every = |key: &str| -> Value {
-            let entries = self
-                .hosts
-                .iter()
-                .zip(&documents)
-                .flat_map(|(host, document)| tagged(&document[key], "host_root", &host.root))
-                .collect();
-            Value::Array(entries)
-        };
-        let (inputs, findings, suppressed, outcomes) =
-            (every("inputs"), every("findings"), every("suppressed"), every("outcomes"));
-        // One config file serves every host.
-        let config = documents[0]["config"].take();
-        let hosts: Vec<Value> = self
-            .hosts
-            .iter()
-            .zip(documents)
-            .map(|(host, mut document)| {
-                json!({
-                    "root": host.root,
-                    "standing": host.standing().name(),
-                    "nothing_checked": document["nothing_checked"].take(),
-                    "host": document["host"].take(),
-                    "inputs": document["inputs"].take(),
-                    "findings": document["findings"].take(),
-                    "suppressed": document["suppressed"].take(),
-                    "outcomes": document["outcomes"].take(),
-                })
-            })
-            .collect();
         let mut machines: Vec<&str> =
             self.hosts.iter().flat_map(|h| h.report.host.hosts.iter().map(String::as_str)).collect();
         machines.sort_unstable();
         machines.dedup();
-        let document = json!({
-            "tool": {"name": "ccdiag", "version": env!("CARGO_PKG_VERSION")},
-            "redacted": self.hosts[0].report.redacted,
-            "nothing_checked": self.nothing_checked(),
-            "host": {
+        let every = |key| EveryHost { fleet: self, key };
+        let document = FleetDocument {
+            tool: json!({"name": "ccdiag", "version": env!("CARGO_PKG_VERSION")}),
+            redacted: self.hosts[0].report.redacted,
+            nothing_checked: self.nothing_checked(),
+            host: json!({
                 "machines": machines, "collection_time": null, "collection_time_zone": null, "reference_time": null,
                 "reference": null, "versions": [], "version_facts": [],
-            },
-            "inputs": inputs,
-            "findings": findings,
-            "suppressed": suppressed,
-            "outcomes": outcomes,
-            "config": config,
-            "hosts": hosts,
-        });
+            }),
+            inputs: every("inputs"),
+            findings: every("findings"),
+            suppressed: every("suppressed"),
+            outcomes: every("outcomes"),
+            // One config file serves every host.
+            config: json_format::document(&self.hosts[0].report)["config"].take(),
+            hosts: Hosts(self),
+        };
         let mut text = super::sanitize::json_pretty(&document);
         text.push('\n');
         text
@@ -347,12 +321,15 @@ impl Fleet {
     /// and notifications, each result naming its host; the hosts' facts and outcomes in the
     /// run's properties.
     fn sarif(&self) -> String {
-        let mut documents: Vec<Value> = self.hosts.iter().map(|h| sarif::document(&h.report)).collect();
         let mut results = Vec::new();
         let mut artifacts = Vec::new();
         let mut notifications = Vec::new();
         let mut hosts = Vec::new();
-        for (host, document) in self.hosts.iter().zip(&mut documents) {
+        // The first host's log is the frame (driver, rules, invocation); of the others only
+        // their own parts are kept, one host's log at a time.
+        let mut frame = None;
+        for host in &self.hosts {
+            let mut document = sarif::document(&host.report);
             let run = &mut document["runs"][0];
             for mut result in take_array(&mut run["results"]) {
                 result["properties"]["hostRoot"] = Value::from(host.root.as_str());
@@ -367,8 +344,9 @@ impl Fleet {
                 "host": properties["host"].take(),
                 "outcomes": properties["outcomes"].take(),
             }));
+            frame.get_or_insert(document);
         }
-        let mut document = documents.swap_remove(0);
+        let mut document = frame.unwrap_or_default();
         let run = &mut document["runs"][0];
         run["results"] = Value::Array(results);
         run["artifacts"] = Value::Array(artifacts);
@@ -379,6 +357,60 @@ impl Fleet {
         let mut text = super::sanitize::json_pretty(&document);
         text.push('\n');
         text
+    }
+}
+
+/// The fleet's JSON document, in the contract's order.
+#[derive(Serialize)]
+struct FleetDocument<'a> {
+    tool: Value,
+    redacted: bool,
+    nothing_checked: bool,
+    host: Value,
+    inputs: EveryHost<'a>,
+    findings: EveryHost<'a>,
+    suppressed: EveryHost<'a>,
+    outcomes: EveryHost<'a>,
+    config: Value,
+    hosts: Hosts<'a>,
+}
+
+/// One top-level array (`inputs`, `findings`, ...): every host's entries, each with its
+/// `host_root`.
+struct EveryHost<'a> {
+    fleet: &'a Fleet,
+    key: &'static str,
+}
+
+impl Serialize for EveryHost<'_> {
+    fn serialize<S: Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+        serializer.collect_seq(
+            self.fleet
+                .hosts
+                .iter()
+                .flat_map(|host| tagged(&json_format::document(&host.report)[self.key], "host_root", &host.root)),
+        )
+    }
+}
+
+/// `hosts[]`: each host's document, with its `root` and `standing`.
+struct Hosts<'a>(&'a Fleet);
+
+impl Serialize for Hosts<'_> {
+    fn serialize<S: Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+        serializer.collect_seq(self.0.hosts.iter().map(|host| {
+            let mut document = json_format::document(&host.report);
+            json!({
+                "root": host.root,
+                "standing": host.standing().name(),
+                "nothing_checked": document["nothing_checked"].take(),
+                "host": document["host"].take(),
+                "inputs": document["inputs"].take(),
+                "findings": document["findings"].take(),
+                "suppressed": document["suppressed"].take(),
+                "outcomes": document["outcomes"].take(),
+            })
+        }))
     }
 }
 
