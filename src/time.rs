@@ -3,9 +3,10 @@
 //! module for every form (transcript stamps, `/Date(...)/` JSON, culture-formatted local
 //! times), so a date is read the same whichever input it came in.
 //!
-//! Times without a zone are taken as UTC: hosts print local time without saying which, and a
-//! certificate expiry or a collection time is only ever compared in days, where the offset
-//! does not matter.
+//! Times without a zone are compared as if they were UTC: hosts print local time without saying
+//! which, and a certificate expiry or a collection time is only ever compared in days, where the
+//! offset does not matter. They are never shown as UTC, though: [`Zone`] says whether a time's
+//! text stated its zone, and [`format_in`] writes a local one without a `Z`.
 
 /// Seconds since 1970-01-01T00:00:00Z.
 pub type Timestamp = i64;

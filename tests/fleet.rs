@@ -189,6 +189,19 @@ fn the_deadline_holds_over_the_fleet() {
     assert!(stuck["problems"].to_string().contains("time limit"), "{stuck}");
 }
 
+#[test]
+fn redaction_gives_a_name_one_pseudonym_on_every_host() {
+    let dir = two_bundles();
+    let output = ccdiag_in(dir.path(), &["scan", "a", "b", "--format", "json", "--no-config", "--redact"], &[]);
+    let report = json_of(&output);
+    // Both bundles come from CCE-HOST01: one machine, one pseudonym, on both hosts.
+    for root in ["a", "b"] {
+        assert_eq!(host(&report, root)["host"]["machines"], serde_json::json!(["host-1"]), "{root}");
+    }
+    let text = String::from_utf8(output.stdout).unwrap();
+    assert!(!text.to_ascii_lowercase().contains("cce-host01"));
+}
+
 /// The fleet summary of the example and collected bundles, as the repository's checkout names
 /// them.
 fn fleet_output(format: &str) -> String {
