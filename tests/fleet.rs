@@ -170,6 +170,16 @@ fn the_exit_code_is_the_worst_hosts() {
     assert_eq!(code(&["warned", "empty"]), Some(1), "a finding is worse than a host not checked");
     assert_eq!(code(&["warned", "empty", "--fail-on", "never"]), Some(3));
     assert_eq!(code(&["--hosts", "missing"]), Some(2));
+    // A host that could not be checked ranks above a clean one: it may be anything.
+    let report = json_of(&ccdiag_in(dir.path(), &["scan", "healthy", "empty", "--format", "json", "--no-config"], &[]));
+    let standings: Vec<(&str, &str)> = report["hosts"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|h| (h["root"].as_str().unwrap(), h["standing"].as_str().unwrap()))
+        .collect();
+    assert_eq!(standings, [("empty", "nothing checked"), ("healthy", "no finding")]);
+    assert_eq!(report["nothing_checked"], false, "true only when no host gave a record");
 }
 
 /// A host whose only input is a FIFO nobody writes to blocks inside the system call; the

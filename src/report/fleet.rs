@@ -159,12 +159,12 @@ impl Fleet {
         for (host, root) in self.hosts.iter().zip(&roots) {
             let [errors, warnings, infos] = host.counts();
             let fired: Vec<String> = host.report.findings.iter().map(|f| terminal(&f.rule_id, false)).collect();
-            let _ = writeln!(
-                out,
+            let row = format!(
                 "  {root:<width$}  {:<15}  {errors:>6}  {warnings:>8}  {infos:>4}  {}",
                 host.standing().name(),
                 fired.join(", ")
             );
+            let _ = writeln!(out, "{}", row.trim_end());
         }
         for (i, (host, root)) in self.hosts.iter().zip(&roots).enumerate() {
             let _ = write!(out, "\n{}\n\n", bold(&format!("== Host {} of {}: {root} ==", i + 1, self.hosts.len())));
