@@ -61,32 +61,34 @@ impl Kind {
 
 /// Replaces personal data in every text of the report and returns what became what.
 pub fn redact(report: &mut Report) -> Vec<Mapping> {
-    let mut collector = Collector::default();
-    collector.collect(report);
-    let mappings = collector.finish();
-    if let Some(replacer) = Replacer::new(&mappings) {
-        for_each_text(report, &mut |_, text| replacer.apply(text));
-    }
-    report.redacted = true;
-    mappings
+    redact_all(&mut [report], &mut [])
 }
 
 /// [`redact`] over every host of a fleet with one mapping, so that a name shared by two hosts
 /// (their domain, a user) has one pseudonym throughout; the hosts' roots are redacted too, as
 /// their paths start with them.
 pub fn redact_fleet(fleet: &mut Fleet) -> Vec<Mapping> {
+    let (mut reports, mut roots): (Vec<&mut Report>, Vec<&mut String>) =
+        fleet.hosts.iter_mut().map(|h| (&mut h.report, &mut h.root)).unzip();
+    redact_all(&mut reports, &mut roots)
+}
+
+/// Collects from every report, then replaces in every report and in `names`.
+fn redact_all(reports: &mut [&mut Report], names: &mut [&mut String]) -> Vec<Mapping> {
     let mut collector = Collector::default();
-    for report in fleet.reports_mut() {
+    for report in reports.iter_mut() {
         collector.collect(report);
     }
     let mappings = collector.finish();
     if let Some(replacer) = Replacer::new(&mappings) {
-        for host in &mut fleet.hosts {
-            replacer.apply(&mut host.root);
-            for_each_text(&mut host.report, &mut |_, text| replacer.apply(text));
+        for name in names.iter_mut() {
+            replacer.apply(name);
+        }
+        for report in reports.iter_mut() {
+            for_each_text(report, &mut |_, text| replacer.apply(text));
         }
     }
-    for report in fleet.reports_mut() {
+    for report in reports {
         report.redacted = true;
     }
     mappings
