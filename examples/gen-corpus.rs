@@ -3,6 +3,11 @@
 //! (UTF-16LE with BOM, about 30% of the bytes), with a few real issues buried deep.
 //!
 //! cargo run --release --example gen-corpus -- <out-dir> <size, e.g. 64MiB or 1GiB>
+//!
+//! With `--bundles N`, the size is shared by N whole host bundles for a fleet scan
+//! (`ccdiag scan --hosts <out-dir>`): each `ccdiag-bundle-<host>` holds the example bundle's
+//! CloudConnector.ini, module.ini, captures and transcript (its host name changed) beside its
+//! log and console capture, and every fourth one is a zip.
 
 use std::fs::{self, File};
 use std::io::{BufWriter, Write};
@@ -115,23 +120,91 @@ fn write_console(path: &Path, bytes: u64, rng: &mut Rng, issue: bool) -> std::io
     out.flush()
 }
 
+/// The example bundle's files a generated bundle copies, by path; `CCE-HOST01` in them becomes
+/// the bundle's host.
+const BUNDLE_FILES: &[(&str, &[u8])] = &[
+    ("Appliance/CloudConnector.ini", include_bytes!("cce-host-bundle/Appliance/CloudConnector.ini")),
+    ("ProgramData/CloudConnector/module.ini", include_bytes!("cce-host-bundle/ProgramData/CloudConnector/module.ini")),
+    ("cmdlets/Get-CcVersion.txt", include_bytes!("cce-host-bundle/cmdlets/Get-CcVersion.txt")),
+    ("cmdlets/Get-VMNetworkAdapter.txt", include_bytes!("cce-host-bundle/cmdlets/Get-VMNetworkAdapter.txt")),
+    (
+        "transcripts/PowerShell_transcript.CCE-HOST01.20261118093012.txt",
+        include_bytes!("cce-host-bundle/transcripts/PowerShell_transcript.CCE-HOST01.20261118093012.txt"),
+    ),
+];
+
+/// The example bundle's files under `dir`, for `host`.
+fn write_bundle_files(dir: &Path, host: &str) -> std::io::Result<()> {
+    for (path, bytes) in BUNDLE_FILES {
+        let target = dir.join(path.replace("CCE-HOST01", host));
+        fs::create_dir_all(target.parent().unwrap_or(dir))?;
+        // Only the ASCII transcript names the host; the UTF-16 captures are copied as they are.
+        match std::str::from_utf8(bytes) {
+            Ok(text) => fs::write(target, text.replace("CCE-HOST01", host))?,
+            Err(_) => fs::write(target, bytes)?,
+        }
+    }
+    Ok(())
+}
+
+/// The folder as a zip beside it, and the folder removed.
+fn zip_folder(dir: &Path) -> std::io::Result<()> {
+    let mut zip_name = dir.as_os_str().to_owned();
+    zip_name.push(".zip");
+    let mut writer = zip::ZipWriter::new(File::create(zip_name)?);
+    let mut files = vec![dir.to_path_buf()];
+    let mut entries = Vec::new();
+    while let Some(path) = files.pop() {
+        if path.is_dir() {
+            files.extend(fs::read_dir(&path)?.map(|e| e.map(|e| e.path())).collect::<Result<Vec<_>, _>>()?);
+        } else {
+            entries.push(path);
+        }
+    }
+    entries.sort();
+    for path in entries {
+        let name = path.strip_prefix(dir).unwrap_or(&path).to_string_lossy().replace('\\', "/");
+        writer.start_file(name, zip::write::SimpleFileOptions::default()).map_err(std::io::Error::other)?;
+        writer.write_all(&fs::read(&path)?)?;
+    }
+    writer.finish().map_err(std::io::Error::other)?;
+    fs::remove_dir_all(dir)
+}
+
 fn main() -> std::io::Result<()> {
     let args: Vec<String> = std::env::args().collect();
     let (Some(out_dir), Some(size)) = (args.get(1), args.get(2).and_then(|s| parse_size(s))) else {
-        eprintln!("usage: gen-corpus <out-dir> <size such as 64MiB or 1GiB>");
+        eprintln!("usage: gen-corpus <out-dir> <size such as 64MiB or 1GiB> [--bundles N]");
         std::process::exit(2);
     };
-    let hosts = size.div_ceil(HOST_BYTES).max(1);
+    let bundles = match (args.get(3).map(String::as_str), args.get(4).and_then(|n| n.parse::<u64>().ok())) {
+        (None, _) => None,
+        (Some("--bundles"), Some(n)) if n > 0 => Some(n),
+        _ => {
+            eprintln!("usage: gen-corpus <out-dir> <size such as 64MiB or 1GiB> [--bundles N]");
+            std::process::exit(2);
+        }
+    };
+    let hosts = bundles.unwrap_or_else(|| size.div_ceil(HOST_BYTES).max(1));
     let per_host = size / hosts;
     let mut rng = Rng(0x9E37_79B9_7F4A_7C15);
     for index in 0..hosts {
         let host = format!("CCE-HOST{index:03}");
-        let dir = Path::new(out_dir).join(&host);
+        let dir = match bundles {
+            Some(_) => Path::new(out_dir).join(format!("ccdiag-bundle-{host}-20261205")),
+            None => Path::new(out_dir).join(&host),
+        };
         fs::create_dir_all(&dir)?;
         // About 70% log, 30% UTF-16 console capture; issues buried in every seventh host, the first among them.
         let buried = index.is_multiple_of(7);
         write_log(&dir.join("CceManagementService.log"), &host, per_host * 7 / 10, &mut rng, buried)?;
         write_console(&dir.join("console.txt"), per_host * 3 / 10, &mut rng, buried)?;
+        if bundles.is_some() {
+            write_bundle_files(&dir, &host)?;
+            if index % 4 == 3 {
+                zip_folder(&dir)?;
+            }
+        }
     }
     println!("{hosts} hosts, {} bytes in {out_dir}", hosts * per_host);
     Ok(())

@@ -84,5 +84,43 @@ for png in desktop phone; do
     fail=1
   fi
 done
+
+# A fleet: the example and the collected bundle as two hosts. The matrix must be in the DOM with
+# a row per host and a cell linking to each host's own finding, and the page must not scroll
+# sideways at phone width (a wide matrix scrolls inside its own box).
+fleet="$(realpath "$out")/fleet.html"
+set +e
+cargo run --locked --quiet -- scan examples/cce-host-bundle fixtures/bundles/collected --no-config \
+  --format html --output "$fleet"
+code=$?
+set -e
+if [ "$code" -ne 1 ]; then
+  echo "html-check: fleet scan exited with $code, expected 1 (findings)" >&2
+  fail=1
+fi
+chrome --window-size=1200,2000 --screenshot="$(realpath "$out")/fleet.png" "file://$fleet" >/dev/null
+chrome --dump-dom "file://$fleet" > "$out/fleet-dom.html"
+sed 's/src="report.html"/src="fleet.html"/' "$frame" > "$out/fleet-frame.html"
+widths="$(chrome --allow-file-access-from-files --window-size=500,900 --dump-dom "file://$(realpath "$out")/fleet-frame.html" | grep -o 'width [0-9]* of [0-9]*' || true)"
+if [[ ! "$widths" =~ width\ ([0-9]+)\ of\ ([0-9]+) ]] || [ "${BASH_REMATCH[1]}" -gt "${BASH_REMATCH[2]}" ]; then
+  echo "html-check: the fleet page scrolls sideways at phone width (${widths:-no measurement})" >&2
+  fail=1
+fi
+rows="$(grep -o '<tr><th scope="row">' "$out/fleet-dom.html" | wc -l)"
+if [ "$rows" -ne 2 ]; then
+  echo "html-check: the fleet matrix has $rows host rows, expected 2" >&2
+  fail=1
+fi
+for target in host-1-rule-CCE201 host-2-rule-CCE222; do
+  if ! grep -q "href=\"#$target\"" "$out/fleet-dom.html" || ! grep -q "id=\"$target\"" "$out/fleet-dom.html"; then
+    echo "html-check: the fleet matrix does not link to $target" >&2
+    fail=1
+  fi
+done
+if grep -Eq '<(script|link|img|iframe)|@import|url\(' "$fleet"; then
+  echo "html-check: the fleet page refers to something outside itself" >&2
+  fail=1
+fi
+
 [ "$fail" -eq 0 ] || exit 1
 echo "html-check: ok ($(wc -c < "$report") bytes; screenshots in $out)"

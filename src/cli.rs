@@ -6,13 +6,15 @@ use std::process::ExitCode;
 use std::time::{Duration, Instant};
 
 use clap::{Args, Parser, Subcommand, ValueEnum};
+use rayon::prelude::*;
 
 use crate::config::{self, Choice, Config};
 use crate::engine::Engine;
-use crate::input::discover;
 use crate::input::limits::{DEFAULT_TIMEOUT, Limits};
+use crate::input::{discover, hosts};
+use crate::report::fleet::Fleet;
 use crate::report::progress::Progress;
-use crate::report::{Format, Report, redact};
+use crate::report::{Format, redact};
 use crate::rules::{self, RuleSet, Severity, load};
 use crate::scan::{self, ScanOptions};
 
@@ -95,9 +97,14 @@ impl ChooseArgs {
 
 #[derive(Args)]
 struct ScanArgs {
-    /// Folders (walked recursively), files, .zip bundles, or `-` for stdin.
-    #[arg(required = true, value_name = "PATH")]
+    /// Folders (walked recursively), files, .zip bundles, or `-` for stdin; each is one host
+    /// (a folder holding only whole bundles is one host per bundle).
+    #[arg(required_unless_present = "hosts", value_name = "PATH")]
     paths: Vec<String>,
+    /// A folder of host bundles: each folder or .zip in it is one host, diagnosed on its own
+    /// (repeatable).
+    #[arg(long, value_name = "DIR")]
+    hosts: Vec<String>,
     #[arg(long, value_enum, default_value_t = Format::Text)]
     format: Format,
     /// Write the report here instead of stdout.
@@ -336,16 +343,17 @@ fn chosen_rules(engine: &Engine, choose: &ChooseArgs) -> miette::Result<Vec<bool
     Ok(config::chosen(engine, None, &choose.choice())?.iter().map(Option::is_none).collect())
 }
 
-/// The config file of a scan, read and checked against the pack: `--config`, else the nearest
-/// ccdiag.toml (see [`config::discover`]), none with `--no-config`.
-fn scan_config(args: &ScanArgs, engine: &Engine) -> miette::Result<Option<Config>> {
+/// The config file of a scan of the hosts at `roots`, read and checked against the pack:
+/// `--config`, else the nearest ccdiag.toml (see [`config::discover`]), none with
+/// `--no-config`.
+fn scan_config(args: &ScanArgs, roots: &[String], engine: &Engine) -> miette::Result<Option<Config>> {
     if args.no_config {
         return Ok(None);
     }
     let cwd = std::env::current_dir().map_err(|e| miette::miette!("cannot tell the working folder: {e}"))?;
     let path = match &args.config {
         Some(path) => Some(path.clone()),
-        None => config::discover(&args.paths, &cwd)?,
+        None => config::discover(roots, &cwd)?,
     };
     path.map(|path| Config::read(&path, &config::shown(&path, &cwd), engine)).transpose()
 }
@@ -353,10 +361,15 @@ fn scan_config(args: &ScanArgs, engine: &Engine) -> miette::Result<Option<Config
 fn scan(args: ScanArgs) -> miette::Result<ExitCode> {
     let mut engine = engine(&args.pack)?;
     // A path that is not there is a mistyped argument, not a damaged bundle.
-    for path in args.paths.iter().filter(|p| *p != "-") {
+    for path in args.paths.iter().chain(&args.hosts).filter(|p| *p != "-") {
         std::fs::metadata(path).map_err(|e| miette::miette!("cannot read {path}: {e}"))?;
     }
-    let config = scan_config(&args, &engine)?;
+    let (hosts, not_hosts) = hosts::hosts(&args.paths, &args.hosts).map_err(|e| miette::miette!("{e}"))?;
+    for warning in not_hosts {
+        eprintln!("warning: {}", crate::report::sanitize::terminal(&warning, false));
+    }
+    let roots: Vec<String> = hosts.iter().map(|h| h.path.clone()).collect();
+    let config = scan_config(&args, &roots, &engine)?;
     // Suppressions expire by the calendar (or `--now`), not by the time of the bundle: they
     // are the user's decisions, reviewed on the user's dates.
     let clock = std::time::SystemTime::now()
@@ -371,20 +384,40 @@ fn scan(args: ScanArgs) -> miette::Result<ExitCode> {
         builder = builder.num_threads(jobs);
     }
     let pool = builder.build().map_err(|e| miette::miette!("cannot start worker threads: {e}"))?;
-    let scan = pool.install(|| {
-        let sources = discover::discover(&args.paths, &limits, std::io::stdin());
-        let (sources, set_aside) = config::set_aside(sources, config.as_ref());
+    let several = hosts.len() > 1;
+    let progress = Progress::start(0, !args.quiet && std::io::stderr().is_terminal());
+    let options = ScanOptions { limits: limits.clone(), now: args.now, ..ScanOptions::default() };
+    // Hosts in parallel as files are: each host's inputs are found when its turn comes, so a
+    // fleet of zips is never all in memory at once.
+    let scans: Vec<(String, scan::Scan, Vec<String>)> = pool.install(|| {
+        hosts
+            .par_iter()
+            .map(|host| {
+                let mut sources = discover::discover(std::slice::from_ref(&host.path), &limits, std::io::stdin());
+                if several {
+                    hosts::show_from_root(&mut sources, host);
+                }
+                let (sources, set_aside) = config::set_aside(sources, config.as_ref());
+                progress.add(sources.len());
+                let scan = scan::scan_with_progress(&engine, &sources, &options, &|| progress.step());
+                (host.name.clone(), scan, set_aside)
+            })
+            .collect()
+    });
+    drop(progress);
+    let mut diagnosed = Vec::with_capacity(scans.len());
+    for (root, scan, set_aside) in scans {
         for warning in set_aside {
             eprintln!("warning: {}", crate::report::sanitize::terminal(&warning, false));
         }
-        let progress = Progress::start(sources.len(), !args.quiet && std::io::stderr().is_terminal());
-        let options = ScanOptions { limits: limits.clone(), now: args.now, ..ScanOptions::default() };
-        scan::scan_with_progress(&engine, &sources, &options, &|| progress.step())
-    });
-    let mut report = Report::build(&engine, scan);
-    report.config = config.as_ref().map(Config::used);
+        diagnosed.push((root, scan));
+    }
+    let mut fleet = Fleet::build(&engine, diagnosed);
+    for report in fleet.reports_mut() {
+        report.config = config.as_ref().map(Config::used);
+    }
     if args.redact || args.redact_map.is_some() {
-        let mappings = redact::redact(&mut report);
+        let mappings = redact::redact_fleet(&mut fleet);
         if let Some(path) = &args.redact_map {
             std::fs::write(path, redact::map_json(&mappings))
                 .map_err(|e| miette::miette!("cannot write {}: {e}", path.display()))?;
@@ -396,14 +429,14 @@ fn scan(args: ScanArgs) -> miette::Result<ExitCode> {
         ColorChoice::Never => false,
         ColorChoice::Auto => to_terminal && std::env::var_os("NO_COLOR").is_none_or(|v| v.is_empty()),
     };
-    let rendered = report.render(args.format, color);
+    let rendered = fleet.render(args.format, color);
     match &args.output {
         Some(path) => {
             std::fs::write(path, rendered).map_err(|e| miette::miette!("cannot write {}: {e}", path.display()))?;
             // The report went to a file: say what is in it, so a run is never silent.
             if !args.quiet {
                 let path = crate::report::sanitize::terminal(&path.display().to_string(), false);
-                eprintln!("{}; report written to {path}", report.summary_line());
+                eprintln!("{}; report written to {path}", fleet.summary_line());
             }
         }
         None => write_stdout(&rendered)?,
@@ -414,10 +447,11 @@ fn scan(args: ScanArgs) -> miette::Result<ExitCode> {
         FailOn::Info => Some(Severity::Info),
         FailOn::Never => None,
     };
-    Ok(if report.nothing_checked() {
-        ExitCode::from(NOTHING_CHECKED)
-    } else if report.has_finding_at_or_above(threshold) {
+    // The worst host decides: a finding, then a host where nothing could be checked.
+    Ok(if fleet.has_finding_at_or_above(threshold) {
         ExitCode::from(1)
+    } else if fleet.some_host_unchecked() {
+        ExitCode::from(NOTHING_CHECKED)
     } else {
         ExitCode::SUCCESS
     })

@@ -3,9 +3,10 @@
 //! module for every form (transcript stamps, `/Date(...)/` JSON, culture-formatted local
 //! times), so a date is read the same whichever input it came in.
 //!
-//! Times without a zone are taken as UTC: hosts print local time without saying which, and a
-//! certificate expiry or a collection time is only ever compared in days, where the offset
-//! does not matter.
+//! Times without a zone are compared as if they were UTC: hosts print local time without saying
+//! which, and a certificate expiry or a collection time is only ever compared in days, where the
+//! offset does not matter. They are never shown as UTC, though: [`Zone`] says whether a time's
+//! text stated its zone, and [`format_in`] writes a local one without a `Z`.
 
 /// Seconds since 1970-01-01T00:00:00Z.
 pub type Timestamp = i64;
@@ -340,6 +341,65 @@ pub fn format(ts: Timestamp) -> String {
     Civil::at(ts).iso() + "Z"
 }
 
+/// Whether a time's text says which instant it is. Windows writes most times in the host's
+/// local time without saying its offset (transcript stamps, `Get-ChildItem Cert:` and
+/// `certutil` dates, exports' culture-formatted times); a `Z`, an offset or `/Date(...)/` (UTC
+/// milliseconds) say it. A local time read as if it were UTC is shown without a `Z`, never
+/// labelled with a zone no input stated.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+pub enum Zone {
+    /// UTC, or an offset the text stated (the instant was turned into UTC).
+    Utc,
+    /// The host's local time as written; its offset is unknown.
+    #[default]
+    HostLocal,
+}
+
+impl Zone {
+    /// The zone of a time as its text is written.
+    pub fn of(text: &str) -> Zone {
+        let text = text.trim();
+        if text.starts_with("/Date(") || text.ends_with(['Z', 'z']) {
+            return Zone::Utc;
+        }
+        // An offset after the clock: `10:14:22+01:00`, `10:14:22.123-0500`.
+        let clock = text.find(['T', ' ']).map_or("", |at| &text[at..]);
+        match clock.rfind(['+', '-']) {
+            Some(sign)
+                if clock[..sign].contains(':')
+                    && clock[sign + 1..].bytes().all(|b| b.is_ascii_digit() || b == b':') =>
+            {
+                Zone::Utc
+            }
+            _ => Zone::HostLocal,
+        }
+    }
+
+    /// As the JSON contract names it: `utc` or `host_local`.
+    pub fn name(self) -> &'static str {
+        match self {
+            Zone::Utc => "utc",
+            Zone::HostLocal => "host_local",
+        }
+    }
+}
+
+/// `2026-12-05T10:14:22Z` in UTC, `2026-12-05T10:14:22` (ISO 8601 local time) in the host's.
+pub fn format_in(ts: Timestamp, zone: Zone) -> String {
+    match zone {
+        Zone::Utc => format(ts),
+        Zone::HostLocal => Civil::at(ts).iso(),
+    }
+}
+
+/// [`format_in`] for a reader: a local time says it is one.
+pub fn shown_in(ts: Timestamp, zone: Zone) -> String {
+    match zone {
+        Zone::Utc => format(ts),
+        Zone::HostLocal => format!("{} local time of the host", Civil::at(ts).iso()),
+    }
+}
+
 /// `20261205101422` (yyyyMMddHHmmss, the only form transcripts use) as `2026-12-05T10:14:22`.
 pub fn iso_from_transcript(raw: &str) -> Option<String> {
     let raw = raw.trim();
@@ -432,6 +492,27 @@ pub fn days_between(from: Timestamp, to: Timestamp) -> i64 {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn a_time_is_utc_only_where_its_text_says_so() {
+        for utc in [
+            "2026-11-18T09:12:44.1181230Z",
+            "2026-12-05T10:14:22+01:00",
+            "2026-12-05 10:14:22-0500",
+            "/Date(1733390062000)/",
+        ] {
+            assert_eq!(Zone::of(utc), Zone::Utc, "{utc}");
+        }
+        for local in
+            ["2026-11-18T09:30:12", "20261118093012", "2/20/2027 11:02:00 AM", "20.02.2027 11:02:00", "2026-12-05"]
+        {
+            assert_eq!(Zone::of(local), Zone::HostLocal, "{local}");
+        }
+        let at = parse("2026-11-18T09:30:12").unwrap();
+        assert_eq!(format_in(at, Zone::HostLocal), "2026-11-18T09:30:12");
+        assert_eq!(shown_in(at, Zone::HostLocal), "2026-11-18T09:30:12 local time of the host");
+        assert_eq!(shown_in(at, Zone::Utc), "2026-11-18T09:30:12Z");
+    }
 
     #[test]
     fn every_printed_form_reads_the_same_instant() {

@@ -100,8 +100,15 @@ fn check(report: &Value, prefix: &str) {
             "{id} is {status} ({reason}); on this bundle every rule but CCE222 has what it needs and passes"
         );
     }
-    // The collection's own transcript dates the bundle (certificates are judged against it).
-    assert_eq!(report["host"]["collection_time"], "2026-12-05T10:21:22Z");
+    // The collection's own transcript dates the bundle (certificates are judged against it), in
+    // the host's local time, which a transcript stamp states without a zone.
+    assert_eq!(report["host"]["collection_time"], "2026-12-05T10:21:22");
+    assert_eq!(report["host"]["collection_time_zone"], "host_local");
+    assert_eq!(
+        report["host"]["reference"],
+        serde_json::json!({"time": "2026-12-05T10:21:22", "zone": "host_local", "source": "inputs"})
+    );
+    assert_eq!(report["host"]["version_facts"][0]["role"], "running");
     assert_eq!(report["host"]["machines"], serde_json::json!(["CCE-HOST01"]));
 }
 

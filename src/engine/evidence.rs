@@ -26,6 +26,9 @@ pub struct Evidence {
     pub severity: Severity,
     /// When the record was observed and by which command run (see [`crate::record::Context`]).
     pub at: Option<crate::time::Timestamp>,
+    /// Whether the input stated the zone of `at`: a log entry's `DateTime` does (UTC), a
+    /// transcript's stamps do not (the host's local time).
+    pub zone: crate::time::Zone,
     pub run: u32,
     /// Why it applies, when that takes more than the excerpt: the entity, its latest state and
     /// when it was observed.
@@ -81,6 +84,12 @@ pub(super) fn evidence(
         captures,
         severity,
         at: record.context.at,
+        zone: match record.kind {
+            crate::record::RecordKind::CceLog => {
+                record.get("datetime").map_or(crate::time::Zone::HostLocal, crate::time::Zone::of)
+            }
+            _ => crate::time::Zone::HostLocal,
+        },
         run: record.context.run,
         note: None,
     }

@@ -136,7 +136,7 @@ fn place(evidence: &Evidence) -> (&str, Option<i64>, u32, u32) {
 
 fn where_when(evidence: &Evidence) -> String {
     match evidence.at {
-        Some(at) => format!("{}:{} ({})", evidence.path, evidence.line, crate::time::format(at)),
+        Some(at) => format!("{}:{} ({})", evidence.path, evidence.line, crate::time::format_in(at, evidence.zone)),
         None => format!("{}:{}", evidence.path, evidence.line),
     }
 }
@@ -486,7 +486,11 @@ impl Engine {
                     1 => String::new(),
                     n => format!(", the latest of {n} observations"),
                 };
-                let at = newest.evidence.at.map(|t| format!(" at {}", crate::time::format(t))).unwrap_or_default();
+                let at = newest
+                    .evidence
+                    .at
+                    .map(|t| format!(" at {}", crate::time::format_in(t, newest.evidence.zone)))
+                    .unwrap_or_default();
                 evidence.note = Some(format!("{}{at}{seen_times}", state(newest)));
                 gathered[rule].take(rule, &self.suppressions, evidence);
             } else if let Some(bad) = seen.iter().rfind(|o| o.holds) {
@@ -592,13 +596,15 @@ fn fixed_by(
         let end = *facts.log_end.get(log).filter(|end| **end > at)?;
         log_end = log_end.max(Some(end));
     }
+    // A run's time is a transcript's (local); the others are the logs' own.
+    let logged = evidence.first().map_or(crate::time::Zone::HostLocal, |e| e.zone);
     Some(format!(
         "`{fix}` ran without error at {}:{} ({}), after the last of it at {}, and the log goes on to {} without it",
         run.path,
         run.line,
-        crate::time::format(at),
-        crate::time::format(last),
-        crate::time::format(log_end?)
+        crate::time::format_in(at, crate::time::Zone::HostLocal),
+        crate::time::format_in(last, logged),
+        crate::time::format_in(log_end?, logged)
     ))
 }
 
@@ -616,7 +622,7 @@ fn clean_rerun(error: &Evidence, runs: &[CommandRun]) -> Option<String> {
             && after((&failed.path, failed.at, failed.run, failed.line), (&r.path, r.at, r.run, r.line)) == Some(true)
     })?;
     let when = |run: &CommandRun| match run.at {
-        Some(at) => format!("{}:{} ({})", run.path, run.line, crate::time::format(at)),
+        Some(at) => format!("{}:{} ({})", run.path, run.line, crate::time::format_in(at, crate::time::Zone::HostLocal)),
         None => format!("{}:{}", run.path, run.line),
     };
     Some(format!("`{}` failed at {} and ran without error at {}", failed.command, when(failed), when(fix)))

@@ -80,6 +80,7 @@ mod tests {
             captures: captures.iter().map(|(k, v)| (k.to_string(), v.to_string())).collect(),
             severity: Severity::Error,
             at: None,
+            zone: crate::time::Zone::HostLocal,
             run: 0,
             note: None,
         }

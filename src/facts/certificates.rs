@@ -123,7 +123,8 @@ struct Certificate {
 
 /// CCE211: certificates that expire within the warning window of the reference time.
 fn certificates_expiring(inputs: &[InputRecords<'_>], facts: &Facts, out: &mut Derivation) {
-    let Some((now, now_source)) = &facts.reference_time else { return };
+    let Some(reference) = &facts.reference_time else { return };
+    let now = &reference.at;
     let names = CloudConnectorNames::of(facts);
     let certificates = listed(inputs);
     let orders = DateOrders::of(inputs, &certificates);
@@ -176,8 +177,8 @@ fn certificates_expiring(inputs: &[InputRecords<'_>], facts: &Facts, out: &mut D
                      host's culture, and only one of them is within {window_days} days",
                     certificate.not_after,
                     certificate.subject,
-                    time::format(month_first),
-                    time::format(day_first)
+                    time::format_in(month_first, time::Zone::of(&certificate.not_after)),
+                    time::format_in(day_first, time::Zone::of(&certificate.not_after))
                 ),
             ),
             _ => expiring.push((certificate, role, reading)),
@@ -206,13 +207,15 @@ fn certificates_expiring(inputs: &[InputRecords<'_>], facts: &Facts, out: &mut D
     for (certificate, role, reading) in &expiring {
         let days = |at: Timestamp| time::days_between(*now, at);
         let state = |at: Timestamp| match days(at) {
-            past if past < 0 => format!("expired {} day(s) before {}", -past, time::format(*now)),
-            left => format!("expires in {left} day(s) after {}", time::format(*now)),
+            past if past < 0 => format!("expired {} day(s) before {}", -past, time::shown_in(*now, reference.zone)),
+            left => format!("expires in {left} day(s) after {}", time::shown_in(*now, reference.zone)),
         };
+        // NotAfter as the listing wrote it: local time, unless it said otherwise.
+        let zone = time::Zone::of(&certificate.not_after);
         let (not_after, days_left, state) = match *reading {
-            Reading::At(at) => (time::format(at), days(at), state(at)),
+            Reading::At(at) => (time::format_in(at, zone), days(at), state(at)),
             Reading::Either { month_first, day_first } => (
-                format!("{} or {}", time::format(month_first), time::format(day_first)),
+                format!("{} or {}", time::format_in(month_first, zone), time::format_in(day_first, zone)),
                 days(month_first).max(days(day_first)),
                 format!(
                     "{} read month first, {} read day first (no input states the host's culture; both are within \
@@ -230,7 +233,7 @@ fn certificates_expiring(inputs: &[InputRecords<'_>], facts: &Facts, out: &mut D
             .with("not_after", not_after)
             .with("days_left", days_left.to_string())
             .with("state", state)
-            .with("reference", now_source.clone());
+            .with("reference", reference.source.describe());
         if let Some(machine) = &certificate.machine {
             record.push("machine", machine.clone());
         }
@@ -519,13 +522,12 @@ mod tests {
         ];
         let out = check(&listing);
         assert_eq!(values(&out, "thumbprint"), ["C9", "9D"]);
-        assert!(
-            out.unknown[0].1.contains("reads as 2027-02-04T10:11:12Z month first or 2027-04-02T10:11:12Z day first")
-        );
+        assert!(out.unknown[0].1.contains("reads as 2027-02-04T10:11:12 month first or 2027-04-02T10:11:12 day first"));
         // Both readings within the window: a finding that says so.
         let listing = [certificate("CN=NWEDGE01.cce.northwind.local", CA, "BE", "02/01/2027 10:11:12")];
         let out = check(&listing);
-        assert_eq!(values(&out, "not_after"), ["2027-02-01T10:11:12Z or 2027-01-02T10:11:12Z"]);
+        // Listings write the host's local time: no zone is made up for it.
+        assert_eq!(values(&out, "not_after"), ["2027-02-01T10:11:12 or 2027-01-02T10:11:12"]);
         assert!(values(&out, "state")[0].contains("both are within"));
     }
 
@@ -543,7 +545,7 @@ mod tests {
             ],
             NOW,
         );
-        assert_eq!(values(&out, "not_after"), ["2027-02-05T10:11:12Z"]);
+        assert_eq!(values(&out, "not_after"), ["2027-02-05T10:11:12"]);
         // Get-Culture says it as well, and so do labels in a language that writes the day first.
         for culture in
             [object("Get-Culture", &[("LCID", "2057"), ("Name", "en-GB")]), line(None, "Domäne:   WORKGROUP")]
@@ -558,7 +560,7 @@ mod tests {
                 ],
                 NOW,
             );
-            assert_eq!(values(&out, "not_after"), ["2027-02-05T10:11:12Z"]);
+            assert_eq!(values(&out, "not_after"), ["2027-02-05T10:11:12"]);
         }
     }
 

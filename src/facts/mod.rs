@@ -88,13 +88,60 @@ pub struct VersionFact {
     pub span: Span,
 }
 
+/// The time expiry checks compare with.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct ReferenceTime {
+    pub at: Timestamp,
+    pub zone: time::Zone,
+    pub source: ReferenceSource,
+}
+
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum ReferenceSource {
+    /// `--now`, taken as UTC when it states no offset.
+    Now,
+    /// The newest time the inputs state.
+    Inputs,
+    /// This machine's clock, when no input states a time.
+    Clock,
+}
+
+impl ReferenceSource {
+    /// As the JSON contract names it.
+    pub fn name(self) -> &'static str {
+        match self {
+            ReferenceSource::Now => "--now",
+            ReferenceSource::Inputs => "inputs",
+            ReferenceSource::Clock => "clock",
+        }
+    }
+
+    /// As reasons and reports say it.
+    pub fn describe(self) -> &'static str {
+        match self {
+            ReferenceSource::Now => "--now",
+            ReferenceSource::Inputs => "the newest time stated in the inputs",
+            ReferenceSource::Clock => "the clock of this machine",
+        }
+    }
+}
+
+impl ReferenceTime {
+    /// `2026-11-18T10:15:44 local time of the host (the newest time stated in the inputs)`.
+    pub fn shown(&self) -> String {
+        format!("{} ({})", time::shown_in(self.at, self.zone), self.source.describe())
+    }
+}
+
 #[derive(Debug, Default)]
 pub struct Facts {
     pub versions: Vec<VersionFact>,
     /// Newest time the inputs themselves state (transcript starts and ends, log entries).
     pub collection_time: Option<Timestamp>,
+    /// Whether the inputs stated the zone of the collection time.
+    pub collection_zone: time::Zone,
     /// The time expiry checks compare with, and where it came from.
-    pub reference_time: Option<(Timestamp, String)>,
+    pub reference_time: Option<ReferenceTime>,
     pub hosts: Vec<String>,
     /// CloudConnector.ini as `section.key` (lower case) to value, first file wins.
     pub ini: BTreeMap<String, String>,
@@ -154,13 +201,15 @@ impl Facts {
                 .insert("ha_sites", sites.into_iter().map(|s| FactRow::from([("site".to_owned(), s)])).collect());
         }
         facts.reference_time = match (now, facts.collection_time) {
-            (Some(now), _) => Some((now, "--now".to_owned())),
-            (None, Some(collected)) => Some((collected, "the newest time stated in the inputs".to_owned())),
+            (Some(now), _) => Some(ReferenceTime { at: now, zone: time::Zone::Utc, source: ReferenceSource::Now }),
+            (None, Some(collected)) => {
+                Some(ReferenceTime { at: collected, zone: facts.collection_zone, source: ReferenceSource::Inputs })
+            }
             (None, None) => std::time::SystemTime::now()
                 .duration_since(std::time::UNIX_EPOCH)
                 .ok()
                 .and_then(|d| i64::try_from(d.as_secs()).ok())
-                .map(|t| (t, "the clock of this machine".to_owned())),
+                .map(|at| ReferenceTime { at, zone: time::Zone::Utc, source: ReferenceSource::Clock }),
         };
         facts
     }
@@ -245,10 +294,12 @@ impl Facts {
     }
 
     fn note_time(&mut self, text: Option<&str>) {
-        if let Some(time) = text.and_then(time::parse)
+        if let Some(text) = text
+            && let Some(time) = time::parse(text)
             && self.collection_time.is_none_or(|current| time > current)
         {
             self.collection_time = Some(time);
+            self.collection_zone = time::Zone::of(text);
         }
     }
 
@@ -267,7 +318,7 @@ impl Facts {
     pub fn lookup(&self, name: &str) -> Option<String> {
         match name {
             "version" => self.cce_version().map(|v| v.version.to_string()),
-            "collection_time" => self.collection_time.map(time::format),
+            "collection_time" => self.collection_time.map(|t| time::format_in(t, self.collection_zone)),
             "host" => self.hosts.first().cloned(),
             _ => name.strip_prefix("ini.").and_then(|key| self.ini.get(&key.to_ascii_lowercase()).cloned()),
         }

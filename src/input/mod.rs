@@ -3,6 +3,7 @@
 pub mod chunks;
 pub mod decode;
 pub mod discover;
+pub mod hosts;
 pub mod limits;
 mod zip_directory;
 

@@ -8,6 +8,13 @@ use super::Report;
 use super::sanitize::terminal;
 
 pub fn render(report: &Report) -> String {
+    let mut out = lines(report);
+    let _ = writeln!(out, "{}", report.summary_line());
+    out
+}
+
+/// The evidence lines alone, for a fleet, which sums up its hosts after all of them.
+pub fn lines(report: &Report) -> String {
     let mut out = String::new();
     for finding in &report.findings {
         // Each line is written whole from sanitized parts: no input text can start a line of
@@ -26,6 +33,5 @@ pub fn render(report: &Report) -> String {
             let _ = writeln!(out, "{}: {unshown} more not listed", terminal(&finding.rule_id, false));
         }
     }
-    let _ = writeln!(out, "{}", report.summary_line());
     out
 }

@@ -6,6 +6,14 @@ use serde_json::{Value, json};
 use super::Report;
 
 pub fn render(report: &Report) -> String {
+    let mut text = super::sanitize::json_pretty(&document(report));
+    text.push('\n');
+    text
+}
+
+/// The report as a JSON value: the whole document of one host, and each entry of `hosts[]`
+/// (with its `root`) when a scan has several.
+pub fn document(report: &Report) -> Value {
     let inputs: Vec<Value> = report
         .inputs
         .iter()
@@ -68,20 +76,29 @@ pub fn render(report: &Report) -> String {
         .map(|o| json!({"rule_id": o.rule_id, "name": o.name, "status": o.status.name(), "reason": o.reason}))
         .collect();
     let host = &report.host;
-    let document = json!({
+    json!({
         "tool": {"name": "ccdiag", "version": env!("CARGO_PKG_VERSION")},
         "redacted": report.redacted,
         "nothing_checked": report.nothing_checked(),
-        "host": {"machines": host.hosts, "collection_time": host.collection_time, "reference_time": host.reference_time, "versions": host.versions},
+        "host": {
+            "machines": host.hosts,
+            "collection_time": host.collection_time,
+            "collection_time_zone": host.collection_zone.map(crate::time::Zone::name),
+            "reference_time": host.reference_time,
+            "reference": host.reference.as_ref().map(|r| json!({
+                "time": crate::time::format_in(r.at, r.zone), "zone": r.zone.name(), "source": r.source.name(),
+            })),
+            "versions": host.versions,
+            "version_facts": host.version_facts.iter().map(|v| json!({
+                "version": v.version, "role": v.role, "path": v.path, "line": v.line,
+            })).collect::<Vec<_>>(),
+        },
         "inputs": inputs,
         "findings": findings,
         "suppressed": suppressed,
         "outcomes": outcomes,
         "config": config,
-    });
-    let mut text = super::sanitize::json_pretty(&document);
-    text.push('\n');
-    text
+    })
 }
 
 /// A piece of evidence, in `findings[]` and `suppressed[]` alike.

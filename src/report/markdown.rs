@@ -8,7 +8,13 @@ use super::{Finding, Report, SuppressedFinding};
 use crate::engine::{Evidence, Status};
 
 pub fn render(report: &Report) -> String {
-    let mut out = String::from("# ccdiag report\n\n");
+    render_headed(report, "ccdiag report")
+}
+
+/// The report under a first-level heading of its own (in a fleet, the host's); `heading` is
+/// Markdown already.
+pub fn render_headed(report: &Report, heading: &str) -> String {
+    let mut out = format!("# {heading}\n\n");
     let suppressed = match report.suppressed_count() {
         0 => String::new(),
         n => format!(", {n} suppressed match(es)"),
@@ -21,7 +27,7 @@ pub fn render(report: &Report) -> String {
     if !host.hosts.is_empty() {
         let _ = writeln!(out, "- Machines: {}", markdown_inline(&host.hosts.join(", ")));
     }
-    if let Some(time) = &host.collection_time {
+    if let Some(time) = &host.collected() {
         let _ = writeln!(out, "- Collected: {}", markdown_inline(time));
     }
     if let Some(time) = &host.reference_time {
@@ -238,6 +244,7 @@ mod tests {
                     captures: Vec::new(),
                     severity: Severity::Error,
                     at: None,
+                    zone: crate::time::Zone::HostLocal,
                     run: 0,
                     note: None,
                 })

@@ -2,6 +2,7 @@
 
 pub mod concise;
 pub mod explain;
+pub mod fleet;
 pub mod html;
 pub mod json;
 pub mod markdown;
@@ -13,10 +14,11 @@ pub mod sarif;
 pub mod text;
 
 use crate::engine::{Engine, Evidence, Status};
-use crate::facts::Facts;
+use crate::facts::{Facts, ReferenceTime};
 use crate::rules::template::{self, Piece, Shape};
 use crate::rules::{Reference, RuleDef, Severity, StepDef, VersionRange};
 use crate::scan::{InputReport, Scan};
+use crate::time::Zone;
 
 #[derive(Clone, Copy, Debug, PartialEq, Eq, clap::ValueEnum)]
 pub enum Format {
@@ -95,16 +97,41 @@ pub struct SettingUsed {
 
 pub struct HostSummary {
     pub hosts: Vec<String>,
+    /// ISO 8601: with `Z` when the input stated the zone, else the host's local time as written.
     pub collection_time: Option<String>,
-    /// The time expiry checks compared with, and where it came from.
+    pub collection_zone: Option<Zone>,
+    /// The time expiry checks compared with, and where it came from, as a reader is told.
     pub reference_time: Option<String>,
+    pub reference: Option<ReferenceTime>,
     /// `2.1.0.0 (running, module.ini)` style lines.
     pub versions: Vec<String>,
+    /// The same versions as fields.
+    pub version_facts: Vec<VersionStated>,
     /// DNS domains CloudConnector.ini names (`SIPDomains`, `VirtualMachineDomain`, ...).
     pub domains: Vec<String>,
     /// The VM names CloudConnector.ini gives (`CCEEDGE1`): not shown as such, but names that
     /// `--redact` replaces wherever they stand (paths, VM names, commands).
     pub vms: Vec<String>,
+}
+
+impl HostSummary {
+    /// The collection time for a reader: a local time says it is one.
+    pub fn collected(&self) -> Option<String> {
+        let time = self.collection_time.as_ref()?;
+        Some(match self.collection_zone {
+            Some(Zone::HostLocal) => format!("{time} local time of the host"),
+            _ => time.clone(),
+        })
+    }
+}
+
+/// A version an input states, and where.
+pub struct VersionStated {
+    pub version: String,
+    /// `running`, `backup` or `script`.
+    pub role: &'static str,
+    pub path: String,
+    pub line: u32,
 }
 
 pub struct Finding {
@@ -254,13 +281,22 @@ impl Report {
             .sort_by(|a: &SuppressedFinding, b| b.severity.cmp(&a.severity).then_with(|| a.rule_id.cmp(&b.rule_id)));
         let host = HostSummary {
             hosts: scan.facts.hosts.clone(),
-            collection_time: scan.facts.collection_time.map(crate::time::format),
-            reference_time: scan
-                .facts
-                .reference_time
-                .as_ref()
-                .map(|(t, source)| format!("{} ({source})", crate::time::format(*t))),
+            collection_time: scan.facts.collection_time.map(|t| crate::time::format_in(t, scan.facts.collection_zone)),
+            collection_zone: scan.facts.collection_time.map(|_| scan.facts.collection_zone),
+            reference_time: scan.facts.reference_time.as_ref().map(ReferenceTime::shown),
+            reference: scan.facts.reference_time.clone(),
             versions: scan.facts.versions.iter().map(|v| format!("{} ({}, {})", v.version, v.role, v.path)).collect(),
+            version_facts: scan
+                .facts
+                .versions
+                .iter()
+                .map(|v| VersionStated {
+                    version: v.version.to_string(),
+                    role: v.role,
+                    path: v.path.clone(),
+                    line: v.span.first_line,
+                })
+                .collect(),
             domains: ini_domains(&scan.facts),
             vms: scan
                 .facts
@@ -541,6 +577,7 @@ mod tests {
             captures: vec![("user".into(), "kenmyer@litwareinc.com".into())],
             severity: Severity::Error,
             at: None,
+            zone: Zone::HostLocal,
             run: 0,
             note: None,
         };

@@ -46,6 +46,13 @@ impl Progress {
         Progress { bar, stop: Some(stop), reveal: Some(reveal) }
     }
 
+    /// `files` more inputs to scan, found once the bar started (the inputs of one more host).
+    pub fn add(&self, files: usize) {
+        self.bar.inc_length(files as u64);
+        let total = self.bar.length().unwrap_or(0);
+        self.bar.set_message(format!("{total} file{}", if total == 1 { "" } else { "s" }));
+    }
+
     /// One input done; called from the scan's worker threads.
     pub fn step(&self) {
         self.bar.inc(1);

@@ -25,6 +25,7 @@ use regex::Regex;
 use serde_json::json;
 
 use super::Report;
+use super::fleet::Fleet;
 
 /// One replacement: `original` (as first seen) becomes `pseudonym` wherever it occurs, in any
 /// letter case.
@@ -64,13 +65,36 @@ impl Kind {
 
 /// Replaces personal data in every text of the report and returns what became what.
 pub fn redact(report: &mut Report) -> Vec<Mapping> {
+    redact_all(&mut [report], &mut [])
+}
+
+/// [`redact`] over every host of a fleet with one mapping, so that a name shared by two hosts
+/// (their domain, a user) has one pseudonym throughout; the hosts' roots are redacted too, as
+/// their paths start with them.
+pub fn redact_fleet(fleet: &mut Fleet) -> Vec<Mapping> {
+    let (mut reports, mut roots): (Vec<&mut Report>, Vec<&mut String>) =
+        fleet.hosts.iter_mut().map(|h| (&mut h.report, &mut h.root)).unzip();
+    redact_all(&mut reports, &mut roots)
+}
+
+/// Collects from every report, then replaces in every report and in `names`.
+fn redact_all(reports: &mut [&mut Report], names: &mut [&mut String]) -> Vec<Mapping> {
     let mut collector = Collector::default();
-    collector.collect(report);
+    for report in reports.iter_mut() {
+        collector.collect(report);
+    }
     let mappings = collector.finish();
     if let Some(replacer) = Replacer::new(&mappings) {
-        for_each_text(report, &mut |_, text| replacer.apply(text));
+        for name in names.iter_mut() {
+            replacer.apply(name);
+        }
+        for report in reports.iter_mut() {
+            for_each_text(report, &mut |_, text| replacer.apply(text));
+        }
     }
-    report.redacted = true;
+    for report in reports {
+        report.redacted = true;
+    }
     mappings
 }
 
@@ -699,6 +723,7 @@ fn for_each_text(report: &mut Report, f: &mut dyn FnMut(Origin, &mut String)) {
     host.collection_time.iter_mut().for_each(|t| f(Tool, t));
     host.reference_time.iter_mut().for_each(|t| f(Tool, t));
     host.versions.iter_mut().for_each(|v| f(Tool, v));
+    host.version_facts.iter_mut().for_each(|v| f(Input, &mut v.path));
     host.domains.iter_mut().for_each(|d| f(Input, d));
     for finding in &mut report.findings {
         f(Tool, &mut finding.title);

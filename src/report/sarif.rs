@@ -26,6 +26,13 @@ const SCHEMA: &str = "https://json.schemastore.org/sarif-2.1.0.json";
 const ROOT: &str = "SCANROOT";
 
 pub fn render(report: &Report) -> String {
+    let mut text = super::sanitize::json_pretty(&document(report));
+    text.push('\n');
+    text
+}
+
+/// The SARIF log of one host as a JSON value: one run.
+pub fn document(report: &Report) -> Value {
     let index: HashMap<&str, usize> = report.rules.iter().enumerate().map(|(i, r)| (r.id.as_str(), i)).collect();
     let mut results: Vec<Value> = report
         .findings
@@ -105,7 +112,7 @@ pub fn render(report: &Report) -> String {
         })
         .collect();
     let host = &report.host;
-    let document = json!({
+    json!({
         "$schema": SCHEMA,
         "version": "2.1.0",
         "runs": [{
@@ -131,10 +138,7 @@ pub fn render(report: &Report) -> String {
                 })).collect::<Vec<_>>(),
             },
         }],
-    });
-    let mut text = super::sanitize::json_pretty(&document);
-    text.push('\n');
-    text
+    })
 }
 
 /// The evidence of a rule one suppression silenced, as a suppressed result.

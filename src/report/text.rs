@@ -174,7 +174,7 @@ fn summary(out: &mut String, report: &Report, style: &Style) {
         if !host.hosts.is_empty() {
             let _ = writeln!(out, "  machines: {}", terminal(&host.hosts.join(", "), false));
         }
-        if let Some(time) = &host.collection_time {
+        if let Some(time) = &host.collected() {
             let _ = writeln!(out, "  collected: {}", terminal(time, false));
         }
         if let Some(time) = &host.reference_time {
