@@ -412,13 +412,16 @@ impl PairStats {
     fn of(window: &[u8]) -> PairStats {
         let mut s = PairStats { pairs: 0, nul_hi: 0, nul_lo: 0, control_lo: 0, control_hi: 0 };
         let mut after_high_surrogate = false;
-        for pair in window.chunks_exact(2) {
+        let pairs: Vec<&[u8]> = window.chunks_exact(2).collect();
+        for (i, pair) in pairs.iter().enumerate() {
             let follows_high_surrogate = std::mem::replace(&mut after_high_surrogate, (0xD8..=0xDB).contains(&pair[1]));
+            let precedes_low_surrogate = pairs.get(i + 1).is_some_and(|next| (0xDC..=0xDF).contains(&next[1]));
             match (pair[0], pair[1]) {
                 (0, 0) => continue,
-                // The low surrogate of a UTF-16LE pair (U+xxx00 above the BMP), not a Latin-1
-                // character in UTF-16BE.
+                // A surrogate of a UTF-16LE pair whose code unit ends in 00 (U+10000, U+xxx00
+                // above the BMP), not a Latin-1 character in UTF-16BE.
                 (0, 0xDC..=0xDF) if follows_high_surrogate => {}
+                (0, 0xD8..=0xDB) if precedes_low_surrogate => {}
                 (lo, 0) => {
                     s.nul_hi += 1;
                     s.control_lo += usize::from(is_control(lo));
@@ -527,6 +530,16 @@ mod tests {
     #[test]
     fn short_utf16le_with_a_surrogate_ending_in_nul_is_detected() {
         let text = "AAAaaA \u{EBD00}0A";
+        let d = decode(&utf16le(text));
+        assert_eq!(d.encoding, Encoding::Utf16Le);
+        assert_eq!(d.text, text);
+    }
+
+    /// Found by the same property: U+10000 is `00 D8 00 DC`, and now its high surrogate was the
+    /// one counted as a UTF-16BE Latin-1 character.
+    #[test]
+    fn short_utf16le_with_a_high_surrogate_ending_in_nul_is_detected() {
+        let text = "A0 \u{10000} 0a 0a";
         let d = decode(&utf16le(text));
         assert_eq!(d.encoding, Encoding::Utf16Le);
         assert_eq!(d.text, text);
