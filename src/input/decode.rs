@@ -412,10 +412,10 @@ impl PairStats {
     fn of(window: &[u8]) -> PairStats {
         let mut s = PairStats { pairs: 0, nul_hi: 0, nul_lo: 0, control_lo: 0, control_hi: 0 };
         let mut after_high_surrogate = false;
-        let pairs: Vec<&[u8]> = window.chunks_exact(2).collect();
-        for (i, pair) in pairs.iter().enumerate() {
+        for (i, pair) in window.chunks_exact(2).enumerate() {
             let follows_high_surrogate = std::mem::replace(&mut after_high_surrogate, (0xD8..=0xDB).contains(&pair[1]));
-            let precedes_low_surrogate = pairs.get(i + 1).is_some_and(|next| (0xDC..=0xDF).contains(&next[1]));
+            // The high byte of the next pair.
+            let precedes_low_surrogate = window.get(2 * i + 3).is_some_and(|hi| (0xDC..=0xDF).contains(hi));
             match (pair[0], pair[1]) {
                 (0, 0) => continue,
                 // A surrogate of a UTF-16LE pair whose code unit ends in 00 (U+10000, U+xxx00
