@@ -359,7 +359,13 @@ fn scan_config(args: &ScanArgs, roots: &[String], engine: &Engine) -> miette::Re
 }
 
 fn scan(args: ScanArgs) -> miette::Result<ExitCode> {
-    let mut engine = engine(&args.pack)?;
+    let mut builder = rayon::ThreadPoolBuilder::new();
+    if let Some(jobs) = args.jobs {
+        builder = builder.num_threads(jobs);
+    }
+    let pool = builder.build().map_err(|e| miette::miette!("cannot start worker threads: {e}"))?;
+    // Rules are compiled in parallel too: inside the pool, so `--jobs` holds from the start.
+    let mut engine = pool.install(|| engine(&args.pack))?;
     // A path that is not there is a mistyped argument, not a damaged bundle.
     for path in args.paths.iter().chain(&args.hosts).filter(|p| *p != "-") {
         std::fs::metadata(path).map_err(|e| miette::miette!("cannot read {path}: {e}"))?;
@@ -375,15 +381,12 @@ fn scan(args: ScanArgs) -> miette::Result<ExitCode> {
     let clock = std::time::SystemTime::now()
         .duration_since(std::time::UNIX_EPOCH)
         .map_or(0, |d| i64::try_from(d.as_secs()).unwrap_or(i64::MAX));
-    for warning in config::configure(&mut engine, config.as_ref(), &args.choose.choice(), args.now.unwrap_or(clock))? {
+    let choice = args.choose.choice();
+    let now = args.now.unwrap_or(clock);
+    for warning in pool.install(|| config::configure(&mut engine, config.as_ref(), &choice, now))? {
         eprintln!("warning: {}", crate::report::sanitize::terminal(&warning, false));
     }
     let limits = args.limits.limits();
-    let mut builder = rayon::ThreadPoolBuilder::new();
-    if let Some(jobs) = args.jobs {
-        builder = builder.num_threads(jobs);
-    }
-    let pool = builder.build().map_err(|e| miette::miette!("cannot start worker threads: {e}"))?;
     let several = hosts.len() > 1;
     let progress = Progress::start(0, !args.quiet && std::io::stderr().is_terminal());
     let options = ScanOptions { limits: limits.clone(), now: args.now, ..ScanOptions::default() };
