@@ -125,8 +125,12 @@ impl Fleet {
         }
         let findings: usize = self.hosts.iter().map(|h| h.report.findings.len()).sum();
         let inputs: usize = self.hosts.iter().map(|h| h.report.inputs.len()).sum();
-        let plural = |n: usize| if n == 1 { "" } else { "s" };
-        format!("{}: {findings} finding{} in {inputs} input{}", self.headline(), plural(findings), plural(inputs))
+        format!(
+            "{}: {findings} finding{} in {inputs} input{}",
+            self.headline(),
+            super::plural(findings),
+            super::plural(inputs)
+        )
     }
 
     /// Every host's evidence lines (paths from the host's root), then each host's summary.
@@ -277,13 +281,13 @@ impl Fleet {
                     Some(f) => {
                         let _ = write!(
                             out,
-                            "<td class=\"hit\"><a class=\"pill {severity}\" href=\"#{anchor}\" title=\"{rule} on {root}: {count} match{es}\">{count}</a></td>",
+                            "<td class=\"hit\"><a class=\"pill {severity}\" href=\"#{anchor}\" title=\"{rule} on {root}: {matches}\">{count}</a></td>",
                             severity = f.severity.name(),
                             anchor = html::anchor(&format!("host-{}-", i + 1), &f.rule_id),
                             rule = esc(&f.rule_id, false),
                             root = esc(&host.root, false),
                             count = f.count,
-                            es = if f.count == 1 { "" } else { "es" },
+                            matches = super::matches(f.count),
                         );
                     }
                     None => out.push_str("<td class=\"miss\"></td>"),

@@ -9,7 +9,7 @@
 use std::fmt::Write as _;
 
 use super::sanitize::html as esc;
-use super::{Finding, Report, SuppressedFinding};
+use super::{Finding, Report, SuppressedFinding, plural};
 use crate::engine::{MAX_EVIDENCE, Status};
 use crate::rules::Severity;
 
@@ -235,9 +235,9 @@ pub(super) fn host_part(out: &mut String, report: &Report, part: &Part<'_>) {
         let n = report.suppressed_count();
         let _ = writeln!(
             out,
-            "<h2 id=\"{ids}suppressed\">Suppressed</h2>\n<p class=\"muted\">{n} match{} accepted in a config file, each \
+            "<h2 id=\"{ids}suppressed\">Suppressed</h2>\n<p class=\"muted\">{} accepted in a config file, each \
              with its reason: not findings, and not counted for <code>--fail-on</code>.</p>",
-            if n == 1 { "" } else { "es" }
+            super::matches(n)
         );
         for suppressed in &report.suppressed {
             suppressed_section(out, suppressed);
@@ -384,12 +384,7 @@ fn finding_section(out: &mut String, finding: &Finding, ids: &str) {
         name = esc(&finding.name, false),
         title = esc(&finding.title, false),
     );
-    let _ = writeln!(
-        out,
-        "<h4>Evidence <span class=\"muted\">({} match{})</span></h4>",
-        finding.count,
-        if finding.count == 1 { "" } else { "es" }
-    );
+    let _ = writeln!(out, "<h4>Evidence <span class=\"muted\">({})</span></h4>", super::matches(finding.count));
     evidence_list(out, &finding.evidence, finding.count);
     out.push_str("<h4>Fix</h4>\n");
     if let Some(explanation) = finding.explanation() {
@@ -444,12 +439,7 @@ fn suppressed_section(out: &mut String, suppressed: &SuppressedFinding) {
     if !suppressed.whole_finding {
         out.push_str("<p class=\"more\">The rest of this rule's evidence is a finding above.</p>\n");
     }
-    let _ = writeln!(
-        out,
-        "<h4>Evidence <span class=\"muted\">({} match{})</span></h4>",
-        suppressed.count,
-        if suppressed.count == 1 { "" } else { "es" }
-    );
+    let _ = writeln!(out, "<h4>Evidence <span class=\"muted\">({})</span></h4>", super::matches(suppressed.count));
     evidence_list(out, &suppressed.evidence, suppressed.count);
     out.push_str("</article>\n");
 }
@@ -586,10 +576,6 @@ fn coverage(out: &mut String, report: &Report, ids: &str) {
 pub(super) fn anchor(ids: &str, rule_id: &str) -> String {
     let id: String = rule_id.chars().map(|c| if c.is_ascii_alphanumeric() || c == '-' { c } else { '_' }).collect();
     format!("{ids}rule-{id}")
-}
-
-fn plural(n: usize) -> &'static str {
-    if n == 1 { "" } else { "s" }
 }
 
 #[cfg(test)]

@@ -53,9 +53,9 @@ pub fn render_headed(report: &Report, heading: &str) -> String {
         let n = report.suppressed_count();
         let _ = writeln!(
             out,
-            "## Suppressed\n\n{n} match{} accepted in a config file, each with its reason: not findings, and not \
+            "## Suppressed\n\n{} accepted in a config file, each with its reason: not findings, and not \
              counted for `--fail-on`.\n",
-            if n == 1 { "" } else { "es" }
+            super::matches(n)
         );
         for suppressed in &report.suppressed {
             suppressed_section(&mut out, suppressed);
@@ -133,12 +133,7 @@ fn suppressed_section(out: &mut String, suppressed: &SuppressedFinding) {
     if !suppressed.whole_finding {
         out.push_str("- The rest of this rule's evidence is a finding above.\n");
     }
-    let _ = writeln!(
-        out,
-        "\n**Evidence** ({} match{}):\n",
-        suppressed.count,
-        if suppressed.count == 1 { "" } else { "es" }
-    );
+    let _ = writeln!(out, "\n**Evidence** ({}):\n", super::matches(suppressed.count));
     evidence_list(out, &suppressed.evidence, suppressed.count);
 }
 
@@ -153,12 +148,7 @@ fn evidence_list(out: &mut String, evidence: &[Evidence], count: usize) {
     // summary is our own text; the paths and excerpts inside stay escaped and fenced, and the
     // blank lines around them keep GitHub reading them as Markdown, not raw HTML.
     if !rest.is_empty() {
-        let _ = writeln!(
-            out,
-            "<details><summary>{} more excerpt{}</summary>\n",
-            rest.len(),
-            if rest.len() == 1 { "" } else { "s" }
-        );
+        let _ = writeln!(out, "<details><summary>{} more excerpt{}</summary>\n", rest.len(), super::plural(rest.len()));
         for evidence in rest {
             evidence_item(out, evidence);
         }
@@ -193,7 +183,7 @@ fn finding_section(out: &mut String, finding: &Finding) {
         finding.name,
         markdown_inline(&finding.title)
     );
-    let _ = writeln!(out, "**Evidence** ({} match{}):\n", finding.count, if finding.count == 1 { "" } else { "es" });
+    let _ = writeln!(out, "**Evidence** ({}):\n", super::matches(finding.count));
     evidence_list(out, &finding.evidence, finding.count);
     if let Some(explanation) = finding.explanation() {
         let _ = writeln!(out, "**Fix**: {}\n", markdown_inline(&explanation));

@@ -50,6 +50,16 @@ pub struct Report {
     pub redacted: bool,
 }
 
+/// `1 match`, `3 matches`: how much evidence a finding stands for, in the words of every format.
+pub(crate) fn matches(n: usize) -> String {
+    format!("{n} match{}", if n == 1 { "" } else { "es" })
+}
+
+/// The `s` of a count other than one.
+pub(crate) fn plural(n: usize) -> &'static str {
+    if n == 1 { "" } else { "s" }
+}
+
 /// The evidence of one rule that one suppression silenced.
 pub struct SuppressedFinding {
     pub rule_id: String,
@@ -379,7 +389,7 @@ impl Report {
         for severity in [Severity::Error, Severity::Warning, Severity::Info] {
             let n = self.findings.iter().filter(|f| f.severity == severity).count();
             if n > 0 {
-                by_severity.push(format!("{n} {}{}", severity.name(), if n == 1 { "" } else { "s" }));
+                by_severity.push(format!("{n} {}{}", severity.name(), plural(n)));
             }
         }
         let mut line = match self.findings.len() {

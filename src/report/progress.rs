@@ -26,7 +26,7 @@ impl Progress {
     /// ever drawn.
     pub fn start(files: usize, enabled: bool) -> Progress {
         let bar = ProgressBar::with_draw_target(Some(files as u64), ProgressDrawTarget::hidden());
-        bar.set_message(format!("{files} file{}", if files == 1 { "" } else { "s" }));
+        bar.set_message(format!("{files} file{}", super::plural(files)));
         if !enabled {
             return Progress { bar, stop: None, reveal: None };
         }

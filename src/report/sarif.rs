@@ -46,10 +46,7 @@ pub fn document(report: &Report) -> Value {
             }
             result.insert("kind".into(), "fail".into());
             result.insert("level".into(), level(f.severity).into());
-            result.insert(
-                "message".into(),
-                json!({"text": format!("{} ({} match{})", f.title, f.count, if f.count == 1 { "" } else { "es" })}),
-            );
+            result.insert("message".into(), json!({"text": format!("{} ({})", f.title, super::matches(f.count))}));
             result.insert("locations".into(), f.evidence.iter().map(location).collect());
             result.insert(
                 "properties".into(),
@@ -153,7 +150,7 @@ fn suppressed_result(suppressed: &SuppressedFinding, rule_index: Option<usize>) 
     let count = suppressed.count;
     result.insert(
         "message".into(),
-        json!({"text": format!("{} ({count} match{}, suppressed)", suppressed.title, if count == 1 { "" } else { "es" })}),
+        json!({"text": format!("{} ({}, suppressed)", suppressed.title, super::matches(count))}),
     );
     result.insert("locations".into(), suppressed.evidence.iter().map(location).collect());
     let mut suppression = json!({

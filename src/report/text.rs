@@ -48,10 +48,9 @@ pub fn render(report: &Report, color: bool) -> String {
     if !report.suppressed.is_empty() {
         let _ = writeln!(
             out,
-            "{} {} match{}, accepted in a config file: not findings, not counted for --fail-on\n",
+            "{} {}, accepted in a config file: not findings, not counted for --fail-on\n",
             style.paint("1", "Suppressed"),
-            report.suppressed_count(),
-            if report.suppressed_count() == 1 { "" } else { "es" }
+            super::matches(report.suppressed_count())
         );
         for suppressed in &report.suppressed {
             suppressed_block(&mut out, suppressed, &style);
@@ -80,12 +79,7 @@ fn suppressed_block(out: &mut String, suppressed: &SuppressedFinding, style: &St
     let _ = writeln!(out, "  reason: {}", terminal(&suppressed.reason, false));
     let _ = writeln!(out, "  suppressed by: {}", terminal(&suppressed.by(), false));
     let rest = if suppressed.whole_finding { "" } else { "; the rest of the rule's evidence is a finding above" };
-    let _ = writeln!(
-        out,
-        "  evidence ({} match{}{rest}):",
-        suppressed.count,
-        if suppressed.count == 1 { "" } else { "es" }
-    );
+    let _ = writeln!(out, "  evidence ({}{rest}):", super::matches(suppressed.count));
     for evidence in suppressed.evidence.iter().take(SHOWN_EVIDENCE) {
         evidence_lines(out, evidence, style);
     }
@@ -125,7 +119,7 @@ fn finding_block(out: &mut String, finding: &Finding, style: &Style) {
         terminal(&finding.name, false),
         terminal(&finding.title, false)
     );
-    let _ = writeln!(out, "  evidence ({} match{}):", finding.count, if finding.count == 1 { "" } else { "es" });
+    let _ = writeln!(out, "  evidence ({}):", super::matches(finding.count));
     for evidence in finding.evidence.iter().take(SHOWN_EVIDENCE) {
         evidence_lines(out, evidence, style);
     }
