@@ -78,8 +78,16 @@ impl CompiledRule {
         &self.loaded.def.id.value
     }
 
+    /// Whether the rule reads `record` at all: its kind, whose words it is, and the fields the
+    /// condition needs.
+    pub fn reads(&self, record: &crate::record::Record) -> bool {
+        self.origins.contains(&record.context.origin)
+            && self.kinds.contains(&record.kind)
+            && self.has_fields_for(record)
+    }
+
     /// Whether `record` has the fields the condition needs (see `field_gates`).
-    pub fn has_fields_for(&self, record: &crate::record::Record) -> bool {
+    fn has_fields_for(&self, record: &crate::record::Record) -> bool {
         self.field_gates
             .iter()
             .find(|(kind, _)| *kind == record.kind)

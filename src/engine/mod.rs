@@ -227,10 +227,7 @@ impl Engine {
             let mut view = RecordView::new(record, path, &folded);
             for &rule_index in &candidates {
                 let rule = &self.rules[rule_index];
-                if !rule.origins.contains(&record.context.origin)
-                    || !rule.kinds.contains(&record.kind)
-                    || !rule.has_fields_for(record)
-                {
+                if !rule.reads(record) {
                     continue;
                 }
                 memo.clear();
@@ -337,13 +334,8 @@ impl Engine {
         candidates
             .into_iter()
             .map(|i| &self.rules[i])
+            .filter(|rule| rule.reads(record))
             .filter(|rule| {
-                if !rule.origins.contains(&record.context.origin)
-                    || !rule.kinds.contains(&record.kind)
-                    || !rule.has_fields_for(record)
-                {
-                    return false;
-                }
                 memo.clear();
                 memo.resize(rule.selections.len(), None);
                 condition(rule, &mut view, &mut memo, &mut Vec::new()).is_some()
