@@ -246,12 +246,7 @@ impl Facts {
                         continue;
                     };
                     if let Some(version) = Version::parse(value) {
-                        self.versions.push(VersionFact {
-                            role,
-                            version,
-                            path: input.path.to_owned(),
-                            span: record.span.clone(),
-                        });
+                        self.note_version(role, version, input.path, record);
                     }
                 }
             }
@@ -267,12 +262,7 @@ impl Facts {
                     _ => return,
                 };
                 if let Some(version) = record.get("line").and_then(Version::parse) {
-                    self.versions.push(VersionFact {
-                        role,
-                        version,
-                        path: input.path.to_owned(),
-                        span: record.span.clone(),
-                    });
+                    self.note_version(role, version, input.path, record);
                 }
             }
             (_, RecordKind::PsSession) => {
@@ -291,6 +281,14 @@ impl Facts {
             }
             _ => {}
         }
+    }
+
+    /// A version an input states, where it states it last: a console that runs Get-CcVersion
+    /// a thousand times states one version, not a thousand. What the checks read survives,
+    /// since they want each role's newest statement and every version stated.
+    fn note_version(&mut self, role: &'static str, version: Version, path: &str, record: &Record) {
+        self.versions.retain(|v| !(v.role == role && v.version == version && v.path == path));
+        self.versions.push(VersionFact { role, version, path: path.to_owned(), span: record.span.clone() });
     }
 
     fn note_time(&mut self, text: Option<&str>) {
@@ -344,7 +342,10 @@ fn vm_version(record: &Record) -> Option<(Version, bool)> {
 /// version, when they all agree.
 #[derive(Default)]
 struct RunningVms {
-    seen: Vec<(Version, String, Span)>,
+    /// The first running VM seen, where it was seen.
+    first: Option<(Version, String, Span)>,
+    /// Some running VM names another version.
+    disagree: bool,
 }
 
 impl RunningVms {
@@ -352,18 +353,16 @@ impl RunningVms {
         if record.kind == RecordKind::PsObject
             && let Some((version, true)) = vm_version(record)
         {
-            self.seen.push((version, path.to_owned(), record.span.clone()));
+            match &self.first {
+                None => self.first = Some((version, path.to_owned(), record.span.clone())),
+                Some((first, _, _)) => self.disagree |= *first != version,
+            }
         }
     }
 
     fn version(self) -> Option<VersionFact> {
-        let (first, rest) = self.seen.split_first()?;
-        rest.iter().all(|(v, _, _)| *v == first.0).then(|| VersionFact {
-            role: "running",
-            version: first.0.clone(),
-            path: first.1.clone(),
-            span: first.2.clone(),
-        })
+        let (version, path, span) = self.first.filter(|_| !self.disagree)?;
+        Some(VersionFact { role: "running", version, path, span })
     }
 }
 
@@ -538,6 +537,22 @@ mod tests {
         let roles: Vec<(&str, String)> = facts.versions.iter().map(|v| (v.role, v.version.to_string())).collect();
         assert_eq!(roles, [("script", "2.1.0.0".into()), ("running", "2.0.1.0".into()), ("backup", "2.1.0.0".into())]);
         assert_eq!(facts.tables["deployment"][0]["version"], "2.0.1.0");
+    }
+
+    #[test]
+    fn a_version_stated_again_is_one_fact_located_where_it_was_stated_last() {
+        let mut transcript = Vec::new();
+        for (line, version) in [(1, "2.0.1.0"), (3, "2.1.0.0"), (5, "2.0.1.0"), (7, "2.0.1.0")] {
+            transcript.push(command("Get-CcVersion"));
+            let span = Span { bytes: 0..0, first_line: line, last_line: line };
+            transcript
+                .push(Record::new(RecordKind::Text, span).with("line", version).with("producer", "Get-CcVersion"));
+        }
+        let input = InputRecords { path: "t.txt", kind: FileKind::Transcript, producer: None, records: &transcript };
+        let facts = Facts::gather(&[input], None);
+        let stated: Vec<(String, u32)> =
+            facts.versions.iter().map(|v| (v.version.to_string(), v.span.first_line)).collect();
+        assert_eq!(stated, [("2.1.0.0".to_owned(), 3), ("2.0.1.0".to_owned(), 7)], "in the order last stated");
     }
 
     #[test]
