@@ -10,6 +10,7 @@
 //! A console window copied as text (`PS C:\> Install-CcAppliance` and what it printed) is a
 //! transcript without a header: its prompts are read the same way.
 
+use std::collections::HashMap;
 use std::sync::LazyLock;
 
 use regex::Regex;
@@ -64,6 +65,7 @@ pub fn parse(text: &str) -> Parsed {
         at: None,
         shown: Shown::Output,
         open_command: None,
+        meanings: HashMap::new(),
     };
     parser.run();
     parser.out
@@ -114,7 +116,22 @@ struct Parser<'p, 'a> {
     /// Its `ps_command` record and the error records its output held so far: the count is
     /// written on the record once the output ends.
     open_command: Option<(usize, u32)>,
+    /// What each command typed so far means, by its text: a console polls the same few
+    /// commands thousands of times, and reading a pipeline is most of a prompt's cost.
+    meanings: HashMap<String, Meaning>,
 }
+
+/// What a typed command is: its name, what its output is, and the cmdlet that produced it.
+#[derive(Clone)]
+struct Meaning {
+    name: Option<String>,
+    shown: Shown,
+    producer: Option<String>,
+}
+
+/// Commands whose meaning is remembered; past this the memo starts over, so a capture of
+/// thousands of distinct commands holds no more than this many.
+const MEANINGS_KEPT: usize = 256;
 
 fn is_asterisks(line: &Line<'_>) -> bool {
     let t = line.text.trim();
@@ -527,6 +544,22 @@ impl Parser<'_, '_> {
         }
     }
 
+    fn meaning(&mut self, command: &str) -> Meaning {
+        if let Some(known) = self.meanings.get(command) {
+            return known.clone();
+        }
+        let meaning = Meaning {
+            name: command_name(command),
+            shown: command::shown(command),
+            producer: command::producer(command),
+        };
+        if self.meanings.len() == MEANINGS_KEPT {
+            self.meanings.clear();
+        }
+        self.meanings.insert(command.to_owned(), meaning.clone());
+        meaning
+    }
+
     /// A prompt line and its `>>` continuation lines.
     fn command(&mut self, first: usize, typed: &str) -> usize {
         self.flush(first);
@@ -542,8 +575,7 @@ impl Parser<'_, '_> {
             command.push_str(rest.strip_prefix(' ').unwrap_or(rest).trim_end());
             last += 1;
         }
-        let name = command_name(&command);
-        let (shown, producer) = (command::shown(&command), command::producer(&command));
+        let Meaning { name, shown, producer } = self.meaning(&command);
         let mut record = Record::new(RecordKind::PsCommand, span(lines, first, last)).with("command", command);
         if let Some(name) = &name {
             record.push("command_name", name.as_str());
