@@ -1,8 +1,6 @@
 //! Evidence: where a record that satisfied a rule stands, what it says, and what the rule
 //! captured from it.
 
-use std::collections::HashMap;
-
 use super::compile::CompiledRule;
 use crate::record::Record;
 use crate::rules::Severity;
@@ -46,7 +44,35 @@ pub enum Excerpts<'a> {
     /// The decoded text that starts at byte `offset` of the file.
     Text { text: &'a str, offset: usize },
     /// Excerpts kept by record start, once the text is gone.
-    Kept(&'a HashMap<usize, String>),
+    Kept(&'a KeptExcerpts),
+}
+
+/// The excerpts of the records an input keeps for facts, by the byte where each starts, in
+/// order: derived facts located at those records show them after the text is gone.
+#[derive(Debug, Default)]
+pub struct KeptExcerpts(Vec<(usize, String)>);
+
+impl KeptExcerpts {
+    /// The excerpts of `records`, which lie in `text`, the decoded text from byte `offset`.
+    pub fn of<'r>(records: impl DoubleEndedIterator<Item = &'r Record>, text: &str, offset: usize) -> KeptExcerpts {
+        let source = Excerpts::Text { text, offset };
+        // Of records that start at the same byte, the last one's excerpt is the one kept.
+        let mut kept: Vec<(usize, String)> = records.rev().map(|r| (r.span.bytes.start, source.of(r))).collect();
+        kept.sort_by_key(|(start, _)| *start);
+        kept.dedup_by_key(|(start, _)| *start);
+        KeptExcerpts(kept)
+    }
+
+    /// Adds the excerpts of a later stretch of the same input.
+    pub fn append(&mut self, later: KeptExcerpts) {
+        debug_assert!(later.0.first().is_none_or(|(start, _)| self.0.last().is_none_or(|(last, _)| last < start)));
+        self.0.extend(later.0);
+    }
+
+    fn get(&self, start: usize) -> Option<&String> {
+        let at = self.0.binary_search_by_key(&start, |(s, _)| *s).ok()?;
+        Some(&self.0[at].1)
+    }
 }
 
 impl Excerpts<'_> {
@@ -57,7 +83,7 @@ impl Excerpts<'_> {
                 let end = record.span.bytes.end.saturating_sub(*offset);
                 excerpt(text.get(start..end).unwrap_or_default(), record)
             }
-            Excerpts::Kept(kept) => kept.get(&record.span.bytes.start).cloned().unwrap_or_else(|| excerpt("", record)),
+            Excerpts::Kept(kept) => kept.get(record.span.bytes.start).cloned().unwrap_or_else(|| excerpt("", record)),
         }
     }
 }

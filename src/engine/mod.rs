@@ -33,7 +33,7 @@ use crate::rules::load::RuleError;
 use crate::rules::{RuleSet, Severity};
 
 pub use evidence::Evidence;
-pub use outcome::{CommandRun, MAX_EVIDENCE, RuleOutcome, Status};
+pub use outcome::{CommandRuns, MAX_EVIDENCE, RuleOutcome, Status};
 pub use suppress::{SuppressedHits, Suppression};
 
 pub struct Engine {
@@ -415,6 +415,7 @@ fn condition(
 mod tests {
 
     use super::*;
+    use crate::engine::evidence::KeptExcerpts;
     use crate::facts::registry::Derivation;
     use crate::facts::{Facts, VersionFact};
     use crate::record::Span;
@@ -437,9 +438,9 @@ mod tests {
     }
 
     fn outcome(engine: &Engine, facts: &Facts, records: &[Record]) -> RuleOutcome {
-        let kept = HashMap::new();
+        let kept = KeptExcerpts::default();
         let hits = engine.match_records("console.txt", &Excerpts::Kept(&kept), records);
-        engine.outcomes(facts, &Derivation::default(), vec![hits], &[]).remove(0)
+        engine.outcomes(facts, &Derivation::default(), vec![hits], &CommandRuns::new(Vec::new())).remove(0)
     }
 
     #[test]
@@ -510,10 +511,11 @@ mod tests {
                             entity: {observed: vm, key: [Name], state: 'VM {Name} is {State}'}\n\
                             evidence: {fields: [Name, State]}";
 
-    fn outcomes(engine: &Engine, inputs: &[(&str, &[Record])], runs: &[CommandRun]) -> Vec<RuleOutcome> {
-        let kept = HashMap::new();
+    fn outcomes(engine: &Engine, inputs: &[(&str, &[Record])], commands: &[Record]) -> Vec<RuleOutcome> {
+        let kept = KeptExcerpts::default();
         let hits = inputs.iter().map(|(path, records)| engine.match_records(path, &Excerpts::Kept(&kept), records));
-        engine.outcomes(&Facts::default(), &Derivation::default(), hits.collect(), runs)
+        let runs = CommandRuns::new(commands.iter().map(|r| ("t.txt", r)).collect());
+        engine.outcomes(&Facts::default(), &Derivation::default(), hits.collect(), &runs)
     }
 
     fn suppression(rule: usize, fields: &[(&str, &str)]) -> Suppression {
@@ -566,7 +568,7 @@ mod tests {
     fn an_ignored_rule_is_not_matched_and_says_why() {
         let mut engine = engine("boom");
         engine.ignore(vec![Some("ignored by `X001` (--ignore on the command line)".to_owned())]);
-        let kept = HashMap::new();
+        let kept = KeptExcerpts::default();
         let hits = engine.match_records("c.txt", &Excerpts::Kept(&kept), &[line(1, "boom")]);
         assert!(hits.hits.is_empty(), "not even matched");
         assert!(!engine.log_may_match("boom"), "its literals left the log prefilter");
@@ -652,7 +654,7 @@ mod tests {
                 .with("command_name", text.split(' ').next().unwrap())
                 .with("errors", errors);
             record.context.run = run;
-            CommandRun::of("t.txt", &record).unwrap()
+            record
         };
         let mut error = Record::new(RecordKind::PsError, Span { bytes: 0..0, first_line: 2, last_line: 2 })
             .with("message", "Access denied");

@@ -69,26 +69,56 @@ pub struct RuleOutcome {
 }
 
 /// A command run at a transcript prompt, for telling whether an error was fixed by running the
-/// same command again: where and when it ran, and how many error records it emitted.
+/// same command again: where and when it ran.
 #[derive(Clone, Debug)]
-pub struct CommandRun {
-    pub path: String,
-    pub run: u32,
-    pub line: u32,
-    pub at: Option<crate::time::Timestamp>,
-    pub machine: Option<String>,
+struct CommandRun {
+    path: String,
+    run: u32,
+    line: u32,
+    at: Option<crate::time::Timestamp>,
+    machine: Option<String>,
     /// `command_name`, its first positional argument and the script block it runs, in lower
     /// case: what "the same command" means (`import-module cloudconnector`, not any
     /// `Import-Module`; `Invoke-Command` with the same block, not any remote command).
-    pub command: String,
+    command: String,
     /// The whole command as typed, in lower case.
-    pub text: String,
-    pub errors: u32,
+    text: String,
+}
+
+/// The commands typed at transcript prompts, each read into a [`CommandRun`] only when an
+/// outcome asks about it: a console of thousands of commands needs few of them, if any.
+pub struct CommandRuns<'a> {
+    /// `ps_command` records, with the input each is in, in input order.
+    commands: Vec<(&'a str, &'a Record)>,
+}
+
+impl<'a> CommandRuns<'a> {
+    pub fn new(commands: Vec<(&'a str, &'a Record)>) -> CommandRuns<'a> {
+        CommandRuns { commands }
+    }
+
+    /// The run at prompt `run` of the input at `path`.
+    fn at(&self, path: &str, run: u32) -> Option<CommandRun> {
+        let (path, record) = self.commands.iter().find(|(p, r)| *p == path && r.context.run == run)?;
+        CommandRun::of(path, record)
+    }
+
+    /// The runs that emitted no error, in input order, of those `keep` lets through.
+    fn clean(&self, keep: impl Fn(&Record) -> bool) -> impl Iterator<Item = CommandRun> {
+        self.commands
+            .iter()
+            .filter(move |(_, r)| errors(r) == 0 && keep(r))
+            .filter_map(|(path, record)| CommandRun::of(path, record))
+    }
+}
+
+fn errors(record: &Record) -> u32 {
+    record.get("errors").and_then(|e| e.parse().ok()).unwrap_or(0)
 }
 
 impl CommandRun {
     /// The run a `ps_command` record stands for.
-    pub fn of(path: &str, record: &Record) -> Option<CommandRun> {
+    fn of(path: &str, record: &Record) -> Option<CommandRun> {
         let name = record.get("command_name")?.to_ascii_lowercase();
         let text = record.get("command").unwrap_or_default();
         let argument = text
@@ -112,7 +142,6 @@ impl CommandRun {
             machine: record.get("session_machine").map(str::to_ascii_lowercase),
             command,
             text: text.to_ascii_lowercase(),
-            errors: record.get("errors").and_then(|e| e.parse().ok()).unwrap_or(0),
         })
     }
 }
@@ -205,7 +234,7 @@ impl Engine {
         facts: &Facts,
         derivation: &Derivation,
         per_input: Vec<MatchHits>,
-        runs: &[CommandRun],
+        runs: &CommandRuns<'_>,
     ) -> Vec<RuleOutcome> {
         let mut gathered: Vec<Gathered> = (0..self.rules.len()).map(|_| Gathered::default()).collect();
         let mut kinds_seen = BTreeSet::new();
@@ -579,15 +608,12 @@ fn fixed_by(
     fix: &str,
     last: crate::time::Timestamp,
     evidence: &[Evidence],
-    runs: &[CommandRun],
+    runs: &CommandRuns<'_>,
     facts: &Facts,
 ) -> Option<String> {
     let words: Vec<String> = fix.split_whitespace().map(str::to_ascii_lowercase).collect();
-    let run = runs.iter().find(|r| {
-        r.errors == 0
-            && r.at.is_some_and(|at| at > last)
-            && words.iter().all(|w| r.text.split_whitespace().any(|t| t == w))
-    })?;
+    let mut clean = runs.clean(|r| r.context.at.is_some_and(|at| at > last));
+    let run = clean.find(|r| words.iter().all(|w| r.text.split_whitespace().any(|t| t == w)))?;
     let at = run.at?;
     let mut logs: Vec<&str> = evidence.iter().map(|e| e.path.as_str()).collect();
     logs.dedup();
@@ -610,14 +636,15 @@ fn fixed_by(
 
 /// The run of the same command after the one that emitted `error`, on the same machine, that
 /// emitted no error: said as the fix, or `None`.
-fn clean_rerun(error: &Evidence, runs: &[CommandRun]) -> Option<String> {
+fn clean_rerun(error: &Evidence, runs: &CommandRuns<'_>) -> Option<String> {
     if error.run == 0 {
         return None;
     }
-    let failed = runs.iter().find(|r| r.path == error.path && r.run == error.run)?;
-    let fix = runs.iter().find(|r| {
+    let failed = runs.at(&error.path, error.run)?;
+    let name = failed.command.split(' ').next().unwrap_or_default();
+    let mut clean = runs.clean(|r| r.get("command_name").is_some_and(|n| n.eq_ignore_ascii_case(name)));
+    let fix = clean.find(|r| {
         r.command == failed.command
-            && r.errors == 0
             && (r.machine == failed.machine || r.machine.is_none() || failed.machine.is_none())
             && after((&failed.path, failed.at, failed.run, failed.line), (&r.path, r.at, r.run, r.line)) == Some(true)
     })?;
@@ -625,7 +652,7 @@ fn clean_rerun(error: &Evidence, runs: &[CommandRun]) -> Option<String> {
         Some(at) => format!("{}:{} ({})", run.path, run.line, crate::time::format_in(at, crate::time::Zone::HostLocal)),
         None => format!("{}:{}", run.path, run.line),
     };
-    Some(format!("`{}` failed at {} and ran without error at {}", failed.command, when(failed), when(fix)))
+    Some(format!("`{}` failed at {} and ran without error at {}", failed.command, when(&failed), when(&fix)))
 }
 
 fn kind_list(kinds: &[RecordKind], seen: Option<&BTreeSet<RecordKind>>) -> String {

@@ -3,7 +3,7 @@
 //! a [`Derivation`]. The checks themselves live in one file per topic beside this one and are
 //! listed in [`super::registry`].
 
-use std::collections::{BTreeSet, HashMap};
+use std::collections::{BTreeSet, HashMap, HashSet};
 
 use super::{Facts, InputRecords};
 use crate::record::{Problem, ProblemKind, Record, RecordKind, Span};
@@ -85,16 +85,25 @@ pub(super) fn objects<'a>(
         .flat_map(move |input| input.records.iter().filter(move |r| is_object_of(r, producer)).map(move |r| (input, r)))
 }
 
-/// The commands typed at transcript prompts, by input path and run: what printed a record is
-/// `commands[&(path, record.context.run)]`. One pass, so looking up every object stays linear.
-pub(super) fn commands_by_run<'a>(inputs: &'a [InputRecords<'a>]) -> HashMap<(&'a str, u32), &'a str> {
+/// The commands typed at the transcript prompts that printed `printed`, by input path and run:
+/// what printed a record is `commands[&(path, record.context.run)]`. One pass, so looking up
+/// every object stays linear, and only the runs asked about are held.
+pub(super) fn commands_by_run<'a>(
+    inputs: &'a [InputRecords<'a>],
+    printed: &[(&'a InputRecords<'a>, &'a Record)],
+) -> HashMap<(&'a str, u32), &'a str> {
+    let wanted: HashSet<(&str, u32)> =
+        printed.iter().filter(|(_, r)| r.context.run != 0).map(|(input, r)| (input.path, r.context.run)).collect();
+    if wanted.is_empty() {
+        return HashMap::new();
+    }
     inputs
         .iter()
         .flat_map(|input| {
             input
                 .records
                 .iter()
-                .filter(|r| r.kind == RecordKind::PsCommand && r.context.run != 0)
+                .filter(|r| r.kind == RecordKind::PsCommand && wanted.contains(&(input.path, r.context.run)))
                 .filter_map(move |r| Some(((input.path, r.context.run), r.get("command")?)))
         })
         .collect()

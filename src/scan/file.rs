@@ -2,14 +2,13 @@
 //! parallel when it is big. Either way only the records facts are drawn from outlive it, unless
 //! the records themselves are what is asked for (`ccdiag records`).
 
-use std::collections::HashMap;
 use std::fs::File;
 use std::io::{Cursor, Read, Seek, SeekFrom};
 
 use rayon::prelude::*;
 
 use super::{FileResult, InputReport, ScanOptions};
-use crate::engine::evidence::Excerpts;
+use crate::engine::evidence::{Excerpts, KeptExcerpts};
 use crate::engine::{Engine, MatchHits};
 use crate::input::chunks::{self, Chunk, ChunkReader};
 use crate::input::decode::{self, StreamDecoder};
@@ -113,7 +112,7 @@ struct ChunkResult {
     problems: Vec<Problem>,
     hits: MatchHits,
     kept: Vec<Record>,
-    excerpts: HashMap<usize, String>,
+    excerpts: KeptExcerpts,
 }
 
 impl ChunkResult {
@@ -124,7 +123,7 @@ impl ChunkResult {
             problems: Vec::new(),
             hits: MatchHits::default(),
             kept: Vec::new(),
-            excerpts: HashMap::new(),
+            excerpts: KeptExcerpts::default(),
         }
     }
 
@@ -134,7 +133,7 @@ impl ChunkResult {
         self.problems.extend(later.problems);
         self.hits.merge(later.hits);
         self.kept.extend(later.kept);
-        self.excerpts.extend(later.excerpts);
+        self.excerpts.append(later.excerpts);
     }
 }
 
@@ -191,7 +190,7 @@ fn finish(to: Use<'_>, mut result: FileResult, mut chunks: Vec<ChunkResult>) -> 
         result.report.problems.extend(chunk.problems);
         result.hits.merge(chunk.hits);
         result.kept.extend(chunk.kept);
-        result.excerpts.extend(chunk.excerpts);
+        result.excerpts.append(chunk.excerpts);
     }
     if let Use::Match(_) = to {
         crate::facts::keep(&mut result.kept);
@@ -265,7 +264,7 @@ fn parse_and_match(
     parsed.shift(text.offset, text.first_line.saturating_sub(1));
     let records = parsed.records.len();
     let Use::Match(engine) = to else {
-        let (hits, kept, excerpts) = (MatchHits::default(), parsed.records, HashMap::new());
+        let (hits, kept, excerpts) = (MatchHits::default(), parsed.records, KeptExcerpts::default());
         return ChunkResult { offset: text.offset, records, problems: parsed.problems, hits, kept, excerpts };
     };
     let hits = engine.match_records(path, &Excerpts::Text { text: text.text, offset: text.offset }, &parsed.records);
@@ -275,12 +274,9 @@ fn parse_and_match(
 
 /// The records facts read ([`crate::facts::keep`]), with their excerpts, for the derived facts
 /// located at them.
-fn keep(mut records: Vec<Record>, text: &str, offset: usize) -> (Vec<Record>, HashMap<usize, String>) {
+fn keep(mut records: Vec<Record>, text: &str, offset: usize) -> (Vec<Record>, KeptExcerpts) {
     crate::facts::keep(&mut records);
-    let excerpts = records
-        .iter()
-        .filter(|r| r.kind != RecordKind::CceLog)
-        .map(|r| (r.span.bytes.start, Excerpts::Text { text, offset }.of(r)))
-        .collect();
+    // The newest log entry is kept for the collection time, never to be shown.
+    let excerpts = KeptExcerpts::of(records.iter().filter(|r| r.kind != RecordKind::CceLog), text, offset);
     (records, excerpts)
 }

@@ -5,12 +5,10 @@
 
 mod file;
 
-use std::collections::HashMap;
-
 use rayon::prelude::*;
 
-use crate::engine::evidence::Excerpts;
-use crate::engine::{CommandRun, Engine, MatchHits, RuleOutcome};
+use crate::engine::evidence::{Excerpts, KeptExcerpts};
+use crate::engine::{CommandRuns, Engine, MatchHits, RuleOutcome};
 use crate::facts::registry::{self, Derived};
 use crate::facts::{Facts, InputRecords};
 use crate::input::SourceFile;
@@ -68,7 +66,7 @@ struct FileResult {
     producer: Option<String>,
     hits: MatchHits,
     kept: Vec<Record>,
-    excerpts: HashMap<usize, String>,
+    excerpts: KeptExcerpts,
 }
 
 impl FileResult {
@@ -79,9 +77,18 @@ impl FileResult {
             producer: crate::parse::producer::producer_from_name(path),
             hits: MatchHits::default(),
             kept: Vec::new(),
-            excerpts: HashMap::new(),
+            excerpts: KeptExcerpts::default(),
         }
     }
+}
+
+/// What an input left for facts, once its report and hits have gone on.
+struct Kept {
+    path: String,
+    kind: Option<FileKind>,
+    producer: Option<String>,
+    records: Vec<Record>,
+    excerpts: KeptExcerpts,
 }
 
 /// Reads, parses and matches every source. Call inside a rayon pool to bound the threads.
@@ -105,35 +112,43 @@ pub fn scan_with_progress(
             result
         })
         .collect();
-    let views: Vec<InputRecords<'_>> = files
+    // Reports and hits go on to the outcomes; the kept records stay for facts and command runs.
+    let mut inputs = Vec::with_capacity(files.len());
+    let mut hits = Vec::with_capacity(files.len() + 1);
+    let mut kept = Vec::with_capacity(files.len());
+    for file in files {
+        kept.push(Kept {
+            path: file.report.path.clone(),
+            kind: file.report.kind,
+            producer: file.producer,
+            records: file.kept,
+            excerpts: file.excerpts,
+        });
+        inputs.push(file.report);
+        hits.push(file.hits);
+    }
+    let views: Vec<InputRecords<'_>> = kept
         .iter()
-        .filter_map(|f| {
-            let producer = f.producer.as_deref();
-            f.report.kind.map(|kind| InputRecords { path: &f.report.path, kind, producer, records: &f.kept })
+        .filter_map(|k| {
+            let producer = k.producer.as_deref();
+            k.kind.map(|kind| InputRecords { path: &k.path, kind, producer, records: &k.records })
         })
         .collect();
     let mut facts = Facts::gather(&views, options.now);
     facts.settings = engine.settings().clone();
     let mut derived = registry::derive(&views, &facts);
-    let derived_hits = match_derived(engine, &files, &derived.derived);
-    let runs: Vec<CommandRun> = views
-        .iter()
-        .flat_map(|v| {
-            v.records.iter().filter(|r| r.kind == RecordKind::PsCommand).filter_map(|r| CommandRun::of(v.path, r))
-        })
-        .collect();
-    let mut inputs = Vec::with_capacity(files.len());
-    let mut hits = Vec::with_capacity(files.len() + 1);
-    for file in files {
-        inputs.push(file.report);
-        hits.push(file.hits);
-    }
+    hits.push(match_derived(engine, &kept, &derived.derived));
+    let runs = CommandRuns::new(
+        views
+            .iter()
+            .flat_map(|v| v.records.iter().filter(|r| r.kind == RecordKind::PsCommand).map(|r| (v.path, r)))
+            .collect(),
+    );
     for (path, problem) in std::mem::take(&mut derived.problems) {
         if let Some(input) = inputs.iter_mut().find(|i| i.path == path) {
             input.problems.push(problem);
         }
     }
-    hits.push(derived_hits);
     let outcomes = engine.outcomes(&facts, &derived, hits, &runs);
     Scan { inputs, facts, outcomes }
 }
@@ -149,10 +164,10 @@ pub fn records(sources: &[SourceFile], options: &ScanOptions, each: &mut dyn FnM
 }
 
 /// Derived facts are matched against the input they point at, for its excerpt.
-fn match_derived(engine: &Engine, files: &[FileResult], derived: &[Derived]) -> MatchHits {
+fn match_derived(engine: &Engine, kept: &[Kept], derived: &[Derived]) -> MatchHits {
     let mut out = MatchHits::default();
     for fact in derived {
-        let Some(file) = files.iter().find(|f| f.report.path == fact.path) else { continue };
+        let Some(file) = kept.iter().find(|k| k.path == fact.path) else { continue };
         let hits =
             engine.match_records(&fact.path, &Excerpts::Kept(&file.excerpts), std::slice::from_ref(&fact.record));
         out.merge(hits);

@@ -150,7 +150,7 @@ fn adapter_switches(inputs: &[InputRecords<'_>], facts: &Facts, out: &mut Deriva
     }
     let adapters: Vec<_> = objects(inputs, "Get-VMNetworkAdapter").collect();
     let mut filtered_listings: BTreeMap<(&str, u32), Vec<String>> = BTreeMap::new();
-    let commands = commands_by_run(inputs);
+    let commands = commands_by_run(inputs, &adapters);
     for (name, role) in &roles {
         let of_vm: Vec<_> = adapters
             .iter()
