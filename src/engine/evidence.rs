@@ -130,7 +130,9 @@ fn excerpt(raw: &str, record: &Record) -> String {
             out.push('\n');
         }
         let line = line.trim_end();
-        match line.char_indices().nth(EXCERPT_LINE_CHARS) {
+        // A line of no more bytes than the limit has no more characters either.
+        let cut = if line.len() <= EXCERPT_LINE_CHARS { None } else { line.char_indices().nth(EXCERPT_LINE_CHARS) };
+        match cut {
             Some((cut, _)) => {
                 out.push_str(&line[..cut]);
                 out.push_str("...");
