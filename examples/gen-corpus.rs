@@ -8,6 +8,11 @@
 //! (`ccdiag scan --hosts <out-dir>`): each `ccdiag-bundle-<host>` holds the example bundle's
 //! CloudConnector.ini, module.ini, captures and transcript (its host name changed) beside its
 //! log and console capture, and every fourth one is a zip.
+//!
+//! With `--family console`, half of each host's bytes are UTF-16LE console captures of the
+//! shapes that cost a console parser most: a `Get-WinEvent | Format-Table` export with no blank
+//! line in it (60% of the captures: over 50 MB per host from a 1 GiB corpus), a
+//! `Get-Service | Format-List *` dump, and a transcript of the mixed family's commands.
 
 use std::fs::{self, File};
 use std::io::{BufWriter, Write};
@@ -30,6 +35,8 @@ impl Rng {
 }
 
 const HOST_BYTES: u64 = 32 << 20;
+/// Hosts of the console family are bigger, so that a 1 GiB corpus has table exports of 50 MB.
+const CONSOLE_HOST_BYTES: u64 = 176 << 20;
 
 const LOG_LINES: &[&str] = &[
     "CceService Information: 0 : Reporting status to online for appliance {host}.",
@@ -98,26 +105,109 @@ fn write_log(path: &Path, host: &str, bytes: u64, rng: &mut Rng, issue: bool) ->
     out.flush()
 }
 
+/// A UTF-16LE file with a BOM, written from text pieces.
+struct Utf16File {
+    out: BufWriter<File>,
+    written: u64,
+    units: Vec<u8>,
+}
+
+impl Utf16File {
+    fn create(path: &Path) -> std::io::Result<Utf16File> {
+        let mut out = BufWriter::with_capacity(1 << 20, File::create(path)?);
+        out.write_all(&[0xFF, 0xFE])?;
+        Ok(Utf16File { out, written: 2, units: Vec::new() })
+    }
+
+    fn write(&mut self, text: &str) -> std::io::Result<()> {
+        self.units.clear();
+        self.units.extend(text.encode_utf16().flat_map(u16::to_le_bytes));
+        self.out.write_all(&self.units)?;
+        self.written += self.units.len() as u64;
+        Ok(())
+    }
+}
+
 fn write_console(path: &Path, bytes: u64, rng: &mut Rng, issue: bool) -> std::io::Result<()> {
-    let mut out = BufWriter::with_capacity(1 << 20, File::create(path)?);
-    out.write_all(&[0xFF, 0xFE])?;
-    let mut written = 2u64;
+    let mut out = Utf16File::create(path)?;
     let issue_at = bytes * 2 / 3;
     let mut issue_done = !issue;
-    let mut units = Vec::new();
-    while written < bytes {
-        let block = if !issue_done && written >= issue_at {
+    while out.written < bytes {
+        let block = if !issue_done && out.written >= issue_at {
             issue_done = true;
             CONSOLE_ISSUE
         } else {
             rng.pick(CONSOLE_BLOCKS)
         };
-        units.clear();
-        units.extend(block.encode_utf16().flat_map(u16::to_le_bytes));
-        out.write_all(&units)?;
-        written += units.len() as u64;
+        out.write(block)?;
     }
-    out.flush()
+    out.out.flush()
+}
+
+const TRANSCRIPT_HEADER: &str = "**********************\r\nWindows PowerShell transcript start\r\nStart time: 20261201090000\r\nUsername: CONTOSO\\cceadmin\r\nRunAs User: CONTOSO\\cceadmin\r\nMachine: {host} (Microsoft Windows NT 10.0.14393.0)\r\nHost Application: C:\\Windows\\System32\\WindowsPowerShell\\v1.0\\powershell.exe\r\nProcess ID: 4242\r\nPSVersion: 5.1.14393.4583\r\n**********************\r\nTranscript started, output file is C:\\Users\\cceadmin\\Documents\\transcript.txt\r\n";
+
+const EVENT_MESSAGES: &[&str] = &[
+    "The system uptime is 1036800 seconds.",
+    "The Windows Update service entered the running state.",
+    "The time service is now synchronizing the system time with the time source dc1.contoso.local.",
+    "The WinRM service is listening for WS-Management requests.",
+    "Service Control Manager: The Hyper-V Virtual Machine Management service entered the running state.",
+    "The access history in hive \\??\\C:\\Users\\cceadmin\\ntuser.dat was cleared updating 212 keys and creating 18 modified pages.",
+];
+
+/// A `Get-WinEvent -LogName System | Format-Table -AutoSize` export: one header, then rows
+/// with no blank line between them, messages cut at the console width.
+fn write_event_table(path: &Path, bytes: u64, rng: &mut Rng) -> std::io::Result<()> {
+    let mut out = Utf16File::create(path)?;
+    out.write("\r\nTimeCreated             Id LevelDisplayName ProviderName                           Message\r\n-----------             -- ---------------- ------------                           -------\r\n")?;
+    let mut second = 0u64;
+    while out.written < bytes {
+        second += 1 + rng.next() % 90;
+        let id = [1, 16, 7036, 6013, 10148, 37][(rng.next() % 6) as usize];
+        let row = format!(
+            "12/{:02}/2026 {:02}:{:02}:{:02} {:>6} Information      {:<38} {}\r\n",
+            1 + (second / 86_400) % 28,
+            (second / 3600) % 24,
+            (second / 60) % 60,
+            second % 60,
+            id,
+            rng.pick(&["Microsoft-Windows-Kernel-General", "Service Control Manager", "Microsoft-Windows-Time-Service", "Microsoft-Windows-WinRM"]),
+            rng.pick(EVENT_MESSAGES),
+        );
+        out.write(&row)?;
+    }
+    out.out.flush()
+}
+
+/// A `Get-Service | Format-List *` dump: one property list per service, blank lines between.
+fn write_service_list(path: &Path, bytes: u64, rng: &mut Rng) -> std::io::Result<()> {
+    let mut out = Utf16File::create(path)?;
+    let names = ["RTCSRV", "RTCMEDSRV", "REPLICA", "RTCDATAPROXY", "WinRM", "W32Time", "Dhcp", "EventLog"];
+    while out.written < bytes {
+        let name = rng.pick(&names);
+        let object = format!(
+            "\r\nName                : {name}\r\nRequiredServices    : {{RpcSs, Tcpip}}\r\nCanPauseAndContinue : False\r\nCanShutdown         : False\r\nCanStop             : True\r\nDisplayName         : {name} service\r\nDependentServices   : {{}}\r\nMachineName         : .\r\nServiceName         : {name}\r\nServicesDependedOn  : {{RpcSs, Tcpip}}\r\nServiceHandle       : SafeServiceHandle\r\nStatus              : Running\r\nServiceType         : Win32OwnProcess\r\nStartType           : Automatic\r\nSite                :\r\nContainer           :\r\n"
+        );
+        out.write(&object)?;
+    }
+    out.out.flush()
+}
+
+/// A transcript of the mixed family's console commands, with the buried issue if asked.
+fn write_transcript(path: &Path, host: &str, bytes: u64, rng: &mut Rng, issue: bool) -> std::io::Result<()> {
+    let mut out = Utf16File::create(path)?;
+    out.write(&TRANSCRIPT_HEADER.replace("{host}", host))?;
+    let issue_at = bytes / 2;
+    let mut issue_done = !issue;
+    while out.written < bytes {
+        if !issue_done && out.written >= issue_at {
+            issue_done = true;
+            out.write("PS C:\\Users\\cceadmin> New-PSSession -ConnectionUri https://admin0a.online.lync.com/OcsPowershellLiveId\r\n")?;
+            out.write(CONSOLE_ISSUE)?;
+        }
+        out.write(rng.pick(CONSOLE_BLOCKS))?;
+    }
+    out.out.flush()
 }
 
 /// The example bundle's files a generated bundle copies, by path; `CCE-HOST01` in them becomes
@@ -171,21 +261,30 @@ fn zip_folder(dir: &Path) -> std::io::Result<()> {
     fs::remove_dir_all(dir)
 }
 
+const USAGE: &str = "usage: gen-corpus <out-dir> <size such as 64MiB or 1GiB> [--bundles N] [--family mixed|console]";
+
 fn main() -> std::io::Result<()> {
     let args: Vec<String> = std::env::args().collect();
     let (Some(out_dir), Some(size)) = (args.get(1), args.get(2).and_then(|s| parse_size(s))) else {
-        eprintln!("usage: gen-corpus <out-dir> <size such as 64MiB or 1GiB> [--bundles N]");
+        eprintln!("{USAGE}");
         std::process::exit(2);
     };
-    let bundles = match (args.get(3).map(String::as_str), args.get(4).and_then(|n| n.parse::<u64>().ok())) {
-        (None, _) => None,
-        (Some("--bundles"), Some(n)) if n > 0 => Some(n),
-        _ => {
-            eprintln!("usage: gen-corpus <out-dir> <size such as 64MiB or 1GiB> [--bundles N]");
-            std::process::exit(2);
+    let mut bundles = None;
+    let mut console_family = false;
+    let mut options = args[3..].iter();
+    while let Some(option) = options.next() {
+        match (option.as_str(), options.next().map(String::as_str)) {
+            ("--bundles", Some(n)) if n.parse::<u64>().is_ok_and(|n| n > 0) => bundles = n.parse().ok(),
+            ("--family", Some("mixed")) => console_family = false,
+            ("--family", Some("console")) => console_family = true,
+            _ => {
+                eprintln!("{USAGE}");
+                std::process::exit(2);
+            }
         }
-    };
-    let hosts = bundles.unwrap_or_else(|| size.div_ceil(HOST_BYTES).max(1));
+    }
+    let host_bytes = if console_family { CONSOLE_HOST_BYTES } else { HOST_BYTES };
+    let hosts = bundles.unwrap_or_else(|| size.div_ceil(host_bytes).max(1));
     let per_host = size / hosts;
     let mut rng = Rng(0x9E37_79B9_7F4A_7C15);
     for index in 0..hosts {
@@ -195,10 +294,20 @@ fn main() -> std::io::Result<()> {
             None => Path::new(out_dir).join(&host),
         };
         fs::create_dir_all(&dir)?;
-        // About 70% log, 30% UTF-16 console capture; issues buried in every seventh host, the first among them.
+        // Issues are buried in every seventh host, the first among them.
         let buried = index.is_multiple_of(7);
-        write_log(&dir.join("CceManagementService.log"), &host, per_host * 7 / 10, &mut rng, buried)?;
-        write_console(&dir.join("console.txt"), per_host * 3 / 10, &mut rng, buried)?;
+        if console_family {
+            // Half log; of the captures, 60% event table, 20% property lists, 20% transcript.
+            let console = per_host / 2;
+            write_log(&dir.join("CceManagementService.log"), &host, per_host - console, &mut rng, buried)?;
+            write_event_table(&dir.join("Get-WinEvent-System.txt"), console * 6 / 10, &mut rng)?;
+            write_service_list(&dir.join("Get-Service-list.txt"), console * 2 / 10, &mut rng)?;
+            write_transcript(&dir.join("PowerShell_transcript.txt"), &host, console * 2 / 10, &mut rng, buried)?;
+        } else {
+            // About 70% log, 30% UTF-16 console capture.
+            write_log(&dir.join("CceManagementService.log"), &host, per_host * 7 / 10, &mut rng, buried)?;
+            write_console(&dir.join("console.txt"), per_host * 3 / 10, &mut rng, buried)?;
+        }
         if bundles.is_some() {
             write_bundle_files(&dir, &host)?;
             if index % 4 == 3 {
