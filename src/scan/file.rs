@@ -118,13 +118,23 @@ fn from_stream(
         return result;
     };
     let mut prefix = Vec::new();
-    if let Err(e) = (&mut reader).take(threshold).read_to_end(&mut prefix) {
-        result.report.problems.push(crate::input::read_problem(e));
-        return result;
-    }
-    let mut result = if (prefix.len() as u64) < threshold {
+    // What a stream gave before its writer went silent past the deadline is still read.
+    let cut = match (&mut reader).take(threshold).read_to_end(&mut prefix) {
+        Ok(_) => None,
+        Err(e) if e.kind() == std::io::ErrorKind::TimedOut && !prefix.is_empty() => Some(Problem::file(
+            ProblemKind::TimeLimit,
+            format!("read stopped after {} bytes: time limit (--timeout)", prefix.len()),
+        )),
+        Err(e) => {
+            result.report.problems.push(crate::input::read_problem(e));
+            return result;
+        }
+    };
+    let mut result = if cut.is_some() || (prefix.len() as u64) < threshold {
         held.resize(prefix.len() as u64);
-        whole(to, &prefix, Some(held), result, options)
+        let mut result = whole(to, &prefix, Some(held), result, options);
+        result.report.problems.extend(cut);
+        result
     } else {
         // The prefix is read again as the start of the first chunk, which holds it.
         drop(held);
