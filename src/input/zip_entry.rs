@@ -16,31 +16,65 @@ use super::{DiskFile, cannot_read};
 use crate::record::{Problem, ProblemKind};
 
 /// An open file read at positions of its own, so that clones read it in parallel without
-/// sharing a cursor.
-#[derive(Clone)]
+/// sharing a cursor. Small reads (a zip's headers, a small entry) are served from a buffer
+/// filled by one system call, which each clone has for itself.
 pub(super) struct SharedFile {
     file: Arc<File>,
     len: u64,
     at: u64,
+    buffer: Vec<u8>,
+    /// Where in the file `buffer` was read from.
+    buffered_at: u64,
+}
+
+/// Reads smaller than this go through the buffer, of this size.
+const BUFFER: usize = 8 << 10;
+
+impl Clone for SharedFile {
+    fn clone(&self) -> SharedFile {
+        SharedFile { file: Arc::clone(&self.file), len: self.len, at: self.at, buffer: Vec::new(), buffered_at: 0 }
+    }
 }
 
 impl SharedFile {
     pub(super) fn new(file: File) -> io::Result<SharedFile> {
         let len = file.metadata()?.len();
-        Ok(SharedFile { file: Arc::new(file), len, at: 0 })
+        Ok(SharedFile { file: Arc::new(file), len, at: 0, buffer: Vec::new(), buffered_at: 0 })
     }
 
     pub(super) fn len(&self) -> u64 {
         self.len
     }
+
+    fn read_at(&self, buf: &mut [u8], at: u64) -> io::Result<usize> {
+        #[cfg(unix)]
+        return std::os::unix::fs::FileExt::read_at(&*self.file, buf, at);
+        #[cfg(windows)]
+        return std::os::windows::fs::FileExt::seek_read(&*self.file, buf, at);
+    }
 }
 
 impl Read for SharedFile {
     fn read(&mut self, buf: &mut [u8]) -> io::Result<usize> {
-        #[cfg(unix)]
-        let n = std::os::unix::fs::FileExt::read_at(&*self.file, buf, self.at)?;
-        #[cfg(windows)]
-        let n = std::os::windows::fs::FileExt::seek_read(&*self.file, buf, self.at)?;
+        let in_buffer = self.at.checked_sub(self.buffered_at).and_then(|skip| usize::try_from(skip).ok());
+        let n = match in_buffer {
+            Some(skip) if skip < self.buffer.len() => {
+                let n = buf.len().min(self.buffer.len() - skip);
+                buf[..n].copy_from_slice(&self.buffer[skip..skip + n]);
+                n
+            }
+            _ if buf.len() >= BUFFER => self.read_at(buf, self.at)?,
+            _ => {
+                let mut buffer = std::mem::take(&mut self.buffer);
+                buffer.resize(BUFFER, 0);
+                let filled = self.read_at(&mut buffer, self.at)?;
+                buffer.truncate(filled);
+                let n = buf.len().min(filled);
+                buf[..n].copy_from_slice(&buffer[..n]);
+                (self.buffer, self.buffered_at) = (buffer, self.at);
+                n
+            }
+        };
         self.at += n as u64;
         Ok(n)
     }
@@ -194,5 +228,31 @@ impl ZipEntry {
                 Ok(read(&mut copy.take(self.len)))
             }
         }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use std::io::Write;
+
+    #[test]
+    fn a_shared_file_reads_what_is_at_each_position_whatever_the_read_sizes() {
+        let bytes: Vec<u8> = (0..100_000u32).map(|i| (i * 7 % 251) as u8).collect();
+        let mut file = tempfile::tempfile().unwrap();
+        file.write_all(&bytes).unwrap();
+        let mut shared = SharedFile::new(file).unwrap();
+        for (at, len) in [(0, 10), (5, 3), (8190, 10), (40_000, BUFFER + 5), (99_990, 100), (7, 1)] {
+            shared.seek(SeekFrom::Start(at)).unwrap();
+            let mut clone = shared.clone();
+            let mut got = vec![0; len];
+            let n = shared.read(&mut got).unwrap();
+            let want = &bytes[at as usize..(at as usize + len).min(bytes.len())];
+            assert_eq!(&got[..n], &want[..n], "at {at}, {len} bytes");
+            let mut whole = Vec::new();
+            (&mut clone).take(len as u64).read_to_end(&mut whole).unwrap();
+            assert_eq!(whole, want, "a clone reads from its own position");
+        }
+        assert!(shared.seek(SeekFrom::Current(-1_000_000)).is_err());
     }
 }

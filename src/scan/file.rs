@@ -1,6 +1,8 @@
 //! One input, read and matched: whole when it is small, as a stream of chunks matched in
-//! parallel when it is big. Either way only the records facts are drawn from outlive it, unless
-//! the records themselves are what is asked for (`ccdiag records`).
+//! parallel when it is big, whether it is a file on disk, a zip entry, stdin or a FIFO. Every
+//! text held counts against the scan's memory budget ([`crate::input::budget`]) until it is
+//! matched. Either way only the records facts are drawn from outlive it, unless the records
+//! themselves are what is asked for (`ccdiag records`).
 
 use std::collections::HashMap;
 use std::fs::File;
@@ -49,10 +51,10 @@ pub(super) fn process(to: Use<'_>, source: &SourceFile, options: &ScanOptions) -
             Some(stdin) => Ok(from_stream(to, stdin, None, result, options)),
             None => Err(Problem::file(ProblemKind::Unreadable, "stdin read twice")),
         },
-        Content::Memory(Ok(bytes)) => {
-            let held = limits.memory.acquire(bytes.len() as u64, limits.deadline);
-            Ok(whole(to, bytes, held, result, options))
-        }
+        Content::Memory(Ok(bytes)) => match limits.memory.acquire(bytes.len() as u64, limits.deadline) {
+            Some(held) => Ok(whole(to, bytes, held, result, options)),
+            None => Err(Problem::file(ProblemKind::TimeLimit, TIME_LIMIT)),
+        },
         Content::Memory(Err(problem)) => Err(problem.clone()),
     };
     read.unwrap_or_else(|problem| {
@@ -90,7 +92,10 @@ fn from_disk(to: Use<'_>, disk: &DiskFile, mut result: FileResult, options: &Sca
         }
     }
     let len = metadata.map_or(0, |m| m.len()).min(limits.max_file_size);
-    let held = limits.memory.acquire(len, limits.deadline);
+    let Some(held) = limits.memory.acquire(len, limits.deadline) else {
+        result.report.problems.push(Problem::file(ProblemKind::TimeLimit, TIME_LIMIT));
+        return result;
+    };
     match read_file(disk, limits.max_file_size) {
         Ok(bytes) => whole(to, &bytes, held, result, options),
         Err(problem) => {
@@ -132,7 +137,7 @@ fn from_stream(
     };
     let mut result = if cut.is_some() || (prefix.len() as u64) < threshold {
         held.resize(prefix.len() as u64);
-        let mut result = whole(to, &prefix, Some(held), result, options);
+        let mut result = whole(to, &prefix, held, result, options);
         result.report.problems.extend(cut);
         result
     } else {
@@ -177,14 +182,10 @@ fn rewind(_head: Vec<u8>, mut file: File) -> Parsed {
     }
 }
 
-/// An input read whole: `bytes`, held in the memory budget by `held` (`None` when the deadline
-/// passed while waiting for room).
-fn whole(to: Use<'_>, bytes: &[u8], held: Option<Held>, mut result: FileResult, options: &ScanOptions) -> FileResult {
+/// An input read whole: `bytes`, held in the memory budget by `_held` until its text is
+/// matched.
+fn whole(to: Use<'_>, bytes: &[u8], _held: Held, mut result: FileResult, options: &ScanOptions) -> FileResult {
     let limits = &options.limits;
-    if held.is_none() {
-        result.report.problems.push(Problem::file(ProblemKind::TimeLimit, TIME_LIMIT));
-        return result;
-    }
     if evtx::looks_like_evtx(bytes) {
         let parsed = evtx::parse(Cursor::new(bytes), None);
         return event_log(to, result, parsed);
