@@ -470,3 +470,17 @@ fn a_one_byte_memory_budget_reads_everything_on_one_worker_or_two() {
         assert_eq!(report(&["--max-memory", "1", "--jobs", jobs]), expected, "--jobs {jobs}");
     }
 }
+
+/// Stdin is streamed, so its size is known only once read: it is read up to the size limit,
+/// and the report says the rest was not.
+#[test]
+fn stdin_past_the_size_limit_is_read_up_to_it() {
+    let log = format!("CceService Error: 0 : Unexpected exception: {KEY_INVALID}\r\n").repeat(40);
+    let args = ["scan", "-", "--format", "json", "--fail-on", "never", "--max-file-size", "1K"];
+    let report = json_of(&common::ccdiag_with_stdin(&args, log.as_bytes()));
+    assert_eq!(
+        problems(&report)["-"],
+        ["read stopped at the size limit of 1024 bytes (--max-file-size): the rest not read"]
+    );
+    assert_eq!(report["inputs"][0]["records"], 9, "the entries that begin whole in the first 1024 bytes");
+}
