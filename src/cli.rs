@@ -10,6 +10,7 @@ use rayon::prelude::*;
 
 use crate::config::{self, Choice, Config};
 use crate::engine::Engine;
+use crate::input::budget::{DEFAULT_MAX_MEMORY, MemoryBudget};
 use crate::input::limits::{DEFAULT_TIMEOUT, Limits};
 use crate::input::{discover, hosts};
 use crate::report::fleet::Fleet;
@@ -167,6 +168,10 @@ struct LimitArgs {
     /// Most bytes inflated from one zip per byte of the zip (zip bombs expand thousands of times).
     #[arg(long, value_name = "N", default_value_t = Limits::default().max_zip_ratio)]
     max_zip_ratio: u64,
+    /// Most input bytes held in memory at once, over the whole scan (bytes or with K, M, G, T):
+    /// files, chunks of big files, zip entries and stdin wait for room.
+    #[arg(long, value_name = "SIZE", default_value_t = DEFAULT_MAX_MEMORY, value_parser = parse_size)]
+    max_memory: u64,
     /// Folders and zips nested at most this deep below a scanned path.
     #[arg(long, value_name = "N", default_value_t = Limits::default().max_depth)]
     max_depth: usize,
@@ -192,6 +197,7 @@ impl LimitArgs {
                 .then(|| Instant::now().checked_add(Duration::from_secs(self.timeout)))
                 .flatten(),
             follow_links: self.follow_links,
+            memory: MemoryBudget::new(self.max_memory),
         }
     }
 }

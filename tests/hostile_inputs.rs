@@ -409,3 +409,78 @@ fn the_deadline_holds_on_a_fifo_and_on_a_stdin_that_never_ends() {
     let stdin = report["inputs"].as_array().unwrap().iter().find(|i| i["path"] == "-").unwrap();
     assert!(stdin["problems"].to_string().contains("time limit"), "{stdin}");
 }
+
+/// Stdin is streamed: what a writer gave before it went silent is diagnosed, and the report
+/// says where reading stopped.
+#[cfg(unix)]
+#[test]
+fn what_a_stalled_stdin_gave_before_the_deadline_is_diagnosed() {
+    use std::io::Write;
+    use std::process::Stdio;
+    let mut child = Command::new(env!("CARGO_BIN_EXE_ccdiag"))
+        .args(["scan", "-", "--format", "json", "--timeout", "2", "--fail-on", "never"])
+        .stdin(Stdio::piped())
+        .stdout(Stdio::piped())
+        .stderr(Stdio::null())
+        .spawn()
+        .unwrap();
+    let mut writer = child.stdin.take().unwrap();
+    let log = format!("CceService Error: 0 : Unexpected exception: {KEY_INVALID}\r\n");
+    writer.write_all(log.as_bytes()).unwrap();
+    writer.flush().unwrap();
+    let output = child.wait_with_output().unwrap();
+    drop(writer);
+    let report = json_of(&output);
+    let fired: Vec<&str> =
+        report["findings"].as_array().unwrap().iter().map(|f| f["rule_id"].as_str().unwrap()).collect();
+    assert!(fired.contains(&"CCE213"), "{fired:?}");
+    assert_eq!(problems(&report)["-"], [format!("read stopped after {} bytes: time limit (--timeout)", log.len())]);
+}
+
+/// With a memory budget of one byte every text waits until it is alone; on one worker or two,
+/// files, zip entries, a zip in a zip and stdin are all still read, without a deadlock, and the
+/// report is the one the default budget gives.
+#[test]
+fn a_one_byte_memory_budget_reads_everything_on_one_worker_or_two() {
+    let dir = tempfile::tempdir().unwrap();
+    let log = format!("CceService Error: 0 : Unexpected exception: {KEY_INVALID}\r\n").repeat(20_000);
+    // Stored: a log repeated this much expands past --max-zip-ratio when deflated.
+    let stored = zip::CompressionMethod::Stored;
+    let inner = zip_of(&[("ManagementService/CceManagementService.log", log.as_bytes())], stored);
+    write(dir.path(), "CceManagementService.log", &log);
+    write(
+        dir.path(),
+        "bundle.zip",
+        zip_of(&[("a/CceManagementService.log", log.as_bytes()), ("inner.zip", &inner)], stored),
+    );
+    let root = dir.path().to_str().unwrap();
+    let report = |extra: &[&str]| {
+        let mut args = vec!["scan", "-", root, "--format", "json", "--fail-on", "never"];
+        args.extend(extra);
+        let output = common::ccdiag_with_stdin(&args, log.as_bytes());
+        let report = json_of(&output);
+        (report["inputs"].clone(), report["findings"].clone())
+    };
+    let expected = report(&[]);
+    assert_eq!(expected.0.as_array().unwrap().len(), 4, "{}", expected.0);
+    let fired = expected.1.as_array().unwrap().iter().filter(|f| f["rule_id"] == "CCE213").count();
+    assert_eq!(fired, 2, "CCE213 on stdin and on the folder");
+    assert!(expected.0.as_array().unwrap().iter().all(|i| i["records"] == 20_000), "{}", expected.0);
+    for jobs in ["1", "2"] {
+        assert_eq!(report(&["--max-memory", "1", "--jobs", jobs]), expected, "--jobs {jobs}");
+    }
+}
+
+/// Stdin is streamed, so its size is known only once read: it is read up to the size limit,
+/// and the report says the rest was not.
+#[test]
+fn stdin_past_the_size_limit_is_read_up_to_it() {
+    let log = format!("CceService Error: 0 : Unexpected exception: {KEY_INVALID}\r\n").repeat(40);
+    let args = ["scan", "-", "--format", "json", "--fail-on", "never", "--max-file-size", "1K"];
+    let report = json_of(&common::ccdiag_with_stdin(&args, log.as_bytes()));
+    assert_eq!(
+        problems(&report)["-"],
+        ["read stopped at the size limit of 1024 bytes (--max-file-size): the rest not read"]
+    );
+    assert_eq!(report["inputs"][0]["records"], 9, "the entries that begin whole in the first 1024 bytes");
+}

@@ -4,6 +4,7 @@
 //! files cross hundreds of chunk edges.
 
 use ccdiag::engine::Engine;
+use ccdiag::input::budget::MemoryBudget;
 use ccdiag::input::discover;
 use ccdiag::input::limits::Limits;
 use ccdiag::rules::{Origin, load};
@@ -155,4 +156,86 @@ fn an_event_csv_with_blank_lines_in_its_messages_is_read_to_the_end() {
     let fired: Vec<&str> =
         report["findings"].as_array().unwrap().iter().map(|f| f["rule_id"].as_str().unwrap()).collect();
     assert_eq!(fired, ["CCE105"]);
+}
+
+/// Where the same two files can come from: a folder, a zip, a zip in a zip.
+fn containers(dir: &std::path::Path) -> Vec<(std::path::PathBuf, &'static str)> {
+    let files: [(&str, Vec<u8>); 2] = [("CceManagementService.log", log().into_bytes()), ("console.txt", console())];
+    let entries: Vec<(&str, &[u8])> = files.iter().map(|(name, bytes)| (*name, bytes.as_slice())).collect();
+    let deflated = zip::CompressionMethod::Deflated;
+    let on_disk = dir.join("folder");
+    std::fs::create_dir(&on_disk).unwrap();
+    for (name, bytes) in &files {
+        common::write(&on_disk, name, bytes);
+    }
+    let in_zip = dir.join("zip");
+    std::fs::create_dir(&in_zip).unwrap();
+    common::write(&in_zip, "bundle.zip", common::zip_of(&entries, deflated));
+    let in_zip_in_zip = dir.join("zip-in-zip");
+    std::fs::create_dir(&in_zip_in_zip).unwrap();
+    let inner = common::zip_of(&entries, zip::CompressionMethod::Stored);
+    common::write(&in_zip_in_zip, "outer.zip", common::zip_of(&[("logs/inner.zip", &inner)], deflated));
+    vec![(on_disk, ""), (in_zip, "bundle.zip/"), (in_zip_in_zip, "outer.zip/logs/inner.zip/")]
+}
+
+/// [`summary`] with the paths of the inputs' container taken off.
+fn summary_inside(scan: &Scan, container: &str) -> (Vec<String>, Vec<(String, usize)>) {
+    let (findings, records) = summary(scan);
+    let findings = findings.into_iter().map(|f| f.replace(&format!(" {container}"), " ")).collect();
+    let records = records.into_iter().map(|(path, n)| (path.replacen(container, "", 1), n)).collect();
+    (findings, records)
+}
+
+/// Zip entries and stdin are streamed as files on disk are, within the scan's memory budget:
+/// whatever the container, the chunk size, the thread count and the budget (down to one byte,
+/// where every text waits until it is alone), the report is the same.
+#[test]
+fn files_in_zips_and_on_stdin_report_what_files_on_disk_report() {
+    let dir = tempfile::tempdir().unwrap();
+    let engine = common::engine();
+    let containers = containers(dir.path());
+    let whole = ScanOptions { stream_threshold: u64::MAX, ..ScanOptions::default() };
+    let expected = summary(&scan(&engine, &containers[0].0, &whole, 1));
+    assert_eq!(expected.0.len(), 2, "CCE213 and CCE216 fire: {:?}", expected.0);
+    for chunk_bytes in [1, 700, 65_536] {
+        for threads in [1, 2] {
+            for max_memory in [1, 4096, 100 << 20] {
+                let limits = Limits { memory: MemoryBudget::new(max_memory), ..Limits::default() };
+                let options = ScanOptions { limits, stream_threshold: 0, chunk_bytes, ..ScanOptions::default() };
+                for (root, container) in &containers {
+                    let got = summary_inside(&scan(&engine, root, &options, threads), container);
+                    let case = format!(
+                        "{container:?} in chunks of {chunk_bytes} bytes on {threads} threads, {max_memory} bytes of memory"
+                    );
+                    assert_eq!(got, expected, "{case}");
+                    assert_eq!(options.limits.memory.held(), 0, "{case}: every byte taken was given back");
+                }
+            }
+        }
+    }
+}
+
+#[test]
+fn stdin_reports_what_the_same_file_on_disk_reports() {
+    let dir = tempfile::tempdir().unwrap();
+    common::write(dir.path(), "CceManagementService.log", log());
+    let engine = common::engine();
+    let (findings, records) = summary(&scan(&engine, dir.path(), &ScanOptions::default(), 1));
+    let on_disk = (
+        findings.into_iter().map(|f| f.replace(" CceManagementService.log:", " -:")).collect::<Vec<_>>(),
+        records.into_iter().map(|(_, n)| ("-".to_owned(), n)).collect::<Vec<_>>(),
+    );
+    for (stream_threshold, chunk_bytes) in [(u64::MAX, 1 << 20), (0, 1), (0, 700), (1000, 65_536)] {
+        for threads in [1, 2] {
+            let limits = Limits { memory: MemoryBudget::new(1), ..Limits::default() };
+            let sources = discover::discover(&["-".to_owned()], &limits, std::io::Cursor::new(log()));
+            let options = ScanOptions { limits, stream_threshold, chunk_bytes, ..ScanOptions::default() };
+            let pool = rayon::ThreadPoolBuilder::new().num_threads(threads).build().unwrap();
+            let got = summary(&pool.install(|| scan::scan(&engine, &sources, &options)));
+            assert_eq!(
+                got, on_disk,
+                "stdin past {stream_threshold} bytes in chunks of {chunk_bytes} on {threads} threads"
+            );
+        }
+    }
 }

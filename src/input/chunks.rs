@@ -94,16 +94,13 @@ impl<R: Read> ChunkReader<R> {
     fn fill(&mut self, want: usize) {
         while !self.eof && self.pending.len() < want {
             let Some(decoder) = self.decoder.as_mut() else { return };
-            if self.deadline.is_some_and(|deadline| Instant::now() >= deadline) {
-                self.problems.push(crate::record::Problem::file(
-                    crate::record::ProblemKind::TimeLimit,
-                    format!("read stopped after {} bytes: time limit (--timeout)", self.read),
-                ));
-                decoder.push(&[], true, &mut self.pending);
-                self.eof = true;
-                break;
-            }
-            match self.reader.read(&mut self.buffer) {
+            // A stream read on a thread of its own (stdin, a FIFO) says it timed out itself.
+            let read = if self.deadline.is_some_and(|deadline| Instant::now() >= deadline) {
+                Err(std::io::ErrorKind::TimedOut.into())
+            } else {
+                self.reader.read(&mut self.buffer)
+            };
+            match read {
                 Ok(0) => {
                     decoder.push(&[], true, &mut self.pending);
                     self.eof = true;
@@ -114,10 +111,17 @@ impl<R: Read> ChunkReader<R> {
                 }
                 Err(e) if e.kind() == std::io::ErrorKind::Interrupted => {}
                 Err(e) => {
-                    self.problems.push(crate::record::Problem::file(
-                        crate::record::ProblemKind::Unreadable,
-                        format!("read stopped: {e}"),
-                    ));
+                    self.problems.push(if e.kind() == std::io::ErrorKind::TimedOut {
+                        crate::record::Problem::file(
+                            crate::record::ProblemKind::TimeLimit,
+                            format!("read stopped after {} bytes: time limit (--timeout)", self.read),
+                        )
+                    } else {
+                        crate::record::Problem::file(
+                            crate::record::ProblemKind::Unreadable,
+                            format!("read stopped: {e}"),
+                        )
+                    });
                     decoder.push(&[], true, &mut self.pending);
                     self.eof = true;
                 }

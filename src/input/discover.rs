@@ -1,7 +1,8 @@
 //! Walks what the user named (folders, files, zip bundles, stdin) into [`SourceFile`]s.
 //!
-//! Zips are read in process and nothing is written to disk, so an entry named `../../x` or
-//! `C:\x` is only a name here. Symbolic links are not followed unless asked
+//! Zips are read in process, so an entry named `../../x` or `C:\x` is only a name here: an entry
+//! is inflated once here, to count its bytes against the zip's budgets and to see whether it is a
+//! zip itself, and again as a stream when the scan reads it ([`super::zip_entry`]). Symbolic links are not followed unless asked
 //! ([`Limits::follow_links`]), and then never to a place outside the scanned folder; a link loop
 //! is detected and reported. Anything else that is not a regular file found in a folder (a FIFO,
 //! a socket, a device) is reported and never opened: reading it could block forever.
@@ -10,17 +11,21 @@
 //! the report says what was not read and why.
 
 use std::collections::HashMap;
-use std::io::{Cursor, Read};
+use std::io::{Read, Seek, SeekFrom};
 use std::path::Path;
+use std::sync::{Arc, Mutex};
 
 use walkdir::WalkDir;
 
 use super::limits::{Limits, TIME_LIMIT};
-use super::{Content, DiskFile, FileIdentity, SourceFile, read_file, read_limited, until_deadline, zip_directory};
+use super::pipe::{PipeReader, Stdin};
+use super::zip_entry::{Location, SharedFile, Which, ZipSource, spill};
+use super::{Content, DiskFile, FileIdentity, SourceFile, cannot_read, read_problem, zip_directory};
 use crate::record::{Problem, ProblemKind};
 
 /// Everything under the given roots, sorted by reported path so reports are deterministic.
-/// `stdin` supplies the bytes for a root named `-`; it is read until the deadline at most.
+/// `stdin` supplies the bytes for a root named `-`: its first bytes are read here, until the
+/// deadline at most, to tell whether it is a zip; the rest is read by the scan, as a stream.
 pub fn discover(roots: &[String], limits: &Limits, stdin: impl Read + Send + 'static) -> Vec<SourceFile> {
     let mut stdin = Some(stdin);
     let mut out = Vec::new();
@@ -28,14 +33,12 @@ pub fn discover(roots: &[String], limits: &Limits, stdin: impl Read + Send + 'st
         if limits.out_of_time() {
             out.push(unread(root.clone(), Problem::file(ProblemKind::TimeLimit, TIME_LIMIT)));
         } else if root == "-" {
-            let max_size = limits.max_file_size;
-            let content = match stdin.take() {
-                Some(stdin) => until_deadline(limits.deadline, move || read_limited(stdin, max_size, 0)),
-                None => Err(Problem::file(ProblemKind::Unreadable, "stdin named twice: read once, as the first `-`")),
-            };
-            match content {
-                Ok(bytes) if is_zip(&bytes) => read_zip(&bytes, "-", 0, limits, &mut out),
-                content => out.push(SourceFile { path: "-".into(), content: Content::Memory(content) }),
+            match stdin.take() {
+                Some(stdin) => add_stream(PipeReader::spawn(move || Ok(stdin)), "-".into(), 0, limits, &mut out),
+                None => out.push(unread(
+                    "-".into(),
+                    Problem::file(ProblemKind::Unreadable, "stdin named twice: read once, as the first `-`"),
+                )),
             }
         } else {
             let path = Path::new(root);
@@ -51,13 +54,32 @@ pub fn discover(roots: &[String], limits: &Limits, stdin: impl Read + Send + 'st
     out
 }
 
-/// The entries of a zip held in memory, as if it had been found at `zip_path` in a scanned
-/// folder: each becomes a source named `<zip_path>/<entry name>`, zips inside it are opened
-/// within the same limits, and what the limits stop is reported under `zip_path`.
-pub fn zip_entries(bytes: &[u8], zip_path: &str, limits: &Limits) -> Vec<SourceFile> {
-    let mut out = Vec::new();
-    read_zip(bytes, zip_path, 0, limits, &mut out);
-    out
+/// A stream that can block (stdin, a FIFO named on the command line): a zip when its first
+/// bytes say so, then held in a temporary file to be read at random; else a source streamed by
+/// the scan.
+fn add_stream(pipe: PipeReader, shown: String, depth: usize, limits: &Limits, out: &mut Vec<SourceFile>) {
+    let mut pipe = pipe.until(limits.deadline);
+    let mut head = Vec::new();
+    if let Err(e) = (&mut pipe).take(4).read_to_end(&mut head) {
+        return out.push(unread(shown, read_problem(e)));
+    }
+    if !is_zip(&head) {
+        let stdin = Stdin { head, rest: Mutex::new(Some(pipe)) };
+        return out.push(SourceFile { path: shown, content: Content::Stdin(stdin) });
+    }
+    match spill_whole(&mut std::io::Cursor::new(head).chain(pipe), limits.max_file_size) {
+        Ok(zip) => read_zip(zip.clone(), Location::Spilled(zip), &shown, depth, limits, out),
+        Err(problem) => out.push(unread(shown, problem)),
+    }
+}
+
+/// A whole stream in a temporary file, unless it holds more than `max_size` bytes.
+fn spill_whole(stream: &mut dyn Read, max_size: u64) -> Result<SharedFile, Problem> {
+    let (file, len) = spill(stream, &[], max_size.saturating_add(1)).map_err(read_problem)?;
+    if len > max_size {
+        return Err(super::more_than_size_limit(max_size));
+    }
+    Ok(file)
 }
 
 /// A source that was found but cannot be read, with the reason.
@@ -178,9 +200,26 @@ fn add_file(disk: DiskFile, shown: String, depth: usize, limits: &Limits, out: &
         out.push(SourceFile { path: shown, content: Content::Disk(disk) });
         return;
     }
-    match read_file(&disk, limits.max_file_size, limits.deadline) {
-        Ok(bytes) => read_zip(&bytes, &shown, depth, limits, out),
-        Err(message) => out.push(unread(shown, message)),
+    if disk.found.is_none() && std::fs::metadata(&disk.path).is_ok_and(|m| !m.is_file()) {
+        let path = disk.path.clone();
+        return add_stream(PipeReader::spawn(move || std::fs::File::open(path)), shown, depth, limits, out);
+    }
+    let opened = disk.open().and_then(|file| {
+        let metadata = file.metadata().map_err(cannot_read)?;
+        if metadata.len() > limits.max_file_size {
+            return Err(super::over_size_limit(metadata.len(), limits.max_file_size));
+        }
+        // Opened again when its entries are read: it must still be this file then.
+        let again = DiskFile {
+            path: disk.path.clone(),
+            found: Some(FileIdentity::of(&metadata)),
+            via_link: disk.via_link || disk.found.is_none(),
+        };
+        Ok((SharedFile::new(file).map_err(cannot_read)?, again))
+    });
+    match opened {
+        Ok((zip, again)) => read_zip(zip, Location::Disk(again), &shown, depth, limits, out),
+        Err(problem) => out.push(unread(shown, problem)),
     }
 }
 
@@ -216,14 +255,21 @@ fn starts_as_zip(disk: &DiskFile) -> bool {
 
 /// Reads a zip found `depth` folders and zips below its scanned root, with the budgets of
 /// [`Limits`] shared by the zips inside it.
-fn read_zip(bytes: &[u8], zip_path: &str, depth: usize, limits: &Limits, out: &mut Vec<SourceFile>) {
+fn read_zip(
+    zip: SharedFile,
+    location: Location,
+    zip_path: &str,
+    depth: usize,
+    limits: &Limits,
+    out: &mut Vec<SourceFile>,
+) {
     if depth >= limits.max_depth {
         out.push(unread(zip_path.to_owned(), too_deep("zip", limits)));
         return;
     }
-    let by_ratio = limits.max_zip_ratio.saturating_mul(bytes.len() as u64);
+    let by_ratio = limits.max_zip_ratio.saturating_mul(zip.len());
     let budget_rule = if by_ratio < limits.max_zip_bytes {
-        format!("--max-zip-ratio: {} times its {} bytes", limits.max_zip_ratio, bytes.len())
+        format!("--max-zip-ratio: {} times its {} bytes", limits.max_zip_ratio, zip.len())
     } else {
         "--max-zip-bytes".to_owned()
     };
@@ -235,7 +281,7 @@ fn read_zip(bytes: &[u8], zip_path: &str, depth: usize, limits: &Limits, out: &m
         budget_rule,
         out,
     };
-    reader.read(bytes, zip_path, depth + 1);
+    reader.read(zip, ZipSource::new(location), zip_path, depth + 1);
 }
 
 fn entries(n: usize) -> String {
@@ -256,11 +302,13 @@ struct ZipReader<'a> {
 impl ZipReader<'_> {
     /// Reads the zip at `zip_path`, whose entries are `depth` levels below the scanned root.
     /// What stops it is reported once, as the problem of the zip itself.
-    fn read(&mut self, bytes: &[u8], zip_path: &str, depth: usize) {
-        let mut archive = match zip::ZipArchive::new(Cursor::new(bytes)) {
+    fn read(&mut self, zip: SharedFile, source: Arc<ZipSource>, zip_path: &str, depth: usize) {
+        let mut archive = match zip::ZipArchive::new(zip.clone()) {
             Ok(a) => a,
             Err(e) => {
-                let problem = if is_zip(bytes) {
+                let mut magic = Vec::new();
+                let _ = zip.clone().take(4).read_to_end(&mut magic);
+                let problem = if is_zip(&magic) {
                     Problem::file(ProblemKind::Zip, format!("not a readable zip: {e}"))
                 } else {
                     Problem::file(ProblemKind::Zip, format!("not a zip (its bytes do not begin as a zip's): {e}"))
@@ -269,7 +317,7 @@ impl ZipReader<'_> {
             }
         };
         // The directory as written: a name that stands more than once is read in every copy.
-        let listed = zip_directory::entries(bytes, archive.central_directory_start());
+        let listed = zip_directory::entries(&directory(&zip, archive.central_directory_start()), 0);
         let mut copies: HashMap<&str, usize> = HashMap::new();
         for entry in &listed {
             *copies.entry(entry.name.as_str()).or_default() += 1;
@@ -315,9 +363,12 @@ impl ZipReader<'_> {
             }
             self.entries_left -= 1;
             let outcome = if let Some((name, entry)) = index.checked_sub(archive.len()).map(|i| &earlier[i]) {
-                self.entry(zip_path, name, depth, |cap| {
-                    zip_directory::read(bytes, entry, cap).map_err(|why| Problem::file(ProblemKind::Zip, why))
-                })
+                let copy = zip_directory::open(zip.clone(), entry).map_err(|why| Problem::file(ProblemKind::Zip, why));
+                let found = Found { name, which: Which::Copy((*entry).clone()) };
+                match copy {
+                    Ok(mut copy) => self.entry(&source, zip_path, found, depth, Ok(&mut copy)),
+                    Err(problem) => self.entry(&source, zip_path, found, depth, Err(problem)),
+                }
             } else {
                 // Known before the entry is opened, so an entry that fails to open is still named.
                 let name = archive.name_for_index(index).unwrap_or_default().replace('\\', "/");
@@ -335,17 +386,12 @@ impl ZipReader<'_> {
                 };
                 let declared = entry.size();
                 let max_file_size = self.limits.max_file_size;
-                self.entry(zip_path, &name, depth, |cap| {
-                    if declared > max_file_size {
-                        return Err(super::over_size_limit(declared, max_file_size));
-                    }
-                    let mut data = Vec::new();
-                    (&mut entry)
-                        .take(cap)
-                        .read_to_end(&mut data)
-                        .map_err(|e| Problem::file(ProblemKind::Zip, format!("cannot inflate: {e}")))?;
-                    Ok(data)
-                })
+                let found = Found { name: &name, which: Which::Index(index) };
+                if declared > max_file_size {
+                    self.entry(&source, zip_path, found, depth, Err(super::over_size_limit(declared, max_file_size)))
+                } else {
+                    self.entry(&source, zip_path, found, depth, Ok(&mut Inflating(&mut entry)))
+                }
             };
             if let Some(cut) = outcome {
                 stopped = Some(Problem::file(
@@ -378,30 +424,35 @@ impl ZipReader<'_> {
         }
     }
 
-    /// One entry named `name` in the zip at `zip_path`: `inflate` reads at most the bytes it is
-    /// given, or says why it cannot. Returns what to say on the zip when the entry used up the
-    /// byte budget, which stops the zip.
+    /// One entry of the zip at `zip_path`, read from `entry` (or why it cannot be), inflated to
+    /// count its bytes and see whether it is a zip. Returns what to say on the zip when the
+    /// entry used up the byte budget, which stops the zip.
     fn entry(
         &mut self,
+        source: &Arc<ZipSource>,
         zip_path: &str,
-        name: &str,
+        found: Found<'_>,
         depth: usize,
-        inflate: impl FnOnce(u64) -> Result<Vec<u8>, Problem>,
+        entry: Result<&mut dyn Read, Problem>,
     ) -> Option<String> {
+        let Found { name, which } = found;
         let shown = shown_entry(zip_path, name);
         let max_file_size = self.limits.max_file_size;
         // The declared size can lie (zip bombs): never inflate more than the limits allow.
         let cap = max_file_size.min(self.bytes_left);
-        let mut data = match inflate(cap.saturating_add(1)) {
-            Ok(data) => data,
+        let may_nest = depth < self.limits.max_depth;
+        let inflated = match entry
+            .and_then(|entry| inflate(entry, cap.saturating_add(1), is_zip_name(name), may_nest, self.limits))
+        {
+            Ok(inflated) => inflated,
             Err(problem) => {
                 self.out.push(unread(shown, problem));
                 return None;
             }
         };
-        let inflated = data.len() as u64;
-        if inflated > max_file_size && max_file_size <= self.bytes_left {
-            self.bytes_left -= inflated.min(self.bytes_left);
+        let len = inflated.len;
+        if len > max_file_size && max_file_size <= self.bytes_left {
+            self.bytes_left -= len.min(self.bytes_left);
             let problem = Problem::file(
                 ProblemKind::SizeLimit,
                 format!("skipped: expands past the size limit of {max_file_size} bytes"),
@@ -409,7 +460,7 @@ impl ZipReader<'_> {
             self.out.push(unread(shown, problem));
             return None;
         }
-        if inflated > self.bytes_left {
+        if len > self.bytes_left {
             // Keep what fits: the start of a log is where its text is, before any padding.
             let kept = self.bytes_left;
             self.bytes_left = 0;
@@ -417,23 +468,98 @@ impl ZipReader<'_> {
                 self.out.push(unread(shown, Problem::file(ProblemKind::ZipLimit, "not read: the zip budget ran out")));
                 format!("`{name}` not read")
             } else {
-                data.truncate(kept as usize);
-                self.out.push(SourceFile { path: shown, content: Content::Memory(Ok(data)) });
+                self.out.push(SourceFile { path: shown, content: Content::Zip(source.entry(which, kept)) });
                 format!("`{name}` cut at {kept} bytes")
             });
         }
-        self.bytes_left -= inflated;
-        if is_zip_name(name) || is_zip(&data) {
-            if depth >= self.limits.max_depth {
-                self.out.push(unread(shown, too_deep("zip", self.limits)));
-            } else {
-                self.read(&data, &shown, depth + 1);
-            }
-        } else {
-            self.out.push(SourceFile { path: shown, content: Content::Memory(Ok(data)) });
+        self.bytes_left -= len;
+        match inflated.nested {
+            Nested::No => self.out.push(SourceFile { path: shown, content: Content::Zip(source.entry(which, len)) }),
+            Nested::TooDeep => self.out.push(unread(shown, too_deep("zip", self.limits))),
+            Nested::Spilled(zip) => self.read(zip.clone(), ZipSource::new(Location::Spilled(zip)), &shown, depth + 1),
         }
         None
     }
+}
+
+/// An entry as listed: its name, and how to read it again.
+struct Found<'a> {
+    name: &'a str,
+    which: Which,
+}
+
+/// A zip's central directory as written, from `start` to the end of the file.
+fn directory(zip: &SharedFile, start: u64) -> Vec<u8> {
+    let mut zip = zip.clone();
+    let mut bytes = Vec::new();
+    if zip.seek(SeekFrom::Start(start)).is_ok() {
+        // A directory that cannot be read lists no earlier copies; the crate's reading of it stands.
+        let _ = zip.read_to_end(&mut bytes);
+    }
+    bytes
+}
+
+/// An entry the `zip` crate inflates, its errors named as such.
+struct Inflating<'a, R: Read>(&'a mut R);
+
+impl<R: Read> Read for Inflating<'_, R> {
+    fn read(&mut self, buf: &mut [u8]) -> std::io::Result<usize> {
+        self.0.read(buf).map_err(|e| std::io::Error::other(format!("cannot inflate: {e}")))
+    }
+}
+
+/// What inflating an entry found: its bytes, up to the cap, and whether it is a zip.
+struct Inflated {
+    len: u64,
+    nested: Nested,
+}
+
+enum Nested {
+    No,
+    /// A zip deeper than `--max-depth`: not opened.
+    TooDeep,
+    /// A zip, inflated into a temporary file to be read in turn.
+    Spilled(SharedFile),
+}
+
+/// Inflates at most `cap` bytes of `entry` to count them. An entry named as a zip or beginning
+/// as one is kept, in a temporary file, when zips may still nest here; any other is dropped as
+/// it is counted, a block at a time.
+fn inflate(
+    entry: &mut dyn Read,
+    cap: u64,
+    named_zip: bool,
+    may_nest: bool,
+    limits: &Limits,
+) -> Result<Inflated, Problem> {
+    let failed = |e: std::io::Error| Problem::file(ProblemKind::Zip, e.to_string());
+    let mut head = Vec::new();
+    entry.take(4.min(cap)).read_to_end(&mut head).map_err(failed)?;
+    if named_zip || is_zip(&head) {
+        if !may_nest {
+            return Ok(Inflated { len: count(entry, cap, head.len() as u64, limits)?, nested: Nested::TooDeep });
+        }
+        let (zip, len) = spill(entry, &head, cap).map_err(failed)?;
+        return Ok(Inflated { len, nested: Nested::Spilled(zip) });
+    }
+    Ok(Inflated { len: count(entry, cap, head.len() as u64, limits)?, nested: Nested::No })
+}
+
+/// Reads the rest of `entry`, `read` bytes of it already read, up to `cap` bytes in all; stops at
+/// the deadline, which is looked at after each MiB.
+fn count(entry: &mut dyn Read, cap: u64, mut read: u64, limits: &Limits) -> Result<u64, Problem> {
+    const STEP: u64 = 1 << 20;
+    while read < cap {
+        if limits.out_of_time() {
+            return Err(Problem::file(ProblemKind::TimeLimit, TIME_LIMIT));
+        }
+        match std::io::copy(&mut entry.take(STEP.min(cap - read)), &mut std::io::sink()) {
+            Ok(0) => break,
+            Ok(n) => read += n,
+            Err(e) => return Err(Problem::file(ProblemKind::Zip, e.to_string())),
+        }
+    }
+    Ok(read)
 }
 
 fn shown_entry(zip_path: &str, name: &str) -> String {
@@ -443,7 +569,17 @@ fn shown_entry(zip_path: &str, name: &str) -> String {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use std::io::Write;
+    use std::io::{Cursor, Write};
+
+    /// The entries of a zip, as if it had been found at `zip_path` in a scanned folder.
+    fn zip_entries(bytes: &[u8], zip_path: &str, limits: &Limits) -> Vec<SourceFile> {
+        let mut file = tempfile::tempfile().unwrap();
+        file.write_all(bytes).unwrap();
+        let zip = SharedFile::new(file).unwrap();
+        let mut out = Vec::new();
+        read_zip(zip.clone(), Location::Spilled(zip), zip_path, 0, limits, &mut out);
+        out
+    }
 
     fn zip_of(entries: &[(&str, &[u8])]) -> Vec<u8> {
         let mut buf = Cursor::new(Vec::new());
@@ -500,7 +636,13 @@ mod tests {
         let z = zip_of(&[("padded.log", &log), ("after.txt", b"x")]);
         let out = zip_entries(&z, "b.zip", &Limits::default());
         let kept = match &out[0].content {
-            Content::Memory(Ok(data)) => data,
+            Content::Zip(entry) => entry
+                .read(|r| {
+                    let mut kept = Vec::new();
+                    r.read_to_end(&mut kept).unwrap();
+                    kept
+                })
+                .unwrap(),
             other => panic!("{other:?}"),
         };
         assert!(kept.starts_with(b"Import-Module : boom") && kept.len() < log.len());

@@ -4,6 +4,8 @@
 
 use std::time::{Duration, Instant};
 
+use super::budget::{DEFAULT_MAX_MEMORY, MemoryBudget};
+
 /// `--timeout` when not given: long enough for bundles of many gigabytes, short enough that a
 /// scan left running in a ticket pipeline ends with a report.
 pub const DEFAULT_TIMEOUT: Duration = Duration::from_secs(600);
@@ -34,6 +36,9 @@ pub struct Limits {
     /// Follow symbolic links, as long as they lead to a place inside the scanned folder.
     /// `--follow-links`.
     pub follow_links: bool,
+    /// The input bytes held in flight at once, across the whole scan. `--max-memory`. Clones of
+    /// these limits share it.
+    pub memory: MemoryBudget,
 }
 
 impl Default for Limits {
@@ -48,6 +53,7 @@ impl Default for Limits {
             max_depth: 32,
             deadline: None,
             follow_links: false,
+            memory: MemoryBudget::new(DEFAULT_MAX_MEMORY),
         }
     }
 }

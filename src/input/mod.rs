@@ -1,16 +1,17 @@
 //! Inputs: finding files (folders, zips, stdin), telling their kind, decoding their bytes.
 
+pub mod budget;
 pub mod chunks;
 pub mod decode;
 pub mod discover;
 pub mod hosts;
 pub mod limits;
+pub mod pipe;
 mod zip_directory;
+pub mod zip_entry;
 
-use std::borrow::Cow;
 use std::io::Read;
 use std::path::PathBuf;
-use std::time::Instant;
 
 use crate::record::{Problem, ProblemKind};
 
@@ -26,7 +27,11 @@ pub struct SourceFile {
 pub enum Content {
     /// Read when the file's turn comes, so that a folder of big logs is never all in memory.
     Disk(DiskFile),
-    /// Already read (a zip entry or stdin), or why it could not be.
+    /// An entry of a zip, inflated as a stream when its turn comes.
+    Zip(zip_entry::ZipEntry),
+    /// Stdin, streamed when its turn comes.
+    Stdin(pipe::Stdin),
+    /// Already read (by a library caller), or why it could not be.
     Memory(Result<Vec<u8>, Problem>),
 }
 
@@ -83,26 +88,15 @@ impl DiskFile {
         if let Some(found) = self.found {
             let metadata = file.metadata().map_err(cannot_read)?;
             if FileIdentity::of(&metadata) != found || !metadata.is_file() {
-                return Err(Problem::file(
-                    ProblemKind::Unreadable,
-                    "not read: replaced (by another file or a link) after it was found",
-                ));
+                return Err(DiskFile::replaced());
             }
         }
         Ok(file)
     }
-}
 
-impl SourceFile {
-    /// The bytes of the file, or why they cannot be had: it vanished, became unreadable or was
-    /// replaced since it was found, or it is larger than `max_size` (checked again while
-    /// reading, as a log can grow between the two).
-    pub fn read(&self, max_size: u64, deadline: Option<Instant>) -> Result<Cow<'_, [u8]>, Problem> {
-        match &self.content {
-            Content::Disk(file) => read_file(file, max_size, deadline).map(Cow::Owned),
-            Content::Memory(Ok(bytes)) => Ok(Cow::Borrowed(bytes)),
-            Content::Memory(Err(e)) => Err(e.clone()),
-        }
+    /// The problem of a file that is no longer the one the walk found.
+    pub fn replaced() -> Problem {
+        Problem::file(ProblemKind::Unreadable, "not read: replaced (by another file or a link) after it was found")
     }
 }
 
@@ -111,32 +105,19 @@ pub fn cannot_read(e: std::io::Error) -> Problem {
     Problem::file(ProblemKind::Unreadable, format!("cannot read: {e}"))
 }
 
-/// Reads a file of at most `max_size` bytes. A FIFO or a device is read until `deadline` at
-/// most: opening and reading one blocks for as long as its writer pleases.
-pub(crate) fn read_file(disk: &DiskFile, max_size: u64, deadline: Option<Instant>) -> Result<Vec<u8>, Problem> {
-    if std::fs::metadata(&disk.path).is_ok_and(|m| !m.is_file()) {
-        let disk = disk.clone();
-        return until_deadline(deadline, move || read_regular(&disk, max_size));
+/// [`cannot_read`], except for a stream that was waited on until the deadline
+/// ([`pipe::PipeReader`]): that one was not read for the time limit.
+pub fn read_problem(e: std::io::Error) -> Problem {
+    if e.kind() == std::io::ErrorKind::TimedOut {
+        Problem::file(ProblemKind::TimeLimit, limits::TIME_LIMIT)
+    } else {
+        cannot_read(e)
     }
-    read_regular(disk, max_size)
 }
 
-/// Runs `read` on a thread of its own and waits for it until `deadline`: a pipe, a FIFO or a
-/// slow stdin blocks inside the system call, where no check between reads can stop it. Past
-/// the deadline the thread is left blocked until the process exits.
-pub(crate) fn until_deadline<T: Send + 'static>(
-    deadline: Option<Instant>,
-    read: impl FnOnce() -> Result<T, Problem> + Send + 'static,
-) -> Result<T, Problem> {
-    let Some(deadline) = deadline else { return read() };
-    let (sender, receiver) = std::sync::mpsc::channel();
-    std::thread::spawn(move || sender.send(read()));
-    receiver
-        .recv_timeout(deadline.saturating_duration_since(Instant::now()))
-        .unwrap_or_else(|_| Err(Problem::file(ProblemKind::TimeLimit, limits::TIME_LIMIT)))
-}
-
-fn read_regular(disk: &DiskFile, max_size: u64) -> Result<Vec<u8>, Problem> {
+/// Reads a regular file of at most `max_size` bytes (checked again while reading, as a log can
+/// grow between the two).
+pub(crate) fn read_file(disk: &DiskFile, max_size: u64) -> Result<Vec<u8>, Problem> {
     let file = disk.open()?;
     let len = file.metadata().map_err(cannot_read)?.len();
     if len > max_size {
@@ -152,12 +133,17 @@ pub(crate) fn read_limited(reader: impl Read, max_size: u64, expected: u64) -> R
     let mut bytes = Vec::with_capacity(usize::try_from(expected.min(max_size)).unwrap_or(0));
     reader.take(max_size.saturating_add(1)).read_to_end(&mut bytes).map_err(cannot_read)?;
     if bytes.len() as u64 > max_size {
-        return Err(Problem::file(
-            ProblemKind::SizeLimit,
-            format!("skipped: more than the size limit of {max_size} bytes (--max-file-size)"),
-        ));
+        return Err(more_than_size_limit(max_size));
     }
     Ok(bytes)
+}
+
+/// A stream found to hold more than `max_size` bytes.
+pub(crate) fn more_than_size_limit(max_size: u64) -> Problem {
+    Problem::file(
+        ProblemKind::SizeLimit,
+        format!("skipped: more than the size limit of {max_size} bytes (--max-file-size)"),
+    )
 }
 
 pub(crate) fn over_size_limit(len: u64, max_size: u64) -> Problem {

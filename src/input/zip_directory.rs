@@ -7,7 +7,7 @@
 //! evidence. This module lists the directory as it is and reads the copies the crate drops,
 //! straight from their local headers, with the sizes, method and checksum the directory states.
 
-use std::io::Read;
+use std::io::{Read, Seek, SeekFrom};
 
 const CENTRAL_HEADER: u32 = 0x0201_4b50;
 const LOCAL_HEADER: u32 = 0x0403_4b50;
@@ -61,9 +61,13 @@ fn u32_at(bytes: &[u8], at: usize) -> Option<u32> {
     bytes.get(at..at.checked_add(4)?).map(|b| u32::from_le_bytes([b[0], b[1], b[2], b[3]]))
 }
 
-/// The bytes of `entry`, at most `cap` of them inflated (a copy past the budget is cut there,
-/// with `Ok` and `cap` bytes, as the zip reader does), or why it cannot be read.
-pub fn read(zip: &[u8], entry: &DirectoryEntry, cap: u64) -> Result<Vec<u8>, String> {
+/// The inflated bytes of `entry`, read from `zip`, or why they cannot be read. A copy read to
+/// its end must match its checksum, else the last read fails; one read only in part (cut by a
+/// budget) cannot be checked.
+pub fn open<R: Read + Seek + Send + 'static>(
+    mut zip: R,
+    entry: &DirectoryEntry,
+) -> Result<Box<dyn Read + Send>, String> {
     const ZIP64: u32 = u32::MAX;
     if entry.flags & 1 != 0 {
         return Err("encrypted: not read".to_owned());
@@ -71,34 +75,45 @@ pub fn read(zip: &[u8], entry: &DirectoryEntry, cap: u64) -> Result<Vec<u8>, Str
     if [entry.compressed, entry.size, entry.local_header].contains(&u64::from(ZIP64)) {
         return Err("a zip64 copy of a name that stands twice: not read".to_owned());
     }
-    let at = usize::try_from(entry.local_header).map_err(|_| "its header lies outside the zip".to_owned())?;
-    let fixed = at
-        .checked_add(4 + LOCAL_FIXED)
-        .and_then(|end| zip.get(at + 4..end))
-        .filter(|_| u32_at(zip, at) == Some(LOCAL_HEADER))
+    let zip_len = zip.seek(SeekFrom::End(0)).map_err(|e| format!("cannot read: {e}"))?;
+    let mut fixed = [0u8; 4 + LOCAL_FIXED];
+    zip.seek(SeekFrom::Start(entry.local_header))
+        .and_then(|_| zip.read_exact(&mut fixed))
+        .ok()
+        .filter(|()| u32_at(&fixed, 0) == Some(LOCAL_HEADER))
         .ok_or("its local header is missing or damaged")?;
-    let name_len = usize::from(u16::from_le_bytes([fixed[22], fixed[23]]));
-    let extra_len = usize::from(u16::from_le_bytes([fixed[24], fixed[25]]));
-    let data_at = at + 4 + LOCAL_FIXED + name_len + extra_len;
-    let compressed = usize::try_from(entry.compressed).map_err(|_| "too big".to_owned())?;
-    let data = data_at
-        .checked_add(compressed)
-        .and_then(|end| zip.get(data_at..end))
-        .ok_or("its data runs past the end of the zip")?;
-    let mut out = Vec::new();
-    let limited = |reader: &mut dyn Read, out: &mut Vec<u8>| {
-        reader.take(cap).read_to_end(out).map_err(|e| format!("cannot inflate: {e}"))
-    };
-    match entry.method {
-        0 => limited(&mut &data[..], &mut out)?,
-        8 => limited(&mut flate2::read::DeflateDecoder::new(data), &mut out)?,
+    let name_len = u64::from(u16::from_le_bytes([fixed[26], fixed[27]]));
+    let extra_len = u64::from(u16::from_le_bytes([fixed[28], fixed[29]]));
+    let data_at = entry.local_header + (4 + LOCAL_FIXED) as u64 + name_len + extra_len;
+    if data_at.checked_add(entry.compressed).is_none_or(|end| end > zip_len) {
+        return Err("its data runs past the end of the zip".to_owned());
+    }
+    zip.seek(SeekFrom::Start(data_at)).map_err(|e| format!("cannot read: {e}"))?;
+    let data = zip.take(entry.compressed);
+    let inflated: Box<dyn Read + Send> = match entry.method {
+        0 => Box::new(data),
+        8 => Box::new(flate2::read::DeflateDecoder::new(data)),
         other => return Err(format!("compression method {other} is not supported")),
     };
-    // A copy cut by the budget cannot be checked; a whole one must match its checksum.
-    if (out.len() as u64) < cap && crc32fast::hash(&out) != entry.crc {
-        return Err("its checksum does not match: damaged".to_owned());
+    Ok(Box::new(Checked { inflated, crc: crc32fast::Hasher::new(), expected: entry.crc }))
+}
+
+/// An inflating reader whose end is checked against the checksum the directory states.
+struct Checked {
+    inflated: Box<dyn Read + Send>,
+    crc: crc32fast::Hasher,
+    expected: u32,
+}
+
+impl Read for Checked {
+    fn read(&mut self, buf: &mut [u8]) -> std::io::Result<usize> {
+        let n = self.inflated.read(buf).map_err(|e| std::io::Error::other(format!("cannot inflate: {e}")))?;
+        self.crc.update(&buf[..n]);
+        if n == 0 && !buf.is_empty() && self.crc.clone().finalize() != self.expected {
+            return Err(std::io::Error::other("its checksum does not match: damaged"));
+        }
+        Ok(n)
     }
-    Ok(out)
 }
 
 #[cfg(test)]
@@ -128,6 +143,13 @@ mod tests {
         bytes
     }
 
+    /// At most `cap` bytes of a copy, or why it cannot be read.
+    fn read(zip: &[u8], entry: &DirectoryEntry, cap: u64) -> Result<Vec<u8>, String> {
+        let mut out = Vec::new();
+        open(Cursor::new(zip.to_vec()), entry)?.take(cap).read_to_end(&mut out).map_err(|e| e.to_string())?;
+        Ok(out)
+    }
+
     #[test]
     fn every_copy_of_a_name_is_listed_and_read() {
         for method in [zip::CompressionMethod::Stored, zip::CompressionMethod::Deflated] {
@@ -139,7 +161,7 @@ mod tests {
             assert!(listed.iter().all(|e| e.name == "Get-Service.txt"));
             assert_eq!(read(&bytes, &listed[0], 1 << 20).unwrap(), b"first copy\n");
             assert_eq!(read(&bytes, &listed[1], 1 << 20).unwrap(), b"second copy\n");
-            assert_eq!(read(&bytes, &listed[1], 6).unwrap(), b"second", "cut at the budget");
+            assert_eq!(read(&bytes, &listed[1], 6).unwrap(), b"second", "cut at the budget: not checked");
         }
     }
 

@@ -1,6 +1,8 @@
 //! One input, read and matched: whole when it is small, as a stream of chunks matched in
-//! parallel when it is big. Either way only the records facts are drawn from outlive it, unless
-//! the records themselves are what is asked for (`ccdiag records`).
+//! parallel when it is big, whether it is a file on disk, a zip entry, stdin or a FIFO. Every
+//! text held counts against the scan's memory budget ([`crate::input::budget`]) until it is
+//! matched. Either way only the records facts are drawn from outlive it, unless the records
+//! themselves are what is asked for (`ccdiag records`).
 
 use std::fs::File;
 use std::io::{Cursor, Read, Seek, SeekFrom};
@@ -10,10 +12,12 @@ use rayon::prelude::*;
 use super::{FileResult, InputReport, ScanOptions};
 use crate::engine::evidence::{Excerpts, KeptExcerpts};
 use crate::engine::{Engine, MatchHits};
+use crate::input::budget::{Held, MemoryBudget};
 use crate::input::chunks::{self, Chunk, ChunkReader};
 use crate::input::decode::{self, StreamDecoder};
 use crate::input::limits::TIME_LIMIT;
-use crate::input::{Content, SourceFile};
+use crate::input::pipe::PipeReader;
+use crate::input::{Content, DiskFile, SourceFile, read_file};
 use crate::parse::{self, FileKind, cce_log, evtx};
 use crate::record::{Parsed, Problem, ProblemKind, Record, RecordKind};
 
@@ -31,50 +35,173 @@ pub(super) enum Use<'e> {
 
 pub(super) fn process(to: Use<'_>, source: &SourceFile, options: &ScanOptions) -> FileResult {
     let limits = &options.limits;
-    let max_file_size = limits.max_file_size;
     let mut result = FileResult::unread(&source.path);
     if limits.out_of_time() {
         result.report.problems.push(Problem::file(ProblemKind::TimeLimit, TIME_LIMIT));
         return result;
     }
-    if let Content::Disk(disk) = &source.content
-        && let Ok(meta) = std::fs::metadata(&disk.path)
+    let read = match &source.content {
+        Content::Disk(disk) => return from_disk(to, disk, result, options),
+        Content::Zip(entry) => {
+            let len = entry.len();
+            entry.read(|entry| from_stream(to, entry, Some(len), result, options))
+        }
+        Content::Stdin(stdin) => match stdin.take() {
+            Some(stdin) => Ok(from_stream(to, stdin, None, result, options)),
+            None => Err(Problem::file(ProblemKind::Unreadable, "stdin read twice")),
+        },
+        Content::Memory(Ok(bytes)) => match limits.memory.acquire(bytes.len() as u64, limits.deadline) {
+            Some(held) => Ok(whole(to, bytes, held, result, options)),
+            None => Err(Problem::file(ProblemKind::TimeLimit, TIME_LIMIT)),
+        },
+        Content::Memory(Err(problem)) => Err(problem.clone()),
+    };
+    read.unwrap_or_else(|problem| {
+        let mut result = FileResult::unread(&source.path);
+        result.report.problems.push(problem);
+        result
+    })
+}
+
+/// A file on disk: streamed when it is big, else read whole. A FIFO named on the command line
+/// is streamed from a thread of its own, which the deadline does not wait for.
+fn from_disk(to: Use<'_>, disk: &DiskFile, mut result: FileResult, options: &ScanOptions) -> FileResult {
+    let limits = &options.limits;
+    let metadata = std::fs::metadata(&disk.path);
+    if metadata.as_ref().is_ok_and(|m| !m.is_file()) {
+        if disk.found.is_some() {
+            // The walk gives regular files only: this is no longer the file it found.
+            result.report.problems.push(DiskFile::replaced());
+            return result;
+        }
+        let path = disk.path.clone();
+        let fifo = PipeReader::spawn(move || File::open(path)).until(limits.deadline);
+        return from_stream(to, fifo, None, result, options);
+    }
+    if let Ok(meta) = &metadata
         && meta.len() > options.stream_threshold
-        && meta.len() <= max_file_size
+        && meta.len() <= limits.max_file_size
     {
         match disk.open() {
-            Ok(file) => return stream(to, file, result, options),
+            Ok(file) => return stream(to, file, rewind, result, options),
             Err(problem) => {
                 result.report.problems.push(problem);
                 return result;
             }
         }
     }
-    let bytes = match source.read(max_file_size, limits.deadline) {
-        Ok(bytes) => bytes,
+    let len = metadata.map_or(0, |m| m.len()).min(limits.max_file_size);
+    let Some(held) = limits.memory.acquire(len, limits.deadline) else {
+        result.report.problems.push(Problem::file(ProblemKind::TimeLimit, TIME_LIMIT));
+        return result;
+    };
+    match read_file(disk, limits.max_file_size) {
+        Ok(bytes) => whole(to, &bytes, held, result, options),
         Err(problem) => {
             result.report.problems.push(problem);
+            result
+        }
+    }
+}
+
+/// A stream of `len` bytes, or of a length not known: read whole when it holds at most
+/// `stream_threshold` bytes, as a file on disk would be, else as a stream of chunks.
+fn from_stream(
+    to: Use<'_>,
+    reader: impl Read + Send,
+    len: Option<u64>,
+    mut result: FileResult,
+    options: &ScanOptions,
+) -> FileResult {
+    let limits = &options.limits;
+    let max_size = limits.max_file_size;
+    let mut reader = reader.take(max_size);
+    let threshold = options.stream_threshold.saturating_add(1);
+    let Some(mut held) = limits.memory.acquire(len.unwrap_or(u64::MAX).min(threshold), limits.deadline) else {
+        result.report.problems.push(Problem::file(ProblemKind::TimeLimit, TIME_LIMIT));
+        return result;
+    };
+    let mut prefix = Vec::new();
+    // What a stream gave before its writer went silent past the deadline is still read.
+    let cut = match (&mut reader).take(threshold).read_to_end(&mut prefix) {
+        Ok(_) => None,
+        Err(e) if e.kind() == std::io::ErrorKind::TimedOut && !prefix.is_empty() => Some(Problem::file(
+            ProblemKind::TimeLimit,
+            format!("read stopped after {} bytes: time limit (--timeout)", prefix.len()),
+        )),
+        Err(e) => {
+            result.report.problems.push(crate::input::read_problem(e));
             return result;
         }
     };
-    if evtx::looks_like_evtx(&bytes) {
-        let parsed = evtx::parse(Cursor::new(&*bytes), None);
-        return event_log(to, result, parsed);
+    let mut result = if cut.is_some() || (prefix.len() as u64) < threshold {
+        held.resize(prefix.len() as u64);
+        let mut result = whole(to, &prefix, held, result, options);
+        result.report.problems.extend(cut);
+        result
+    } else {
+        // The prefix is read again as the start of the first chunk, which holds it.
+        drop(held);
+        let memory = &limits.memory;
+        let evtx = |head: Vec<u8>, rest| read_evtx(head, rest, len, memory, limits.deadline);
+        stream(to, Cursor::new(prefix).chain(&mut reader), evtx, result, options)
+    };
+    if reader.limit() == 0 && reader.into_inner().read(&mut [0]).is_ok_and(|n| n > 0) {
+        result.report.problems.push(Problem::file(
+            ProblemKind::SizeLimit,
+            format!("read stopped at the size limit of {max_size} bytes (--max-file-size): the rest not read"),
+        ));
     }
-    if is_binary(&bytes, &mut result.report) {
-        return result;
-    }
-    let decoded = decode::decode(&bytes);
-    drop(bytes);
-    result.report.encoding = Some(decoded.encoding.name());
-    result.report.problems.extend(decoded.problems);
-    let kind = parse::classify(&source.path, &decoded.text);
-    result.report.kind = Some(kind);
-    let whole = Chunk { text: decoded.text, first_line: 1, offset: 0, last: true };
-    let chunk = process_chunk(to, &source.path, kind, result.producer.as_deref(), whole, limits.max_record_bytes);
-    finish(to, result, vec![chunk])
+    result
 }
 
+/// An .evtx file that is not on disk, read whole: its parser reads at random.
+fn read_evtx(
+    mut bytes: Vec<u8>,
+    mut rest: impl Read,
+    len: Option<u64>,
+    memory: &MemoryBudget,
+    deadline: Option<std::time::Instant>,
+) -> Parsed {
+    let Some(mut held) = memory.acquire(len.unwrap_or(bytes.len() as u64), deadline) else {
+        return Parsed { records: Vec::new(), problems: vec![Problem::file(ProblemKind::TimeLimit, TIME_LIMIT)] };
+    };
+    if let Err(e) = rest.read_to_end(&mut bytes) {
+        return Parsed { records: Vec::new(), problems: vec![crate::input::read_problem(e)] };
+    }
+    held.resize(bytes.len() as u64);
+    evtx::parse(Cursor::new(bytes), None)
+}
+
+/// A file on disk read again from its start, for its events.
+fn rewind(_head: Vec<u8>, mut file: File) -> Parsed {
+    match file.seek(SeekFrom::Start(0)) {
+        Ok(_) => evtx::parse(file, None),
+        Err(e) => Parsed { records: Vec::new(), problems: vec![crate::input::cannot_read(e)] },
+    }
+}
+
+/// An input read whole: `bytes`, held in the memory budget by `_held` until its text is
+/// matched.
+fn whole(to: Use<'_>, bytes: &[u8], _held: Held, mut result: FileResult, options: &ScanOptions) -> FileResult {
+    let limits = &options.limits;
+    if evtx::looks_like_evtx(bytes) {
+        let parsed = evtx::parse(Cursor::new(bytes), None);
+        return event_log(to, result, parsed);
+    }
+    if is_binary(bytes, &mut result.report) {
+        return result;
+    }
+    let decoded = decode::decode(bytes);
+    result.report.encoding = Some(decoded.encoding.name());
+    result.report.problems.extend(decoded.problems);
+    let kind = parse::classify(&result.report.path, &decoded.text);
+    result.report.kind = Some(kind);
+    let whole = Chunk { text: decoded.text, first_line: 1, offset: 0, last: true };
+    let chunk =
+        process_chunk(to, &result.report.path, kind, result.producer.as_deref(), whole, limits.max_record_bytes);
+    finish(to, result, vec![chunk])
+}
 /// The events of an .evtx file, matched: it is binary, read from its bytes a chunk at a time
 /// (see [`evtx`]) and never decoded as text.
 fn event_log(to: Use<'_>, mut result: FileResult, parsed: Parsed) -> FileResult {
@@ -137,26 +264,23 @@ impl ChunkResult {
     }
 }
 
-fn stream(to: Use<'_>, mut file: File, mut result: FileResult, options: &ScanOptions) -> FileResult {
-    let mut head = vec![0; HEAD];
-    let mut filled = 0;
-    while filled < HEAD {
-        match file.read(&mut head[filled..]) {
-            Ok(0) => break,
-            Ok(n) => filled += n,
-            Err(e) if e.kind() == std::io::ErrorKind::Interrupted => {}
-            Err(e) => {
-                result.report.problems.push(crate::input::cannot_read(e));
-                return result;
-            }
-        }
+/// Reads `reader` as a stream of chunks parsed and matched in parallel, each held in the
+/// memory budget until it is matched; `evtx` reads an event log instead, given the head read
+/// and the rest.
+fn stream<R: Read + Send>(
+    to: Use<'_>,
+    mut reader: R,
+    evtx: impl FnOnce(Vec<u8>, R) -> Parsed,
+    mut result: FileResult,
+    options: &ScanOptions,
+) -> FileResult {
+    let mut head = Vec::with_capacity(HEAD);
+    if let Err(e) = (&mut reader).take(HEAD as u64).read_to_end(&mut head) {
+        result.report.problems.push(crate::input::read_problem(e));
+        return result;
     }
-    head.truncate(filled);
     if evtx::looks_like_evtx(&head) {
-        let parsed = match file.seek(SeekFrom::Start(0)) {
-            Ok(_) => evtx::parse(file, None),
-            Err(e) => Parsed { records: Vec::new(), problems: vec![crate::input::cannot_read(e)] },
-        };
+        let parsed = evtx(head, reader);
         return event_log(to, result, parsed);
     }
     if is_binary(&head, &mut result.report) {
@@ -168,16 +292,36 @@ fn stream(to: Use<'_>, mut file: File, mut result: FileResult, options: &ScanOpt
     result.report.encoding = Some(decoder.encoding.name());
     // Decoding starts after the BOM, if any.
     head.drain(..skip);
+    let limits = &options.limits;
     let mut reader =
-        ChunkReader::new(Cursor::new(head).chain(file), decoder, kind.chunk_boundary(), options.chunk_bytes)
-            .until(options.limits.deadline);
+        ChunkReader::new(Cursor::new(head).chain(reader), decoder, kind.chunk_boundary(), options.chunk_bytes)
+            .until(limits.deadline);
     let (path, producer) = (result.report.path.clone(), result.producer.clone());
-    let chunks: Vec<ChunkResult> = reader
-        .by_ref()
+    // Room for a chunk is taken before it is read, by the thread that then processes it (see
+    // the budget's rules), and resized to what the chunk holds.
+    let mut out_of_time = false;
+    let held_chunks = std::iter::from_fn(|| {
+        let Some(mut held) = limits.memory.acquire(options.chunk_bytes as u64, limits.deadline) else {
+            out_of_time = true;
+            return None;
+        };
+        let chunk = reader.next()?;
+        held.resize(chunk.text.len() as u64);
+        Some((held, chunk))
+    });
+    let chunks: Vec<ChunkResult> = held_chunks
         .par_bridge()
-        .map(|chunk| process_chunk(to, &path, kind, producer.as_deref(), chunk, options.limits.max_record_bytes))
+        .map(|(held, chunk)| {
+            let matched = process_chunk(to, &path, kind, producer.as_deref(), chunk, limits.max_record_bytes);
+            drop(held);
+            matched
+        })
         .collect();
     result.report.problems.extend(reader.problems());
+    if out_of_time {
+        let waited = format!("{TIME_LIMIT}: the rest, while waiting for memory (--max-memory)");
+        result.report.problems.push(Problem::file(ProblemKind::TimeLimit, waited));
+    }
     finish(to, result, chunks)
 }
 
