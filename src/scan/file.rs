@@ -15,7 +15,7 @@ use crate::input::chunks::{self, Chunk, ChunkReader};
 use crate::input::decode::{self, StreamDecoder};
 use crate::input::limits::TIME_LIMIT;
 use crate::input::{Content, SourceFile};
-use crate::parse::{self, FileKind, cce_log, evtx};
+use crate::parse::{self, Carry, FileKind, cce_log, evtx};
 use crate::record::{Parsed, Problem, ProblemKind, Record, RecordKind};
 
 /// Bytes read to decide the encoding and the kind of a streamed file.
@@ -71,7 +71,7 @@ pub(super) fn process(to: Use<'_>, source: &SourceFile, options: &ScanOptions) -
     result.report.problems.extend(decoded.problems);
     let kind = parse::classify(&source.path, &decoded.text);
     result.report.kind = Some(kind);
-    let whole = Chunk { text: decoded.text, first_line: 1, offset: 0, last: true };
+    let whole = Chunk { text: decoded.text, first_line: 1, offset: 0, last: true, carry: Carry::None };
     let chunk = process_chunk(to, &source.path, kind, result.producer.as_deref(), whole, limits.max_record_bytes);
     finish(to, result, vec![chunk])
 }
@@ -114,6 +114,8 @@ struct ChunkResult {
     hits: MatchHits,
     kept: Vec<Record>,
     excerpts: HashMap<usize, String>,
+    /// The parse stopped at an error: later chunks are not reported.
+    stopped: bool,
 }
 
 impl ChunkResult {
@@ -125,6 +127,7 @@ impl ChunkResult {
             hits: MatchHits::default(),
             kept: Vec::new(),
             excerpts: HashMap::new(),
+            stopped: false,
         }
     }
 
@@ -135,6 +138,7 @@ impl ChunkResult {
         self.hits.merge(later.hits);
         self.kept.extend(later.kept);
         self.excerpts.extend(later.excerpts);
+        self.stopped |= later.stopped;
     }
 }
 
@@ -156,7 +160,7 @@ fn stream(to: Use<'_>, mut file: File, mut result: FileResult, options: &ScanOpt
     if evtx::looks_like_evtx(&head) {
         let parsed = match file.seek(SeekFrom::Start(0)) {
             Ok(_) => evtx::parse(file, None),
-            Err(e) => Parsed { records: Vec::new(), problems: vec![crate::input::cannot_read(e)] },
+            Err(e) => Parsed { problems: vec![crate::input::cannot_read(e)], ..Parsed::default() },
         };
         return event_log(to, result, parsed);
     }
@@ -169,9 +173,9 @@ fn stream(to: Use<'_>, mut file: File, mut result: FileResult, options: &ScanOpt
     result.report.encoding = Some(decoder.encoding.name());
     // Decoding starts after the BOM, if any.
     head.drain(..skip);
-    let mut reader =
-        ChunkReader::new(Cursor::new(head).chain(file), decoder, kind.chunk_boundary(), options.chunk_bytes)
-            .until(options.limits.deadline);
+    let cutter = kind.cutter(options.limits.max_record_bytes);
+    let mut reader = ChunkReader::new(Cursor::new(head).chain(file), decoder, cutter, options.chunk_bytes)
+        .until(options.limits.deadline);
     let (path, producer) = (result.report.path.clone(), result.producer.clone());
     let chunks: Vec<ChunkResult> = reader
         .by_ref()
@@ -192,6 +196,9 @@ fn finish(to: Use<'_>, mut result: FileResult, mut chunks: Vec<ChunkResult>) -> 
         result.hits.merge(chunk.hits);
         result.kept.extend(chunk.kept);
         result.excerpts.extend(chunk.excerpts);
+        if chunk.stopped {
+            break;
+        }
     }
     if let Use::Match(_) = to {
         crate::facts::keep(&mut result.kept);
@@ -204,10 +211,16 @@ fn process_chunk(
     path: &str,
     kind: FileKind,
     producer: Option<&str>,
-    chunk: Chunk,
+    chunk: Chunk<Carry>,
     max_record_bytes: usize,
 ) -> ChunkResult {
-    let text = Text { text: &chunk.text, offset: chunk.offset, first_line: chunk.first_line };
+    let text = Text {
+        text: &chunk.text,
+        offset: chunk.offset,
+        first_line: chunk.first_line,
+        carry: &chunk.carry,
+        last: chunk.last,
+    };
     let engine = match to {
         Use::Match(engine) if kind == FileKind::CceLog => engine,
         _ => return parse_and_match(to, path, kind, producer, text, max_record_bytes),
@@ -224,10 +237,11 @@ fn process_chunk(
         let len = if rest.len() <= LOG_PIECE {
             rest.len()
         } else {
-            chunks::cut_point(rest, LOG_PIECE, kind.chunk_boundary()).unwrap_or(rest.len())
+            chunks::cut_point(rest, LOG_PIECE, &mut *kind.cutter(max_record_bytes)).unwrap_or(rest.len())
         };
-        let piece = Text { text: &rest[..len], offset: chunk.offset + start, first_line };
-        let must_parse = piece.offset == 0 || (chunk.last && start + len == chunk.text.len()) || len > max_record_bytes;
+        let last = chunk.last && start + len == chunk.text.len();
+        let piece = Text { text: &rest[..len], offset: chunk.offset + start, first_line, carry: &chunk.carry, last };
+        let must_parse = piece.offset == 0 || last || len > max_record_bytes;
         if must_parse || engine.log_may_match(piece.text) {
             result.merge(parse_and_match(to, path, kind, producer, piece, max_record_bytes));
         } else {
@@ -250,6 +264,10 @@ struct Text<'a> {
     offset: usize,
     /// 1-based number of its first line.
     first_line: u32,
+    /// What its parse needs of the text before it.
+    carry: &'a Carry,
+    /// Whether the file ends with it.
+    last: bool,
 }
 
 fn parse_and_match(
@@ -260,17 +278,26 @@ fn parse_and_match(
     text: Text<'_>,
     max_record_bytes: usize,
 ) -> ChunkResult {
-    let mut parsed = parse::parse(kind, text.text, producer);
+    let mut parsed = parse::parse_chunk(kind, text.text, producer, text.carry, text.last);
     parse::cut_long_fields(&mut parsed, max_record_bytes);
     parsed.shift(text.offset, text.first_line.saturating_sub(1));
     let records = parsed.records.len();
     let Use::Match(engine) = to else {
         let (hits, kept, excerpts) = (MatchHits::default(), parsed.records, HashMap::new());
-        return ChunkResult { offset: text.offset, records, problems: parsed.problems, hits, kept, excerpts };
+        let stopped = parsed.stopped;
+        return ChunkResult { offset: text.offset, records, problems: parsed.problems, hits, kept, excerpts, stopped };
     };
     let hits = engine.match_records(path, &Excerpts::Text { text: text.text, offset: text.offset }, &parsed.records);
     let (kept, excerpts) = keep(parsed.records, text.text, text.offset);
-    ChunkResult { offset: text.offset, records, problems: parsed.problems, hits, kept, excerpts }
+    ChunkResult {
+        offset: text.offset,
+        records,
+        problems: parsed.problems,
+        hits,
+        kept,
+        excerpts,
+        stopped: parsed.stopped,
+    }
 }
 
 /// The records facts read ([`crate::facts::keep`]), with their excerpts, for the derived facts
