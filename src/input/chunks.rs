@@ -23,6 +23,32 @@ pub trait Cutter<C>: Send {
     fn finish(&mut self, _last_chunk_line: u32) -> Vec<crate::record::Problem> {
         Vec::new()
     }
+
+    /// Whether what the cutter says of a line depends on that line and the one before only:
+    /// then lines far before the target are not shown to it, which spares a log's chunks a
+    /// look at every line (the line before the first one shown is shown first).
+    fn local(&self) -> bool {
+        false
+    }
+}
+
+/// How far before the target a [`Cutter::local`] cutter starts looking.
+const LOOK_BACK: usize = 4 << 10;
+
+/// Where a cutter looking at `text` from `scanned` on goes on: if it is local and the target is
+/// far ahead, from near the target, after being shown the line before.
+fn skip_far_lines<C>(text: &str, scanned: usize, target: usize, cutter: &mut dyn Cutter<C>) -> usize {
+    if !cutter.local() || scanned + LOOK_BACK >= target || target >= text.len() {
+        return scanned;
+    }
+    let bytes = text.as_bytes();
+    let line_start = memchr::memrchr(b'\n', &bytes[..target - LOOK_BACK]).map_or(0, |i| i + 1);
+    let before = memchr::memrchr(b'\n', &bytes[..line_start.saturating_sub(1)]).map_or(0, |i| i + 1);
+    if before <= scanned || line_start == 0 {
+        return scanned;
+    }
+    cutter.line(&text[before..line_start]);
+    line_start
 }
 
 /// A chunk may start before a line for which the function holds (a log entry's first line:
@@ -33,6 +59,10 @@ impl<C: Default> Cutter<C> for BeforeLine {
     fn line(&mut self, line: &str) -> Option<C> {
         let line = line.strip_suffix('\n').unwrap_or(line);
         (self.0)(line.strip_suffix('\r').unwrap_or(line)).then(C::default)
+    }
+
+    fn local(&self) -> bool {
+        true
     }
 }
 
@@ -48,6 +78,10 @@ impl<C: Default> Cutter<C> for AfterBlankLine {
         let cut = self.previous_blank;
         self.previous_blank = line.trim().is_empty();
         cut.then(C::default)
+    }
+
+    fn local(&self) -> bool {
+        true
     }
 }
 
@@ -176,6 +210,9 @@ impl<R: Read, C: Default> ChunkReader<R, C> {
     /// at or before the target where a chunk may start, else the first after it. Each line is
     /// seen once, however many reads a record runs on for, so time stays linear in its length.
     fn search(&mut self) -> Option<(usize, C)> {
+        if self.best.is_none() {
+            self.scanned = skip_far_lines(&self.pending, self.scanned, self.target, &mut *self.cutter);
+        }
         while let Some(newline) = memchr::memchr(b'\n', &self.pending.as_bytes()[self.scanned..]) {
             let start = self.scanned;
             if start > self.target && self.best.is_some() {
@@ -207,9 +244,11 @@ impl<R: Read, C: Default> ChunkReader<R, C> {
 
     /// Shows the cutter the rest of the file and keeps the problems only the end shows.
     fn finish_cutter(&mut self) {
-        let rest = &self.pending[self.scanned..];
-        for line in rest.split_inclusive('\n') {
-            self.cutter.line(line);
+        if !self.cutter.local() {
+            let rest = &self.pending[self.scanned..];
+            for line in rest.split_inclusive('\n') {
+                self.cutter.line(line);
+            }
         }
         self.scanned = self.pending.len();
         let last_chunk_line = self.next_line;
@@ -275,18 +314,16 @@ impl<R: Read, C: Default> Iterator for ChunkReader<R, C> {
 /// when the text holds none.
 pub(crate) fn cut_point<C>(text: &str, target: usize, cutter: &mut dyn Cutter<C>) -> Option<usize> {
     let mut best = None;
-    let mut start = 0;
-    for line in text.split_inclusive('\n') {
-        if start > target && best.is_some() {
-            break;
-        }
-        if cutter.line(line).is_some() && start > 0 {
+    let mut start = skip_far_lines(text, 0, target, cutter);
+    while start < text.len() && !(start > target && best.is_some()) {
+        let end = memchr::memchr(b'\n', &text.as_bytes()[start..]).map_or(text.len(), |i| start + i + 1);
+        if cutter.line(&text[start..end]).is_some() && start > 0 {
             best = Some(start);
             if start > target {
                 break;
             }
         }
-        start += line.len();
+        start = end;
     }
     best
 }
