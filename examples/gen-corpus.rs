@@ -171,7 +171,12 @@ fn write_event_table(path: &Path, bytes: u64, rng: &mut Rng) -> std::io::Result<
             (second / 60) % 60,
             second % 60,
             id,
-            rng.pick(&["Microsoft-Windows-Kernel-General", "Service Control Manager", "Microsoft-Windows-Time-Service", "Microsoft-Windows-WinRM"]),
+            rng.pick(&[
+                "Microsoft-Windows-Kernel-General",
+                "Service Control Manager",
+                "Microsoft-Windows-Time-Service",
+                "Microsoft-Windows-WinRM"
+            ]),
             rng.pick(EVENT_MESSAGES),
         );
         out.write(&row)?;

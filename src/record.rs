@@ -359,6 +359,9 @@ impl fmt::Display for Problem {
 pub struct Parsed {
     pub records: Vec<Record>,
     pub problems: Vec<Problem>,
+    /// The parse stopped at an error and read nothing after it (JSON and CLIXML do): the
+    /// records of later chunks of the file are dropped, as reading it whole never makes them.
+    pub stopped: bool,
 }
 
 impl Parsed {

@@ -239,3 +239,122 @@ fn stdin_reports_what_the_same_file_on_disk_reports() {
         }
     }
 }
+
+/// Every record and problem of every input, as `ccdiag records` sees them.
+fn records(dir: &std::path::Path, options: &ScanOptions, threads: usize) -> Vec<String> {
+    let sources = discover::discover(&[dir.display().to_string()], &Limits::default(), std::io::empty());
+    let pool = rayon::ThreadPoolBuilder::new().num_threads(threads).build().unwrap();
+    let mut all = Vec::new();
+    pool.install(|| {
+        scan::records(&sources, options, &mut |input, records| {
+            all.push(format!("{input:?}"));
+            all.extend(records.iter().map(|r| format!("{r:?}")));
+        });
+    });
+    all
+}
+
+/// Reads `dir` whole, then streamed in chunks of 1 byte to 64 KiB on 1 and 2 threads: the
+/// records, problems and findings must be the same every time.
+fn assert_streams_as_whole(dir: &std::path::Path) -> (Vec<String>, Vec<String>) {
+    let engine = common::engine();
+    let whole_options = ScanOptions { stream_threshold: u64::MAX, ..ScanOptions::default() };
+    let expected = (records(dir, &whole_options, 1), summary(&scan(&engine, dir, &whole_options, 1)).0);
+    for chunk_bytes in [1, 2, 3, 7, 50, 700, 4096, 65_536] {
+        for threads in [1, 2] {
+            let options = ScanOptions { stream_threshold: 0, chunk_bytes, ..ScanOptions::default() };
+            let got = (records(dir, &options, threads), summary(&scan(&engine, dir, &options, threads)).0);
+            if got != expected {
+                let first = got.0.iter().zip(&expected.0).position(|(g, e)| g != e);
+                let at = first.map(|i| (&got.0[i], &expected.0[i]));
+                panic!("chunks of {chunk_bytes} bytes on {threads} threads: first difference (got, whole) {at:#?}");
+            }
+        }
+    }
+    expected
+}
+
+/// CSV, JSON and CLIXML exports of the fixtures, and a few broken ones, cut at every place
+/// their cutters allow.
+#[test]
+fn streamed_exports_report_what_whole_exports_report() {
+    let root = env!("CARGO_MANIFEST_DIR");
+    let dir = tempfile::tempdir().unwrap();
+    let fixtures = [
+        "fixtures/bundles/collected/events/Get-WinEvent-System.csv",
+        "fixtures/bundles/collected/events/Get-WinEvent-Application.csv",
+        "fixtures/CCE105/positive/event-viewer-de/Anwendung.csv",
+        "fixtures/CCE205/positive/wuauclt-export-csv-de/System.csv",
+        "tests/adversarial/g1/CCE104/04-csv-notypeinformation-edge/fw-edge.csv",
+        "tests/adversarial/g2/CCE205/12-msiexec-restart-ha/events.csv",
+        "fixtures/bundles/collected/vms/Get-Service.json",
+        "fixtures/bundles/collected/host/Get-VM.json",
+        "fixtures/CCE218/positive/site-json/Get-CsHybridPSTNSite.json",
+        "tests/adversarial/g3/CCE219/04-json-version-objects/module-installed.json",
+        "tests/adversarial/g2/CCE211/05-json-msdate-edge/edge-certs.json",
+        "fixtures/healthy/events/Get-WinEvent_System.xml",
+        "fixtures/CCE205/negative/user-restart-clixml/Get-WinEvent_System.xml",
+        "tests/adversarial/g1/CCE102/03-clixml-cms-paused/export/vm-state.xml",
+        "tests/adversarial/g3/CCE222/05-export-clixml-program-folder-missing/defender.xml",
+        "tests/adversarial/g2/CCE206/03-clixml-user-without-fqdn/Get-CsHybridMediationServer.xml",
+    ];
+    for (i, path) in fixtures.iter().enumerate() {
+        let name = std::path::Path::new(path).file_name().unwrap();
+        std::fs::create_dir(dir.path().join(i.to_string())).unwrap();
+        std::fs::copy(std::path::Path::new(root).join(path), dir.path().join(i.to_string()).join(name)).unwrap();
+    }
+    let broken = [
+        // ConvertTo-Json -Compress of each object, one a line, and appended exports.
+        (
+            "ndjson.json",
+            "{\"Name\":\"RTCSRV\",\"Status\":4}\n{\"Name\":\"RTCMEDSRV\",\"Status\":1}\n[{\"Name\":\"a\"},\n{\"Name\":\"b\"}]\n\"2.1.0.0\"\n",
+        ),
+        // A missing comma stops the read, in whichever chunk it falls.
+        ("stops.json", "[\n  {\"A\": 1},\n  {\"B\": tru},\n  {\"C\": 3}\n  {\"D\": 4},\n  {\"E\": 5}\n]\n"),
+        ("unterminated.json", "[\n  {\"A\": \"x\"},\n  {\"B\": \"unterminated\n  }\n]\n"),
+        ("empty-element.json", "[\n  1,\n  ,\n  2\n]\n"),
+        (
+            "quotes.csv",
+            "\"Name\",\"Note\"\n\"a\",\"say \"\"hi\"\"\n\nbye\"\nb\"c,\"d\" tail\n\n\"e\",\"never closed\nf,g\n",
+        ),
+        (
+            "Get-Service.xml",
+            "<Objs Version=\"1.1.0.1\" xmlns=\"http://schemas.microsoft.com/powershell/2004/04\">\n<!-- a <comment>\n-->\n<Obj RefId=\"0\"><TN RefId=\"0\">\n<T>System.ServiceProcess.ServiceController</T>\n</TN>\n<Props><S N=\"Name\">a</S><S N=\"Note\"><![CDATA[<Obj>\n</Objs>]]></S></Props></Obj>\n<Obj RefId=\"1\"><TNRef RefId=\"0\" />\n<Props><S N=\"Name\">b</S></Props></Obj>\n<Obj RefId=\"2\"><TNRef RefId=\"0\" /><Props><S N=\"Name\">c</S></Props>\n</Nope>\n<Obj RefId=\"3\"><TNRef RefId=\"0\" /></Obj>\n</Objs>\n",
+        ),
+    ];
+    for (name, text) in broken {
+        std::fs::write(dir.path().join(name), text).unwrap();
+    }
+    let (records, findings) = assert_streams_as_whole(dir.path());
+    assert!(records.len() > 80, "{}", records.len());
+    assert!(!findings.is_empty());
+    let text = records.join("\n");
+    for problem in [
+        "expected `,` or `]`",
+        "quoted value never closed; it runs to the end of the file",
+        "invalid CLIXML: expected </Obj>, found </Nope>",
+    ] {
+        assert!(text.contains(problem), "{problem}");
+    }
+}
+
+/// An Export-Csv of events whose messages hold blank lines inside their quotes: no chunk may
+/// end inside a value, whatever its size.
+#[test]
+fn blank_lines_inside_quoted_values_never_end_a_chunk() {
+    let dir = tempfile::tempdir().unwrap();
+    let mut csv = String::from(
+        "#TYPE System.Diagnostics.Eventing.Reader.EventLogRecord\r\n\"Message\",\"Id\",\"ProviderName\",\"TimeCreated\"\r\n",
+    );
+    for n in 0..40 {
+        csv.push_str(&format!(
+            "\"Health check {n} passed.\r\n\r\n\r\nAll virtual machines answered.\r\n\",\"100\",\"CceManagementService\",\"12/1/2026 10:00:00 AM\"\r\n\r\n"
+        ));
+    }
+    csv.push_str("\"Appliance cannot be recovered automatically, please recover manually.\",\"20006\",\"CceManagementService\",\"12/5/2026 10:14:22 AM\"\r\n");
+    common::write(dir.path(), "Application.csv", &csv);
+    let (records, findings) = assert_streams_as_whole(dir.path());
+    assert_eq!(records.len(), 42, "the input and its 41 events");
+    assert_eq!(findings.len(), 1, "CCE105 fires once: {findings:?}");
+    assert!(findings[0].contains(" x1: Application.csv:243-243 "), "{findings:?}");
+}

@@ -8,37 +8,108 @@ use std::time::Instant;
 
 use super::decode::StreamDecoder;
 
-/// How a chunk may end without cutting a record in two. The reader knows bytes and lines, not
-/// formats: the parser of the file's kind says where its records start.
-#[derive(Clone, Copy, Debug)]
-pub enum Boundary {
-    /// Before a line for which the function holds (a log entry's first line: continuation
-    /// lines stay with their entry).
-    Before(fn(&str) -> bool),
-    /// After a blank line: console records (error records, tables, lists) never span one.
-    BlankLine,
-    /// Nowhere: the file is one document (a JSON or CLIXML export) or its records may hold any
-    /// line (a CSV's quoted value holds blank lines), so it is read whole.
-    Never,
+/// Where a chunk may end without cutting a record in two, and what the parse of the next chunk
+/// needs of the text before it (`C`, opaque here). The reader knows bytes and lines, not
+/// formats: the parser of the file's kind says, line by line, where its records may start
+/// ([`crate::parse::FileKind::cutter`]).
+pub trait Cutter<C>: Send {
+    /// Sees each line once, in file order, with its line break (the file's last line may have
+    /// none), and says whether a chunk may start with it: if so, with what the chunk's parse
+    /// needs of the lines before.
+    fn line(&mut self, line: &str) -> Option<C>;
+
+    /// Problems that only the end of the file shows, once every line has been seen; the last
+    /// chunk starts at line `_last_chunk_line`.
+    fn finish(&mut self, _last_chunk_line: u32) -> Vec<crate::record::Problem> {
+        Vec::new()
+    }
+
+    /// Whether what the cutter says of a line depends on that line and the one before only:
+    /// then lines far before the target are not shown to it, which spares a log's chunks a
+    /// look at every line (the line before the first one shown is shown first).
+    fn local(&self) -> bool {
+        false
+    }
+}
+
+/// How far before the target a [`Cutter::local`] cutter starts looking.
+const LOOK_BACK: usize = 4 << 10;
+
+/// Where a cutter looking at `text` from `scanned` on goes on: if it is local and the target is
+/// far ahead, from near the target, after being shown the line before.
+fn skip_far_lines<C>(text: &str, scanned: usize, target: usize, cutter: &mut dyn Cutter<C>) -> usize {
+    if !cutter.local() || scanned + LOOK_BACK >= target || target >= text.len() {
+        return scanned;
+    }
+    let bytes = text.as_bytes();
+    let line_start = memchr::memrchr(b'\n', &bytes[..target - LOOK_BACK]).map_or(0, |i| i + 1);
+    let before = memchr::memrchr(b'\n', &bytes[..line_start.saturating_sub(1)]).map_or(0, |i| i + 1);
+    if before <= scanned || line_start == 0 {
+        return scanned;
+    }
+    cutter.line(&text[before..line_start]);
+    line_start
+}
+
+/// A chunk may start before a line for which the function holds (a log entry's first line:
+/// continuation lines stay with their entry).
+pub struct BeforeLine(pub fn(&str) -> bool);
+
+impl<C: Default> Cutter<C> for BeforeLine {
+    fn line(&mut self, line: &str) -> Option<C> {
+        let line = line.strip_suffix('\n').unwrap_or(line);
+        (self.0)(line.strip_suffix('\r').unwrap_or(line)).then(C::default)
+    }
+
+    fn local(&self) -> bool {
+        true
+    }
+}
+
+/// A chunk may start after a blank line: console records (error records, tables, lists) never
+/// span one.
+#[derive(Default)]
+pub struct AfterBlankLine {
+    previous_blank: bool,
+}
+
+impl<C: Default> Cutter<C> for AfterBlankLine {
+    fn line(&mut self, line: &str) -> Option<C> {
+        let cut = self.previous_blank;
+        self.previous_blank = line.trim().is_empty();
+        cut.then(C::default)
+    }
+
+    fn local(&self) -> bool {
+        true
+    }
 }
 
 /// A piece of decoded text and where it starts in the whole decoded file.
-pub struct Chunk {
+pub struct Chunk<C> {
     pub text: String,
     /// 1-based number of the chunk's first line.
     pub first_line: u32,
     /// Offset of the chunk's first byte in the whole decoded text.
     pub offset: usize,
     pub last: bool,
+    /// What its parse needs of the text before it.
+    pub carry: C,
 }
 
 /// Reads `reader` (positioned after any BOM) as chunks of about `target` bytes of text.
-pub struct ChunkReader<R> {
+pub struct ChunkReader<R, C> {
     reader: R,
     decoder: Option<StreamDecoder>,
-    boundary: Boundary,
+    cutter: Box<dyn Cutter<C>>,
     target: usize,
     pending: String,
+    /// Where in `pending` the first line the cutter has not seen starts.
+    scanned: usize,
+    /// The last place seen so far, at or before the target, where the next chunk may start.
+    best: Option<(usize, C)>,
+    /// What the next chunk's parse needs.
+    carry: C,
     buffer: Vec<u8>,
     next_line: u32,
     next_offset: usize,
@@ -61,14 +132,17 @@ fn chunk_capacity(target: usize) -> usize {
     target + 2 * READ_BLOCK
 }
 
-impl<R: Read> ChunkReader<R> {
-    pub fn new(reader: R, decoder: StreamDecoder, boundary: Boundary, target: usize) -> ChunkReader<R> {
+impl<R: Read, C: Default> ChunkReader<R, C> {
+    pub fn new(reader: R, decoder: StreamDecoder, cutter: Box<dyn Cutter<C>>, target: usize) -> ChunkReader<R, C> {
         ChunkReader {
             reader,
             decoder: Some(decoder),
-            boundary,
+            cutter,
             target: target.max(1),
             pending: String::with_capacity(chunk_capacity(target.max(1))),
+            scanned: 0,
+            best: None,
+            carry: C::default(),
             buffer: vec![0; READ_BLOCK],
             next_line: 1,
             next_offset: 0,
@@ -80,7 +154,7 @@ impl<R: Read> ChunkReader<R> {
     }
 
     /// Stops reading at `deadline` (`--timeout`).
-    pub fn until(mut self, deadline: Option<Instant>) -> ChunkReader<R> {
+    pub fn until(mut self, deadline: Option<Instant>) -> ChunkReader<R, C> {
         self.deadline = deadline;
         self
     }
@@ -135,48 +209,94 @@ impl<R: Read> ChunkReader<R> {
     }
 }
 
-impl<R: Read> Iterator for ChunkReader<R> {
-    type Item = Chunk;
+impl<R: Read, C: Default> ChunkReader<R, C> {
+    /// Shows the cutter the whole lines it has not seen and returns the cut: the last line start
+    /// at or before the target where a chunk may start, else the first after it. Each line is
+    /// seen once, however many reads a record runs on for, so time stays linear in its length.
+    fn search(&mut self) -> Option<(usize, C)> {
+        if self.best.is_none() {
+            self.scanned = skip_far_lines(&self.pending, self.scanned, self.target, &mut *self.cutter);
+        }
+        while let Some(newline) = memchr::memchr(b'\n', &self.pending.as_bytes()[self.scanned..]) {
+            let start = self.scanned;
+            if start > self.target && self.best.is_some() {
+                return self.best.take();
+            }
+            self.scanned = start + newline + 1;
+            let carry = self.cutter.line(&self.pending[start..self.scanned]);
+            if let Some(carry) = carry
+                && start > 0
+            {
+                if start > self.target {
+                    return Some((start, carry));
+                }
+                self.best = Some((start, carry));
+            }
+        }
+        // The file's last line has no line break.
+        let start = self.scanned;
+        if self.eof && start < self.pending.len() && (start <= self.target || self.best.is_none()) {
+            self.scanned = self.pending.len();
+            if let Some(carry) = self.cutter.line(&self.pending[start..])
+                && start > 0
+            {
+                self.best = Some((start, carry));
+            }
+        }
+        if self.eof { self.best.take() } else { None }
+    }
 
-    fn next(&mut self) -> Option<Chunk> {
+    /// Shows the cutter the rest of the file and keeps the problems only the end shows.
+    fn finish_cutter(&mut self) {
+        if !self.cutter.local() {
+            let rest = &self.pending[self.scanned..];
+            for line in rest.split_inclusive('\n') {
+                self.cutter.line(line);
+            }
+        }
+        self.scanned = self.pending.len();
+        let last_chunk_line = self.next_line;
+        self.problems.extend(self.cutter.finish(last_chunk_line));
+    }
+}
+
+impl<R: Read, C: Default> Iterator for ChunkReader<R, C> {
+    type Item = Chunk<C>;
+
+    fn next(&mut self) -> Option<Chunk<C>> {
         let mut want = self.target;
-        // Where the search for a cut goes on from once what was read held none: the last
-        // newline, whose line was not complete then, and how far newlines were looked for. Only
-        // the lines read since can hold a cut, so a record that runs on costs one pass over it,
-        // not one per read.
-        let mut searched: Option<(Option<usize>, usize)> = None;
         let cut = loop {
             self.fill(want);
             if self.pending.is_empty() {
                 return None;
             }
             if self.eof && self.pending.len() <= self.target {
-                break self.pending.len();
+                break None;
             }
-            let found = match searched {
-                None => cut_point(&self.pending, self.target.min(self.pending.len()), self.boundary),
-                Some((last_newline, scanned)) => {
-                    first_cut_in_complete_lines(&self.pending, last_newline, scanned, self.boundary)
-                }
-            };
-            match found {
-                Some(cut) => break cut,
-                None if self.eof => break self.pending.len(),
-                // The record goes on past what has been read: read on before cutting. The last
-                // line may be incomplete, so the search resumes at its start.
-                None => {
-                    let (last_newline, scanned) = searched.unwrap_or((None, 0));
-                    let new = &self.pending.as_bytes()[scanned..];
-                    let last_newline = memchr::memrchr(b'\n', new).map(|i| scanned + i).or(last_newline);
-                    searched = Some((last_newline, self.pending.len()));
-                    want = self.pending.len() + READ_BLOCK;
-                }
+            match self.search() {
+                Some(cut) => break Some(cut),
+                None if self.eof => break None,
+                // The record goes on past what has been read: read on before cutting.
+                None => want = self.pending.len() + READ_BLOCK,
             }
         };
-        let mut rest = String::with_capacity(chunk_capacity(self.target));
-        rest.push_str(&self.pending[cut..]);
-        self.pending.truncate(cut);
-        let text = std::mem::replace(&mut self.pending, rest);
+        let text = match cut {
+            Some((cut, carry)) => {
+                let mut rest = String::with_capacity(chunk_capacity(self.target));
+                rest.push_str(&self.pending[cut..]);
+                self.pending.truncate(cut);
+                self.scanned -= cut;
+                let carry = std::mem::replace(&mut self.carry, carry);
+                (std::mem::replace(&mut self.pending, rest), carry)
+            }
+            None => {
+                self.finish_cutter();
+                self.scanned = 0;
+                self.best = None;
+                (std::mem::take(&mut self.pending), std::mem::take(&mut self.carry))
+            }
+        };
+        let (text, carry) = text;
         // Whether this is the last chunk is known only once the reader says so.
         self.fill(1);
         let chunk = Chunk {
@@ -184,6 +304,7 @@ impl<R: Read> Iterator for ChunkReader<R> {
             offset: self.next_offset,
             last: self.eof && self.pending.is_empty(),
             text,
+            carry,
         };
         let newlines = memchr::memchr_iter(b'\n', chunk.text.as_bytes()).count();
         self.next_line = self.next_line.saturating_add(u32::try_from(newlines).unwrap_or(u32::MAX));
@@ -192,72 +313,23 @@ impl<R: Read> Iterator for ChunkReader<R> {
     }
 }
 
-/// Where to end a chunk of `text` near `target` bytes: the last boundary at or before it,
-/// else the first one after it; `None` when the text holds none.
-pub(crate) fn cut_point(text: &str, target: usize, boundary: Boundary) -> Option<usize> {
-    let bytes = text.as_bytes();
-    // Line starts before the target, nearest first.
-    let mut end = target;
-    while let Some(newline) = memchr::memrchr(b'\n', &bytes[..end]) {
-        let start = newline + 1;
-        if start > 0 && start < bytes.len() && is_cut(text, start, boundary) {
-            return Some(start);
+/// Where to end a chunk of `text` near `target` bytes, as a fresh `cutter` sees it: the last
+/// line start at or before the target where a chunk may start, else the first after it; `None`
+/// when the text holds none.
+pub(crate) fn cut_point<C>(text: &str, target: usize, cutter: &mut dyn Cutter<C>) -> Option<usize> {
+    let mut best = None;
+    let mut start = skip_far_lines(text, 0, target, cutter);
+    while start < text.len() && !(start > target && best.is_some()) {
+        let end = memchr::memchr(b'\n', &text.as_bytes()[start..]).map_or(text.len(), |i| start + i + 1);
+        if cutter.line(&text[start..end]).is_some() && start > 0 {
+            best = Some(start);
+            if start > target {
+                break;
+            }
         }
-        end = newline;
+        start = end;
     }
-    // None before: the first after.
-    first_cut_after(text, target, boundary)
-}
-
-/// The first cut point at the start of a line that ends in `text`, among the line after
-/// `last_newline` (incomplete when it was last looked at) and those starting past `scanned`.
-/// A line still being read is looked at once it is whole, so that a line longer than many
-/// reads is not looked through again after each one.
-fn first_cut_in_complete_lines(
-    text: &str,
-    last_newline: Option<usize>,
-    scanned: usize,
-    boundary: Boundary,
-) -> Option<usize> {
-    let bytes = text.as_bytes();
-    let newlines = last_newline.into_iter().chain(memchr::memchr_iter(b'\n', &bytes[scanned..]).map(|i| scanned + i));
-    let mut previous = None;
-    for newline in newlines {
-        // The line after `previous` ends at `newline`: it is whole.
-        if let Some(start) = previous.map(|p: usize| p + 1)
-            && is_cut(text, start, boundary)
-        {
-            return Some(start);
-        }
-        previous = Some(newline);
-    }
-    None
-}
-
-/// The first cut point at a line start after byte `from`.
-fn first_cut_after(text: &str, from: usize, boundary: Boundary) -> Option<usize> {
-    let bytes = text.as_bytes();
-    memchr::memchr_iter(b'\n', &bytes[from..])
-        .map(|newline| from + newline + 1)
-        .find(|&start| start < bytes.len() && is_cut(text, start, boundary))
-}
-
-/// Whether a chunk may start at `line_start`, a line start of `text`.
-fn is_cut(text: &str, line_start: usize, boundary: Boundary) -> bool {
-    let bytes = text.as_bytes();
-    match boundary {
-        Boundary::Before(starts_record) => {
-            let line_end = memchr::memchr(b'\n', &bytes[line_start..]).map_or(bytes.len(), |i| line_start + i);
-            starts_record(text[line_start..line_end].trim_end_matches('\r'))
-        }
-        // Cut after a blank line: the line before `line_start` is empty.
-        Boundary::BlankLine => {
-            let before = &bytes[..line_start.saturating_sub(1)];
-            let previous_start = memchr::memrchr(b'\n', before).map_or(0, |i| i + 1);
-            line_start > 0 && text[previous_start..line_start - 1].trim().is_empty()
-        }
-        Boundary::Never => false,
-    }
+    best
 }
 
 #[cfg(test)]
@@ -265,15 +337,15 @@ mod tests {
     use super::*;
     use crate::input::decode::StreamDecoder;
 
-    fn chunks(text: &[u8], boundary: Boundary, target: usize) -> Vec<Chunk> {
+    fn chunks(text: &[u8], cutter: Box<dyn Cutter<()>>, target: usize) -> Vec<Chunk<()>> {
         let (decoder, skip) = StreamDecoder::for_head(text);
-        ChunkReader::new(&text[skip..], decoder, boundary, target).collect()
+        ChunkReader::new(&text[skip..], decoder, cutter, target).collect()
     }
 
     #[test]
     fn log_chunks_end_before_an_entry_and_keep_counting_lines() {
         let log = "CceService Error: 0 : first\r\n   at A.B()\r\n   at C.D()\r\nCceService Information: 0 : second\r\n   x\r\nCceService Information: 0 : third\r\n";
-        let parts = chunks(log.as_bytes(), Boundary::Before(|line| line.starts_with("CceService")), 20);
+        let parts = chunks(log.as_bytes(), Box::new(BeforeLine(|line| line.starts_with("CceService"))), 20);
         let texts: Vec<&str> = parts.iter().map(|c| c.text.as_str()).collect();
         assert_eq!(texts.concat(), log);
         assert!(parts.iter().all(|c| c.text.starts_with("CceService")), "{texts:?}");
@@ -285,7 +357,7 @@ mod tests {
     #[test]
     fn console_chunks_end_after_blank_lines() {
         let text = "a\nb\n\nc\nd\n\ne\n";
-        let parts = chunks(text.as_bytes(), Boundary::BlankLine, 3);
+        let parts = chunks(text.as_bytes(), Box::new(AfterBlankLine::default()), 3);
         let texts: Vec<&str> = parts.iter().map(|c| c.text.as_str()).collect();
         assert_eq!(texts, ["a\nb\n\n", "c\nd\n\n", "e\n"]);
     }
@@ -294,7 +366,7 @@ mod tests {
     fn a_chunk_waits_for_its_record_to_end_even_across_reads() {
         // Blocks of the reader end mid-line; no chunk may end there.
         let text = format!("{}\n\n{}\n\nend\n", "a".repeat(READ_BLOCK + 10), "b".repeat(5));
-        let parts = chunks(text.as_bytes(), Boundary::BlankLine, 3);
+        let parts = chunks(text.as_bytes(), Box::new(AfterBlankLine::default()), 3);
         let texts: Vec<usize> = parts.iter().map(|c| c.text.len()).collect();
         assert_eq!(texts, [READ_BLOCK + 12, 7, 4]);
     }
@@ -302,7 +374,7 @@ mod tests {
     #[test]
     fn a_record_without_end_is_one_chunk() {
         let text = "x".repeat(100);
-        let parts = chunks(text.as_bytes(), Boundary::BlankLine, 10);
+        let parts = chunks(text.as_bytes(), Box::new(AfterBlankLine::default()), 10);
         assert_eq!(parts.len(), 1);
         assert_eq!(parts[0].text.len(), 100);
     }
@@ -312,7 +384,9 @@ mod tests {
         let text = "a\n\nb\n".repeat(1000);
         let (decoder, skip) = StreamDecoder::for_head(text.as_bytes());
         let past = Instant::now() - std::time::Duration::from_secs(1);
-        let mut reader = ChunkReader::new(&text.as_bytes()[skip..], decoder, Boundary::BlankLine, 64).until(Some(past));
+        let mut reader =
+            ChunkReader::<_, ()>::new(&text.as_bytes()[skip..], decoder, Box::new(AfterBlankLine::default()), 64)
+                .until(Some(past));
         assert_eq!(reader.by_ref().count(), 0);
         let problems = reader.problems();
         assert_eq!(problems.len(), 1);
@@ -325,7 +399,7 @@ mod tests {
         // 600 KiB without a blank line (several reads), then blank-line separated records.
         let long: String = (0..20_000).map(|i| format!("row {i:05} of a table without blank lines\n")).collect();
         let text = format!("{long}\nafter 1\n\nafter 2\n\n{long}");
-        let parts = chunks(text.as_bytes(), Boundary::BlankLine, 1024);
+        let parts = chunks(text.as_bytes(), Box::new(AfterBlankLine::default()), 1024);
         let texts: Vec<&str> = parts.iter().map(|c| c.text.as_str()).collect();
         assert_eq!(texts.concat(), text);
         assert_eq!(texts[0], format!("{long}\n"), "the first cut is after the long record's blank line");
@@ -334,6 +408,6 @@ mod tests {
         }
         // One line of 1 MiB and no newline at all is one chunk.
         let line = "x".repeat(1 << 20);
-        assert_eq!(chunks(line.as_bytes(), Boundary::BlankLine, 1024).len(), 1);
+        assert_eq!(chunks(line.as_bytes(), Box::new(AfterBlankLine::default()), 1024).len(), 1);
     }
 }

@@ -26,12 +26,17 @@ use crate::parse::lines::{LineCounter, line_of};
 use crate::record::{Parsed, Problem, ProblemKind, Record, RecordKind, Span};
 
 pub fn parse(text: &str, producer: Option<&str>) -> Parsed {
+    parse_chunk(text, producer, false, true)
+}
+
+/// Parses a chunk of an export: `in_array` when it starts between the elements of a top-level
+/// array, `last` when the file ends with it (an earlier chunk may end after an element's comma).
+/// A scan error stops the parse, as it stops reading a whole file.
+pub fn parse_chunk(text: &str, producer: Option<&str>, in_array: bool, last: bool) -> Parsed {
     let mut parsed = Parsed::default();
     let mut lines = LineCounter::default();
     let mut ranges = Vec::new();
-    if let Err(error) = top_level_values(text.as_bytes(), &mut ranges) {
-        parsed.problems.push(scan_problem(text, &error));
-    }
+    let scanned = top_level_values(text.as_bytes(), in_array, !last, &mut ranges);
     for range in ranges {
         let first_line = lines.line_at(text, range.start);
         let last_line = lines.line_at(text, range.end - 1);
@@ -41,8 +46,13 @@ pub fn parse(text: &str, producer: Option<&str>) -> Parsed {
                 let span = Span { bytes: range, first_line, last_line };
                 parsed.records.push(record(value, span, producer));
             }
-            Err(e) => parsed.problems.push(serde_problem(text, range.start, first_line, &e)),
+            Err(e) => parsed.problems.push(serde_problem(text, range.start, 0, first_line, &e)),
         }
+    }
+    // After the values before it, in the order of the file.
+    if let Err(error) = scanned {
+        parsed.problems.push(scan_problem(text, &error));
+        parsed.stopped = true;
     }
     parsed
 }
@@ -200,48 +210,179 @@ impl<'de> Visitor<'de> for JsonVisitor {
     }
 }
 
-/// Where the scanner gave up: `value_start` is the top-level value being read, handed to
-/// serde_json for a precise message; `at` and `reason` are the fallback.
+/// Where the scanner gave up: `value_start` is the top-level value or array element being read,
+/// handed to serde_json for a precise message (an element inside a `[`, so that the message does
+/// not depend on where the file was cut into chunks); `at` and `reason` are the fallback.
 struct ScanError {
     value_start: usize,
+    element: bool,
     at: usize,
     reason: &'static str,
 }
 
 /// Byte ranges of the records' values: each top-level value, except that a top-level array
-/// contributes its elements.
-fn top_level_values(bytes: &[u8], out: &mut Vec<std::ops::Range<usize>>) -> Result<(), ScanError> {
+/// contributes its elements. `in_array` when the text starts between the elements of one;
+/// `open_end` when the file goes on after the text, which may then end after an element's comma.
+fn top_level_values(
+    bytes: &[u8],
+    in_array: bool,
+    open_end: bool,
+    out: &mut Vec<std::ops::Range<usize>>,
+) -> Result<(), ScanError> {
     let mut pos = skip_ws(bytes, 0);
-    while pos < bytes.len() {
+    let mut array = in_array;
+    loop {
+        if std::mem::take(&mut array) {
+            pos = elements(bytes, pos, open_end, out)?;
+        }
+        pos = skip_ws(bytes, pos);
+        if pos >= bytes.len() {
+            return Ok(());
+        }
         let value_start = pos;
-        let fail = |at, reason| ScanError { value_start, at, reason };
         if bytes[pos] == b'[' {
             pos = skip_ws(bytes, pos + 1);
             if bytes.get(pos) == Some(&b']') {
                 pos += 1;
             } else {
-                loop {
-                    let start = pos;
-                    pos = skip_value(bytes, pos).map_err(|(at, reason)| fail(at, reason))?;
-                    out.push(start..pos);
-                    pos = skip_ws(bytes, pos);
-                    match bytes.get(pos) {
-                        Some(b',') => pos = skip_ws(bytes, pos + 1),
-                        Some(b']') => {
-                            pos += 1;
-                            break;
-                        }
-                        _ => return Err(fail(pos, "expected ',' or ']' after an array element")),
-                    }
-                }
+                array = true;
             }
         } else {
-            pos = skip_value(bytes, pos).map_err(|(at, reason)| fail(at, reason))?;
+            pos =
+                skip_value(bytes, pos).map_err(|(at, reason)| ScanError { value_start, element: false, at, reason })?;
             out.push(value_start..pos);
         }
-        pos = skip_ws(bytes, pos);
     }
-    Ok(())
+}
+
+/// The elements of a top-level array, from the first one's start at `pos` to past the `]`.
+fn elements(
+    bytes: &[u8],
+    mut pos: usize,
+    open_end: bool,
+    out: &mut Vec<std::ops::Range<usize>>,
+) -> Result<usize, ScanError> {
+    loop {
+        if open_end && pos == bytes.len() {
+            return Ok(pos);
+        }
+        let start = pos;
+        let fail = |at, reason| ScanError { value_start: start, element: true, at, reason };
+        pos = skip_value(bytes, pos).map_err(|(at, reason)| fail(at, reason))?;
+        out.push(start..pos);
+        pos = skip_ws(bytes, pos);
+        match bytes.get(pos) {
+            Some(b',') => pos = skip_ws(bytes, pos + 1),
+            Some(b']') => return Ok(pos + 1),
+            _ => return Err(fail(pos, "expected ',' or ']' after an array element")),
+        }
+    }
+}
+
+/// Where a JSON export may be cut: at a line start between top-level values, or between the
+/// elements of a top-level array after a comma. The bytes are followed as [`top_level_values`]
+/// reads them, strings and nesting only; after a scan error, anywhere (nothing after it is read).
+#[derive(Default)]
+pub struct Cutter {
+    state: Scan,
+    /// The value being read is an element of the top-level array.
+    element: bool,
+}
+
+#[derive(Clone, Copy, Default)]
+enum Scan {
+    #[default]
+    Top,
+    /// After the top-level array's `[`.
+    ArrayOpen,
+    /// After a `,` between elements.
+    ArrayElement,
+    AfterElement,
+    String {
+        escaped: bool,
+    },
+    Nested {
+        depth: usize,
+        string: bool,
+        escaped: bool,
+    },
+    /// A number, `true`, `false` or `null`.
+    Bare,
+    Stopped,
+}
+
+impl Cutter {
+    fn start_value(&mut self, b: u8, element: bool) -> Scan {
+        self.element = element;
+        match b {
+            b'"' => Scan::String { escaped: false },
+            b'{' | b'[' => Scan::Nested { depth: 1, string: false, escaped: false },
+            // What [`skip_value`] rejects as no value.
+            b',' | b']' | b'}' => Scan::Stopped,
+            _ => Scan::Bare,
+        }
+    }
+
+    fn value_done(&self) -> Scan {
+        if self.element { Scan::AfterElement } else { Scan::Top }
+    }
+}
+
+impl crate::input::chunks::Cutter<super::Carry> for Cutter {
+    fn line(&mut self, line: &str) -> Option<super::Carry> {
+        let carry = match self.state {
+            Scan::Top | Scan::Stopped => Some(super::Carry::None),
+            Scan::ArrayElement => Some(super::Carry::JsonArray),
+            _ => None,
+        };
+        let bytes = line.as_bytes();
+        let mut i = 0;
+        while i < bytes.len() {
+            let b = bytes[i];
+            let white = b.is_ascii_whitespace();
+            self.state = match self.state {
+                Scan::Top | Scan::ArrayOpen | Scan::ArrayElement | Scan::AfterElement if white => self.state,
+                Scan::Top if b == b'[' => Scan::ArrayOpen,
+                Scan::Top => self.start_value(b, false),
+                Scan::ArrayOpen if b == b']' => Scan::Top,
+                Scan::ArrayOpen | Scan::ArrayElement => self.start_value(b, true),
+                Scan::AfterElement => match b {
+                    b',' => Scan::ArrayElement,
+                    b']' => Scan::Top,
+                    _ => Scan::Stopped,
+                },
+                Scan::String { escaped: true } => Scan::String { escaped: false },
+                Scan::String { escaped: false } => match b {
+                    b'\\' => Scan::String { escaped: true },
+                    b'"' => self.value_done(),
+                    _ => self.state,
+                },
+                Scan::Nested { depth, string: true, escaped: true } => {
+                    Scan::Nested { depth, string: true, escaped: false }
+                }
+                Scan::Nested { depth, string: true, escaped: false } => match b {
+                    b'\\' => Scan::Nested { depth, string: true, escaped: true },
+                    b'"' => Scan::Nested { depth, string: false, escaped: false },
+                    _ => self.state,
+                },
+                Scan::Nested { depth, .. } => match b {
+                    b'"' => Scan::Nested { depth, string: true, escaped: false },
+                    b'{' | b'[' => Scan::Nested { depth: depth + 1, string: false, escaped: false },
+                    b'}' | b']' if depth == 1 => self.value_done(),
+                    b'}' | b']' => Scan::Nested { depth: depth - 1, string: false, escaped: false },
+                    _ => self.state,
+                },
+                // The value ends before a byte that cannot be in it, which is looked at again.
+                Scan::Bare if white || matches!(b, b',' | b']' | b'}' | b'[' | b'{' | b'"') => {
+                    self.state = self.value_done();
+                    continue;
+                }
+                Scan::Bare | Scan::Stopped => self.state,
+            };
+            i += 1;
+        }
+        carry
+    }
 }
 
 fn skip_ws(bytes: &[u8], pos: usize) -> usize {
@@ -300,21 +441,29 @@ fn skip_string(bytes: &[u8], pos: usize) -> Result<usize, (usize, &'static str)>
 }
 
 fn scan_problem(text: &str, error: &ScanError) -> Problem {
-    let first_line = line_of(text, error.value_start);
-    match serde_json::from_str::<IgnoredAny>(&text[error.value_start..]) {
-        Err(e) => serde_problem(text, error.value_start, first_line, &e),
-        Ok(_) => Problem::at(ProblemKind::Syntax, line_of(text, error.at), format!("invalid JSON: {}", error.reason)),
+    let start = error.value_start;
+    let first_line = line_of(text, start);
+    // An element is read as the first of an array, `[` standing for the elements before it.
+    let read = if error.element {
+        serde_json::from_str::<IgnoredAny>(&format!("[{}", &text[start..])).err().map(|e| (e, 1))
+    } else {
+        serde_json::from_str::<IgnoredAny>(&text[start..]).err().map(|e| (e, 0))
+    };
+    match read {
+        Some((e, prefix)) => serde_problem(text, start, prefix, first_line, &e),
+        None => Problem::at(ProblemKind::Syntax, line_of(text, error.at), format!("invalid JSON: {}", error.reason)),
     }
 }
 
-/// serde_json's error for a slice starting at `start`, moved to the file's lines and columns.
-fn serde_problem(text: &str, start: usize, first_line: u32, e: &serde_json::Error) -> Problem {
+/// serde_json's error for a slice starting at `start` (after `prefix` bytes of its own), moved to
+/// the file's lines and columns.
+fn serde_problem(text: &str, start: usize, prefix: usize, first_line: u32, e: &serde_json::Error) -> Problem {
     let message = e.to_string();
     let message = message.rsplit_once(" at line ").map_or(message.as_str(), |(m, _)| m);
     let relative_line = u32::try_from(e.line()).unwrap_or(u32::MAX).max(1);
     let column = if relative_line == 1 {
         let line_start = text[..start].rfind('\n').map_or(0, |i| i + 1);
-        start - line_start + e.column()
+        (start - line_start + e.column()).saturating_sub(prefix)
     } else {
         e.column()
     };

@@ -2,8 +2,9 @@
 //! the parser; every kind's parser is one arm of [`super::parse`], so adding a kind is one
 //! variant here and one parser, and the compiler points at the rest.
 
-use super::{cce_log, clixml, csv, select_string, transcript, wevtutil};
-use crate::input::chunks::Boundary;
+use super::Carry;
+use super::{cce_log, clixml, csv, json, select_string, transcript, wevtutil};
+use crate::input::chunks::{AfterBlankLine, BeforeLine, Cutter};
 
 /// The kinds of file ccdiag reads. Unknown text is read as console text, so a literal
 /// signature is found in any file.
@@ -72,18 +73,23 @@ impl FileKind {
         }
     }
 
-    /// Where a big file of this kind can be cut into chunks without cutting a record.
-    pub fn chunk_boundary(self) -> Boundary {
+    /// Where a big file of this kind can be cut into chunks without cutting a record, and what
+    /// each chunk's parse needs of the text before it. A value that runs on past
+    /// `max_record_bytes` may be cut where its kind allows (a CSV's unclosed quote).
+    pub fn cutter(self, max_record_bytes: usize) -> Box<dyn Cutter<Carry>> {
         match self {
-            FileKind::CceLog => Boundary::Before(cce_log::starts_entry),
+            FileKind::CceLog => Box::new(BeforeLine(cce_log::starts_entry)),
             // A run's output belongs to its prompt: a piece starts at one. The header's session
             // (user, machine, start time) is the first piece's only.
-            FileKind::Transcript => Boundary::Before(transcript::starts_run),
+            FileKind::Transcript => Box::new(BeforeLine(transcript::starts_run)),
             // A message may hold blank lines; an event ends only where the next one starts.
-            FileKind::WevtutilText => Boundary::Before(wevtutil::starts_event),
-            // One document each, and a CSV's quoted value may hold blank lines: a piece of one
-            // would lose its header or end inside a value.
-            FileKind::JsonExport | FileKind::ClixmlExport | FileKind::CsvExport => Boundary::Never,
+            FileKind::WevtutilText => Box::new(BeforeLine(wevtutil::starts_event)),
+            // Between rows, outside quotes; the header goes with every chunk.
+            FileKind::CsvExport => Box::new(csv::Cutter::new(max_record_bytes)),
+            // Between top-level values or the elements of a top-level array.
+            FileKind::JsonExport => Box::new(json::Cutter::default()),
+            // Between the objects of `<Objs>`; the type names go with every chunk.
+            FileKind::ClixmlExport => Box::new(clixml::Cutter::default()),
             // Console records (tables, lists, error records), ini sections and script lines never
             // run across a blank line.
             FileKind::CloudConnectorIni
@@ -93,7 +99,7 @@ impl FileKind {
             | FileKind::Script
             | FileKind::Document
             | FileKind::EventLogFile
-            | FileKind::Binary => Boundary::BlankLine,
+            | FileKind::Binary => Box::new(AfterBlankLine::default()),
         }
     }
 

@@ -26,6 +26,21 @@ pub mod wevtutil;
 use crate::record::{Parsed, Problem, ProblemKind};
 pub use kind::{FileKind, classify};
 
+/// What the parse of a chunk needs of the text before it: found by the kind's cutter
+/// ([`FileKind::cutter`]) as it reads the lines, handed to [`parse_chunk`].
+#[derive(Clone, Debug, Default)]
+pub enum Carry {
+    /// Nothing: the chunk starts the file, or its records need nothing of what came before.
+    #[default]
+    None,
+    /// A CSV's header, and whether the chunk starts inside a runaway quoted value.
+    Csv(csv::Carry),
+    /// The chunk starts between the elements of a top-level JSON array.
+    JsonArray,
+    /// Where a CLIXML chunk starts, and the type names of the objects before it.
+    Clixml(clixml::Carry),
+}
+
 /// Parses one decoded file of a known kind. `producer` is the cmdlet the file's name says
 /// produced it, for console text and exports.
 ///
@@ -34,6 +49,11 @@ pub use kind::{FileKind, classify};
 /// objects no name or prompt attributes get the cmdlet their properties say (see
 /// [`producer::infer_from_shape`]).
 pub fn parse(kind: FileKind, text: &str, producer: Option<&str>) -> Parsed {
+    parse_chunk(kind, text, producer, &Carry::None, true)
+}
+
+/// Parses one chunk of a file, starting where `carry` says; `last` when the file ends with it.
+pub fn parse_chunk(kind: FileKind, text: &str, producer: Option<&str>, carry: &Carry, last: bool) -> Parsed {
     let mut parsed = match kind {
         FileKind::CceLog => cce_log::parse(text),
         FileKind::CloudConnectorIni => tag_ini(ini::parse(text), "cloudconnector"),
@@ -41,9 +61,15 @@ pub fn parse(kind: FileKind, text: &str, producer: Option<&str>) -> Parsed {
         FileKind::Ini => tag_ini(ini::parse(text), "ini"),
         FileKind::Transcript => transcript::parse(text),
         FileKind::Console => console::parse(text, producer),
-        FileKind::JsonExport => json::parse(text, producer),
-        FileKind::ClixmlExport => clixml::parse(text, producer),
-        FileKind::CsvExport => csv::parse(text, producer),
+        FileKind::JsonExport => json::parse_chunk(text, producer, matches!(carry, Carry::JsonArray), last),
+        FileKind::ClixmlExport => {
+            let carry = if let Carry::Clixml(carry) = carry { Some(carry) } else { None };
+            clixml::parse_chunk(text, producer, carry, last)
+        }
+        FileKind::CsvExport => {
+            let carry = if let Carry::Csv(carry) = carry { Some(carry) } else { None };
+            csv::parse_chunk(text, producer, carry, last)
+        }
         FileKind::Script => script::parse(text),
         FileKind::Document => document::parse(text),
         FileKind::WevtutilText => wevtutil::parse(text),

@@ -18,7 +18,7 @@ use crate::input::decode::{self, StreamDecoder};
 use crate::input::limits::TIME_LIMIT;
 use crate::input::pipe::PipeReader;
 use crate::input::{Content, DiskFile, SourceFile, read_file};
-use crate::parse::{self, FileKind, cce_log, evtx};
+use crate::parse::{self, Carry, FileKind, cce_log, evtx};
 use crate::record::{Parsed, Problem, ProblemKind, Record, RecordKind};
 
 /// Bytes read to decide the encoding and the kind of a streamed file.
@@ -164,10 +164,10 @@ fn read_evtx(
     deadline: Option<std::time::Instant>,
 ) -> Parsed {
     let Some(mut held) = memory.acquire(len.unwrap_or(bytes.len() as u64), deadline) else {
-        return Parsed { records: Vec::new(), problems: vec![Problem::file(ProblemKind::TimeLimit, TIME_LIMIT)] };
+        return Parsed { problems: vec![Problem::file(ProblemKind::TimeLimit, TIME_LIMIT)], ..Parsed::default() };
     };
     if let Err(e) = rest.read_to_end(&mut bytes) {
-        return Parsed { records: Vec::new(), problems: vec![crate::input::read_problem(e)] };
+        return Parsed { problems: vec![crate::input::read_problem(e)], ..Parsed::default() };
     }
     held.resize(bytes.len() as u64);
     evtx::parse(Cursor::new(bytes), None)
@@ -177,7 +177,7 @@ fn read_evtx(
 fn rewind(_head: Vec<u8>, mut file: File) -> Parsed {
     match file.seek(SeekFrom::Start(0)) {
         Ok(_) => evtx::parse(file, None),
-        Err(e) => Parsed { records: Vec::new(), problems: vec![crate::input::cannot_read(e)] },
+        Err(e) => Parsed { problems: vec![crate::input::cannot_read(e)], ..Parsed::default() },
     }
 }
 
@@ -197,7 +197,7 @@ fn whole(to: Use<'_>, bytes: &[u8], _held: Held, mut result: FileResult, options
     result.report.problems.extend(decoded.problems);
     let kind = parse::classify(&result.report.path, &decoded.text);
     result.report.kind = Some(kind);
-    let whole = Chunk { text: decoded.text, first_line: 1, offset: 0, last: true };
+    let whole = Chunk { text: decoded.text, first_line: 1, offset: 0, last: true, carry: Carry::None };
     let chunk =
         process_chunk(to, &result.report.path, kind, result.producer.as_deref(), whole, limits.max_record_bytes);
     finish(to, result, vec![chunk])
@@ -240,6 +240,8 @@ struct ChunkResult {
     hits: MatchHits,
     kept: Vec<Record>,
     excerpts: KeptExcerpts,
+    /// The parse stopped at an error: later chunks are not reported.
+    stopped: bool,
 }
 
 impl ChunkResult {
@@ -251,6 +253,7 @@ impl ChunkResult {
             hits: MatchHits::default(),
             kept: Vec::new(),
             excerpts: KeptExcerpts::default(),
+            stopped: false,
         }
     }
 
@@ -261,6 +264,7 @@ impl ChunkResult {
         self.hits.merge(later.hits);
         self.kept.extend(later.kept);
         self.excerpts.append(later.excerpts);
+        self.stopped |= later.stopped;
     }
 }
 
@@ -293,9 +297,9 @@ fn stream<R: Read + Send>(
     // Decoding starts after the BOM, if any.
     head.drain(..skip);
     let limits = &options.limits;
+    let cutter = kind.cutter(limits.max_record_bytes);
     let mut reader =
-        ChunkReader::new(Cursor::new(head).chain(reader), decoder, kind.chunk_boundary(), options.chunk_bytes)
-            .until(limits.deadline);
+        ChunkReader::new(Cursor::new(head).chain(reader), decoder, cutter, options.chunk_bytes).until(limits.deadline);
     let (path, producer) = (result.report.path.clone(), result.producer.clone());
     // Room for a chunk is taken before it is read, by the thread that then processes it (see
     // the budget's rules), and resized to what the chunk holds.
@@ -335,6 +339,9 @@ fn finish(to: Use<'_>, mut result: FileResult, mut chunks: Vec<ChunkResult>) -> 
         result.hits.merge(chunk.hits);
         result.kept.extend(chunk.kept);
         result.excerpts.append(chunk.excerpts);
+        if chunk.stopped {
+            break;
+        }
     }
     if let Use::Match(_) = to {
         crate::facts::keep(&mut result.kept);
@@ -347,10 +354,16 @@ fn process_chunk(
     path: &str,
     kind: FileKind,
     producer: Option<&str>,
-    chunk: Chunk,
+    chunk: Chunk<Carry>,
     max_record_bytes: usize,
 ) -> ChunkResult {
-    let text = Text { text: &chunk.text, offset: chunk.offset, first_line: chunk.first_line };
+    let text = Text {
+        text: &chunk.text,
+        offset: chunk.offset,
+        first_line: chunk.first_line,
+        carry: &chunk.carry,
+        last: chunk.last,
+    };
     let engine = match to {
         Use::Match(engine) if kind == FileKind::CceLog => engine,
         _ => return parse_and_match(to, path, kind, producer, text, max_record_bytes),
@@ -367,10 +380,11 @@ fn process_chunk(
         let len = if rest.len() <= LOG_PIECE {
             rest.len()
         } else {
-            chunks::cut_point(rest, LOG_PIECE, kind.chunk_boundary()).unwrap_or(rest.len())
+            chunks::cut_point(rest, LOG_PIECE, &mut *kind.cutter(max_record_bytes)).unwrap_or(rest.len())
         };
-        let piece = Text { text: &rest[..len], offset: chunk.offset + start, first_line };
-        let must_parse = piece.offset == 0 || (chunk.last && start + len == chunk.text.len()) || len > max_record_bytes;
+        let last = chunk.last && start + len == chunk.text.len();
+        let piece = Text { text: &rest[..len], offset: chunk.offset + start, first_line, carry: &chunk.carry, last };
+        let must_parse = piece.offset == 0 || last || len > max_record_bytes;
         if must_parse || engine.log_may_match(piece.text) {
             result.merge(parse_and_match(to, path, kind, producer, piece, max_record_bytes));
         } else {
@@ -393,6 +407,10 @@ struct Text<'a> {
     offset: usize,
     /// 1-based number of its first line.
     first_line: u32,
+    /// What its parse needs of the text before it.
+    carry: &'a Carry,
+    /// Whether the file ends with it.
+    last: bool,
 }
 
 fn parse_and_match(
@@ -403,17 +421,26 @@ fn parse_and_match(
     text: Text<'_>,
     max_record_bytes: usize,
 ) -> ChunkResult {
-    let mut parsed = parse::parse(kind, text.text, producer);
+    let mut parsed = parse::parse_chunk(kind, text.text, producer, text.carry, text.last);
     parse::cut_long_fields(&mut parsed, max_record_bytes);
     parsed.shift(text.offset, text.first_line.saturating_sub(1));
     let records = parsed.records.len();
     let Use::Match(engine) = to else {
         let (hits, kept, excerpts) = (MatchHits::default(), parsed.records, KeptExcerpts::default());
-        return ChunkResult { offset: text.offset, records, problems: parsed.problems, hits, kept, excerpts };
+        let stopped = parsed.stopped;
+        return ChunkResult { offset: text.offset, records, problems: parsed.problems, hits, kept, excerpts, stopped };
     };
     let hits = engine.match_records(path, &Excerpts::Text { text: text.text, offset: text.offset }, &parsed.records);
     let (kept, excerpts) = keep(parsed.records, text.text, text.offset);
-    ChunkResult { offset: text.offset, records, problems: parsed.problems, hits, kept, excerpts }
+    ChunkResult {
+        offset: text.offset,
+        records,
+        problems: parsed.problems,
+        hits,
+        kept,
+        excerpts,
+        stopped: parsed.stopped,
+    }
 }
 
 /// The records facts read ([`crate::facts::keep`]), with their excerpts, for the derived facts

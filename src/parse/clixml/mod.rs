@@ -26,6 +26,7 @@
 //! [`xml`] tokenizes, [`reader`] builds values from the tokens, [`render`] turns values into
 //! field text, [`value`] is what they hold, [`scalars`] reads the typed scalars (TimeSpans, `_xHHHH_` escapes).
 
+mod cut;
 mod reader;
 mod render;
 mod scalars;
@@ -34,6 +35,7 @@ mod tests;
 mod value;
 mod xml;
 
+pub use cut::{Carry, Cutter};
 use reader::Reader;
 
 use crate::record::{Parsed, Problem, ProblemKind};
@@ -54,11 +56,30 @@ pub fn looks_like_clixml(text: &str) -> bool {
 }
 
 pub fn parse(text: &str, producer: Option<&str>) -> Parsed {
+    parse_chunk(text, producer, None, true)
+}
+
+/// Parses a chunk of an export: the file's start, or where `carry` says, with the type names
+/// of the objects before it. `last` when the file ends with the chunk (an earlier one may end
+/// inside `<Objs>`). An error stops the parse, as it stops reading a whole file.
+pub fn parse_chunk(text: &str, producer: Option<&str>, carry: Option<&Carry>, last: bool) -> Parsed {
     let mut reader = Reader::new(text);
+    reader.open_end = !last;
     let mut out = Parsed::default();
-    if let Err(error) = reader.document(producer, &mut out) {
+    let read = match carry {
+        None => reader.document(producer, &mut out),
+        Some(carry) => {
+            reader.resumed = true;
+            reader.type_names =
+                carry.type_names.iter().map(|(id, names)| (id.clone(), names.as_slice().into())).collect();
+            let objs = if carry.in_objs { reader.objs(producer, &mut out) } else { Ok(()) };
+            objs.and_then(|()| reader.document(producer, &mut out))
+        }
+    };
+    if let Err(error) = read {
         let line = reader.lines.line_at(text, error.at);
         out.problems.push(Problem::at(ProblemKind::Syntax, line, format!("invalid CLIXML: {}", error.message)));
+        out.stopped = true;
     }
     out
 }

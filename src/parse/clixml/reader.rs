@@ -14,6 +14,15 @@ use super::xml::{Tag, Token, Tokenizer, XmlError, attribute, unescape};
 use crate::parse::lines::LineCounter;
 use crate::record::{Parsed, Problem, ProblemKind, Span};
 
+/// The id and type names of a `<TN>` element, from its text alone.
+pub(super) fn type_name_entry(text: &str) -> Option<(String, Vec<String>)> {
+    let mut reader = Reader::new(text);
+    let Ok(Some(Token::Start(tag))) = reader.next() else { return None };
+    let id = attribute(tag.attrs, "RefId")?.into_owned();
+    let names = reader.type_names(&tag).ok()?;
+    Some((id, names.to_vec()))
+}
+
 pub(super) struct Reader<'a> {
     pub(super) text: &'a str,
     pub(super) tokens: Tokenizer<'a>,
@@ -32,6 +41,10 @@ pub(super) struct Reader<'a> {
     pub(super) render: Render,
     /// Whether running out of `render` has been reported (once per file).
     pub(super) cut_reported: bool,
+    /// The text is a chunk that starts after objects of the file that are not kept.
+    pub(super) resumed: bool,
+    /// The file goes on after the text, which may end inside `<Objs>`.
+    pub(super) open_end: bool,
 }
 
 impl<'a> Reader<'a> {
@@ -47,6 +60,8 @@ impl<'a> Reader<'a> {
             too_deep: false,
             render: Render::new(RENDER_ALLOWANCE.saturating_add(text.len().saturating_mul(RENDER_FACTOR))),
             cut_reported: false,
+            resumed: false,
+            open_end: false,
         }
     }
 
@@ -83,6 +98,7 @@ impl<'a> Reader<'a> {
     pub(super) fn objs(&mut self, producer: Option<&str>, out: &mut Parsed) -> Result<(), XmlError> {
         loop {
             match self.next()? {
+                None if self.open_end => return Ok(()),
                 None => return Err(self.error(self.text.len(), "the file ends inside <Objs>")),
                 Some(Token::End { name: "Objs", .. }) => return Ok(()),
                 Some(Token::End { name, at }) => return Err(self.error(at, format!("unexpected </{name}>"))),
@@ -157,6 +173,16 @@ impl<'a> Reader<'a> {
                 let id = attribute(tag.attrs, "RefId").unwrap_or_default();
                 match self.objects.get(id.as_ref()) {
                     Some(obj) => Value::Obj(Rc::clone(obj)),
+                    None if self.resumed => {
+                        self.pending.push((
+                            tag.at,
+                            format!(
+                                "<Ref RefId=\"{id}\"> could not be resolved: big files are read in parts, and it \
+                                 names no object of its part; it reads empty"
+                            ),
+                        ));
+                        Value::Null
+                    }
                     None => {
                         self.pending.push((tag.at, format!("<Ref RefId=\"{id}\"> names no earlier object")));
                         Value::Null
