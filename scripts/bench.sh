@@ -2,7 +2,11 @@
 # End-to-end comparison of ccdiag with ripgrep over the same corpus and the same signature
 # strings, as the README's Performance section reports it.
 #
-#   scripts/bench.sh [SIZE...]        default: 64MiB 1GiB
+#   scripts/bench.sh [SIZE[:FAMILY]...]        default: 64MiB 1GiB
+#
+# FAMILY is gen-corpus's: `mixed` (the default: logs and 30% console captures) or `console`
+# (half the bytes UTF-16LE captures: a Format-Table export with no blank line, Format-List
+# dumps, a transcript), e.g. `scripts/bench.sh 1GiB 1GiB:console`.
 #
 # For each size: generate the corpus (deterministic), warm the page cache, then alternate
 # `ccdiag scan --format json` and `rg -F -c -f <signatures>` five times each and print the
@@ -24,10 +28,14 @@ now_ms() { date +%s%3N; }
 median() { sort -n | awk '{a[NR]=$1} END {print (NR%2 ? a[(NR+1)/2] : (a[NR/2]+a[NR/2+1])/2)}'; }
 time_ms() { local t0 t1; t0=$(now_ms); "$@" > /dev/null 2>&1 || true; t1=$(now_ms); echo $((t1 - t0)); }
 
-printf '%-8s %10s %10s %7s %12s %10s %10s\n' size ccdiag_ms rg_ms ratio peak_rss_MiB jobs1_ms jobs2_ms
-for size in "${sizes[@]}"; do
+printf '%-8s %10s %10s %7s %12s %10s %10s\n' corpus ccdiag_ms rg_ms ratio peak_rss_MiB jobs1_ms jobs2_ms
+for spec in "${sizes[@]}"; do
+  size=${spec%%:*}
+  family=mixed
+  [ "$spec" = "$size" ] || family=${spec#*:}
   corpus="$work/corpus-$size"
-  [ -d "$corpus" ] || target/release/examples/gen-corpus "$corpus" "$size" > /dev/null
+  [ "$family" = mixed ] || corpus="$corpus-$family"
+  [ -d "$corpus" ] || target/release/examples/gen-corpus "$corpus" "$size" --family "$family" > /dev/null
   cat "$corpus"/*/* > /dev/null   # warm the page cache
   ours=(); theirs=()
   for _ in $(seq $runs); do
@@ -42,7 +50,7 @@ for size in "${sizes[@]}"; do
     j1+=("$(time_ms "$bin" scan "$corpus" --format json --fail-on never --jobs 1)")
     j2+=("$(time_ms "$bin" scan "$corpus" --format json --fail-on never --jobs 2)")
   done
-  printf '%-8s %10s %10s %7.2f %12.1f %10s %10s\n' "$size" "$m_ours" "$m_theirs" \
+  printf '%-8s %10s %10s %7.2f %12.1f %10s %10s\n' "$spec" "$m_ours" "$m_theirs" \
     "$(echo "$m_ours / $m_theirs" | bc -l)" "$(echo "$rss_kib / 1024" | bc -l)" \
     "$(printf '%s\n' "${j1[@]}" | median)" "$(printf '%s\n' "${j2[@]}" | median)"
 done
