@@ -107,13 +107,9 @@ impl<'a> CommandRuns<'a> {
     fn clean(&self, keep: impl Fn(&Record) -> bool) -> impl Iterator<Item = CommandRun> {
         self.commands
             .iter()
-            .filter(move |(_, r)| errors(r) == 0 && keep(r))
+            .filter(move |(_, r)| !crate::facts::check::command_failed(r) && keep(r))
             .filter_map(|(path, record)| CommandRun::of(path, record))
     }
-}
-
-fn errors(record: &Record) -> u32 {
-    record.get("errors").and_then(|e| e.parse().ok()).unwrap_or(0)
 }
 
 impl CommandRun {

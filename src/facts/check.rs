@@ -114,6 +114,11 @@ pub(super) fn is_object_of(record: &Record, producer: &str) -> bool {
     record.kind == RecordKind::PsObject && record.get("producer").is_some_and(|p| p.eq_ignore_ascii_case(producer))
 }
 
+/// Whether the command run `command` (a `ps_command` record) emitted an error record.
+pub fn command_failed(command: &Record) -> bool {
+    command.get("errors").and_then(|e| e.parse::<u32>().ok()).unwrap_or(0) != 0
+}
+
 /// Whether a Cloud Connector cmdlet (`Get-Cc...`) produced `record`.
 pub(super) fn by_cc_cmdlet(record: &Record) -> bool {
     record.get("producer").and_then(|p| p.get(..6)).is_some_and(|p| p.eq_ignore_ascii_case("get-cc"))

@@ -15,6 +15,7 @@ use crate::version::Version;
 mod certificates;
 pub mod check;
 mod exclusions;
+mod keep;
 mod mediation;
 mod network;
 pub mod registry;
@@ -24,6 +25,7 @@ mod sites;
 mod versions;
 
 pub use certificates::CERTIFICATE_WARNING_DAYS;
+pub use keep::keep;
 pub use sessions::{TENANT_SESSION_LIMIT, USER_SESSION_LIMIT};
 pub use settings::Settings;
 
@@ -56,25 +58,6 @@ pub struct InputRecords<'a> {
     pub kind: FileKind,
     pub producer: Option<&'a str>,
     pub records: &'a [Record],
-}
-
-/// Keeps the records of one input (or one stretch of it) that host facts and derived facts
-/// read, in file order, in an allocation of their own size: everything else is dropped once
-/// matched, so memory does not grow with the size of a bundle. Of a log, only the newest
-/// entry matters (the collection time); kept stretches are kept again when they are joined,
-/// which leaves the newest of the whole file.
-pub fn keep(records: &mut Vec<Record>) {
-    let newest_entry = records.iter().rposition(|r| r.kind == RecordKind::CceLog);
-    let mut index = 0;
-    records.retain(|record| {
-        let keep = match record.kind {
-            RecordKind::CceLog => Some(index) == newest_entry,
-            _ => Facts::reads(record) || registry::reads(record),
-        };
-        index += 1;
-        keep
-    });
-    records.shrink_to_fit();
 }
 
 /// A version and the input it was read from.
@@ -214,11 +197,11 @@ impl Facts {
         facts
     }
 
-    /// Whether [`Facts::gather`] reads `record` (the newest log entry aside, see [`keep`]).
+    /// Whether [`Facts::gather`] reads `record` (the newest log entry and the commands aside,
+    /// see [`keep`]).
     fn reads(record: &Record) -> bool {
         match record.kind {
-            // Commands are kept for telling an error fixed by a later clean run of the same one.
-            RecordKind::IniSection | RecordKind::PsSession | RecordKind::PsCommand => true,
+            RecordKind::IniSection | RecordKind::PsSession => true,
             RecordKind::Text => check::by_cc_cmdlet(record),
             RecordKind::PsObject => vm_version(record).is_some(),
             _ => false,

@@ -15,7 +15,7 @@ pub const TENANT_SESSION_LIMIT: usize = 20;
 pub const REMOTE_SESSIONS: Check = Check {
     facts: &["user_sessions_over_limit", "tenant_sessions_over_limit"],
     needs: "transcripts that open remote sessions",
-    reads: |record| matches!(record.kind, RecordKind::PsCommand | RecordKind::PsSession),
+    reads: |record| record.kind == RecordKind::PsSession || reads_command(record),
     run: remote_sessions,
 };
 
@@ -218,6 +218,11 @@ enum Command {
     Credential(String, String),
     /// `$variable = 'text'`: a URI a later `New-PSSession -ConnectionUri $variable` names.
     Assign(String, String),
+}
+
+/// Whether `record` is a command that opens, closes or names a session.
+pub(super) fn reads_command(record: &Record) -> bool {
+    record.kind == RecordKind::PsCommand && command_event(record).is_some()
 }
 
 fn command_event(record: &Record) -> Option<Command> {

@@ -29,7 +29,7 @@ pub const RUNNING_VERSION_EMPTY: Check = Check {
     facts: &["running_version_empty"],
     needs: "Get-CcRunningVersion output",
     // Whether the command ran (its prompt) and whether it printed anything, errors included.
-    reads: |record| record.kind == RecordKind::PsCommand || by_cc_cmdlet(record),
+    reads: |record| reads_command(record) || by_cc_cmdlet(record),
     run: running_version_empty,
 };
 
@@ -38,9 +38,7 @@ pub const STALE_MODULE: Check = Check {
     needs: "Get-Module CloudConnector output and an installed version (Get-Module -ListAvailable, Get-CcVersion, module.ini)",
     // Modules, the prompts that listed them, and the `Directory:` headings of -ListAvailable.
     reads: |record| {
-        is_module(record)
-            || record.kind == RecordKind::PsCommand
-            || record.kind == RecordKind::Text && record.get("line").is_some_and(is_directory_heading)
+        is_module(record) || record.kind == RecordKind::Text && record.get("line").is_some_and(is_directory_heading)
     },
     run: stale_module,
 };
@@ -129,9 +127,18 @@ fn module_ini_copies(inputs: &[InputRecords<'_>], _: &Facts, out: &mut Derivatio
     out.found(programdata.path.to_owned(), record);
 }
 
+/// The command whose empty output CCE209 reports.
+const RUNNING_VERSION: &str = "Get-CcRunningVersion";
+
+/// Whether `record` is a run of `Get-CcRunningVersion`, which CCE209 reads whatever it printed.
+pub(super) fn reads_command(record: &Record) -> bool {
+    record.kind == RecordKind::PsCommand
+        && record.get("command_name").is_some_and(|c| c.eq_ignore_ascii_case(RUNNING_VERSION))
+}
+
 /// CCE209: `Get-CcRunningVersion` ran and printed nothing.
 fn running_version_empty(inputs: &[InputRecords<'_>], _: &Facts, out: &mut Derivation) {
-    const COMMAND: &str = "Get-CcRunningVersion";
+    const COMMAND: &str = RUNNING_VERSION;
     for input in inputs {
         let printed = input.records.iter().any(|r| {
             r.kind != RecordKind::PsCommand && r.get("producer").is_some_and(|p| p.eq_ignore_ascii_case(COMMAND))
