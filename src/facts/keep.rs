@@ -28,6 +28,7 @@ pub fn keep(records: &mut Vec<Record>) {
         })
         .collect();
     compact_vm_listings(records, &mut kept);
+    compact_version_answers(records, &mut kept);
     keep_commands(records, &mut kept);
     let mut flags = kept.into_iter();
     records.retain(|_| flags.next().unwrap_or(false));
@@ -63,6 +64,29 @@ fn compact_vm_listings(records: &[Record], kept: &mut [bool]) {
     }
     for i in latest.into_values() {
         kept[i] = true;
+    }
+}
+
+/// Of the lines `Get-CcVersion` printed, keeps the latest of each text printed by each command
+/// text: only [`Facts`] reads them, for the latest statement of each version in each role,
+/// and the role comes from the command's arguments (`-VersionType RunningBits`).
+fn compact_version_answers(records: &[Record], kept: &mut [bool]) {
+    let commands: HashMap<u32, &str> = records
+        .iter()
+        .filter(|r| r.kind == RecordKind::PsCommand && r.context.run != 0)
+        .map(|r| (r.context.run, r.get("command").unwrap_or_default()))
+        .collect();
+    let mut latest: HashMap<(Option<&str>, &str), usize> = HashMap::new();
+    for (i, record) in records.iter().enumerate() {
+        if kept[i]
+            && record.kind == RecordKind::Text
+            && record.get("producer").is_some_and(|p| p.eq_ignore_ascii_case("Get-CcVersion"))
+        {
+            let command = commands.get(&record.context.run).copied();
+            if let Some(earlier) = latest.insert((command, record.get("line").unwrap_or_default().trim()), i) {
+                kept[earlier] = false;
+            }
+        }
     }
 }
 
@@ -175,6 +199,26 @@ mod tests {
             command(9, "Import-Module CloudConnector", "0"),
         ];
         assert_eq!(kept_lines(runs), [1, 3, 5, 7, 8, 9]);
+    }
+
+    #[test]
+    fn of_get_ccversion_answers_the_latest_of_each_line_for_each_command_is_kept() {
+        let answer = |line: u32, run: u32, text: &str| {
+            let mut record = at(line, run).with("line", text).with("producer", "Get-CcVersion");
+            record.kind = RecordKind::Text;
+            record
+        };
+        let records = vec![
+            command(1, "Get-CcVersion", "0"),
+            answer(2, 1, "2.1.0.0"),
+            command(3, "Get-CcVersion -VersionType RunningBits", "0"),
+            answer(4, 3, "2.1.0.0"),
+            command(5, "Get-CcVersion", "0"),
+            answer(6, 5, "2.1.0.0"),
+            command(7, "Get-CcVersion", "0"),
+            answer(8, 7, "2.0.1.0"),
+        ];
+        assert_eq!(kept_lines(records), [1, 3, 4, 5, 6, 7, 8], "line 2 is stated again at line 6");
     }
 
     #[test]
