@@ -54,7 +54,7 @@ fn remote_sessions(inputs: &[InputRecords<'_>], _: &Facts, out: &mut Derivation)
                 file * 10_000 + record.get("session_index").and_then(|i| i.parse::<usize>().ok()).unwrap_or(0);
             let event = match record.kind {
                 RecordKind::PsCommand => {
-                    let failed = record.get("errors").is_some_and(|e| e != "0");
+                    let failed = super::check::command_failed(record);
                     match command_event(record) {
                         Some(Command::Open { account, tenant, variable, uri }) if !failed => {
                             let account = account

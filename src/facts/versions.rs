@@ -138,21 +138,19 @@ pub(super) fn reads_command(record: &Record) -> bool {
 
 /// CCE209: `Get-CcRunningVersion` ran and printed nothing.
 fn running_version_empty(inputs: &[InputRecords<'_>], _: &Facts, out: &mut Derivation) {
-    const COMMAND: &str = RUNNING_VERSION;
     for input in inputs {
         let printed = input.records.iter().any(|r| {
-            r.kind != RecordKind::PsCommand && r.get("producer").is_some_and(|p| p.eq_ignore_ascii_case(COMMAND))
+            r.kind != RecordKind::PsCommand
+                && r.get("producer").is_some_and(|p| p.eq_ignore_ascii_case(RUNNING_VERSION))
         });
-        let ran = input.records.iter().find(|r| {
-            r.kind == RecordKind::PsCommand && r.get("command_name").is_some_and(|c| c.eq_ignore_ascii_case(COMMAND))
-        });
+        let ran = input.records.iter().find(|r| reads_command(r));
         if printed || ran.is_some() {
             out.check("running_version_empty");
         }
         if printed {
             continue;
         }
-        let named = input.producer.is_some_and(|p| p.eq_ignore_ascii_case(COMMAND));
+        let named = input.producer.is_some_and(|p| p.eq_ignore_ascii_case(RUNNING_VERSION));
         let span = match (ran, named) {
             (Some(command), _) => command.span.clone(),
             (None, true) if input.records.is_empty() => Span { bytes: 0..0, first_line: 1, last_line: 1 },
